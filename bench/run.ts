@@ -1,0 +1,27 @@
+// npm run bench [-- --json] [-- --only core,...]: every benchmark figure, measured in one run.
+import { coreBench } from './core.js';
+
+type Bench = { name: string; run: () => Promise<Record<string, number>> | Record<string, number> };
+
+const BENCHES: Bench[] = [{ name: 'core', run: () => coreBench(1_000_000) }];
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const json = args.includes('--json');
+  const onlyArg = args.find((a) => a.startsWith('--only='));
+  const only = onlyArg ? new Set(onlyArg.slice(7).split(',')) : null;
+  const out: Record<string, number | string> = { node: process.version };
+  for (const b of BENCHES) {
+    if (only && !only.has(b.name)) continue;
+    if (!json) process.stderr.write(`bench ${b.name}…\n`);
+    const r = await b.run();
+    for (const [k, v] of Object.entries(r)) out[k] = v;
+    if (!json) for (const [k, v] of Object.entries(r)) process.stdout.write(`${k.padEnd(28)} ${v}\n`);
+  }
+  if (json) process.stdout.write(JSON.stringify(out) + '\n');
+}
+
+main().catch((err) => {
+  process.stderr.write(`bench failed: ${(err as Error).stack ?? err}\n`);
+  process.exitCode = 1;
+});

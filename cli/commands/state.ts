@@ -1,0 +1,91 @@
+// state INPUT [--at SEQ] [--domain N]: the state after event SEQ (default: the end), with every
+// projection of one domain on request.
+import { type Command } from 'commander';
+import { type IommuEvent, InputError } from '../../domain-events/index.js';
+import { doorbellViews, iovaRanges, iovaTreeView, leavesIn, pageTableView, pasidView, summarize } from '../../projections/index.js';
+import { evolveBatch, initialState, type State } from '../../reducers/index.js';
+import { act } from '../act.js';
+import { openSource } from '../inputs.js';
+import { bytes, hex, printJson, println, table, warn } from '../output.js';
+import { parseIntArg } from '../parse.js';
+import { printSummary } from '../print-summary.js';
+
+export function stateAt(blocks: Iterable<readonly IommuEvent[]>, at: number | null): { state: State; reached: number } {
+  let s = initialState();
+  let last = -1;
+  for (const b of blocks) {
+    if (at !== null && b.length && b[0].seq > at) break;
+    const part = at === null ? b : b.filter((e) => e.seq <= at);
+    s = evolveBatch(s, part);
+    if (part.length) last = part[part.length - 1].seq;
+    if (at !== null && last >= at) break;
+  }
+  return { state: s, reached: last };
+}
+
+export function registerState(program: Command): void {
+  program
+    .command('state')
+    .description('the state after an event (default: the last), with the projections of one domain')
+    .argument('<input>', 'journal, JSONL events, or kernel trace')
+    .option('--at <seq>', 'state right after event SEQ')
+    .option('--domain <id>', 'page-table, IOVA-tree and doorbell views of this domain')
+    .option('--limit <n>', 'at most N leaves / ranges per view', '50')
+    .option('--json', 'one JSON object')
+    .action(
+      act((input: string, opts: { at?: string; domain?: string; limit: string; json?: boolean }) => {
+        const at = opts.at === undefined ? null : parseIntArg(opts.at, '--at');
+        const limit = parseIntArg(opts.limit, '--limit', 1);
+        const src = openSource(input, { quiet: !!opts.json });
+        let r;
+        try {
+          r = stateAt(src.blocks(), at);
+        } finally {
+          src.close();
+        }
+        for (const p of src.problems) warn(p);
+        if (at !== null && r.reached < at) throw new InputError(`--at ${at}: past the end of ${input} (last event is #${r.reached})`);
+        const s = r.state;
+        if (opts.domain === undefined) {
+          const summary = summarize(s);
+          if (opts.json) printJson({ input, at: r.reached, ...summary, pasidView: pasidView(s, limit) });
+          else printSummary(summary, `${input}: state after event #${r.reached}`);
+          return 0;
+        }
+        const id = parseIntArg(opts.domain, '--domain');
+        const pt = s.pageTables.domains.get(id);
+        const iov = s.iova.domains.get(id);
+        if (!pt && !iov && !s.topology.domains[id]) throw new InputError(`--domain ${id}: no such domain at event #${r.reached}`);
+        const view = {
+          input,
+          at: r.reached,
+          domain: id,
+          info: s.topology.domains[id] ?? null,
+          pageTable: pt ? { ...pageTableView(pt), leaves: leavesIn(pt, 0n, (1n << 64n) - 1n, limit) } : null,
+          iovaTree: iov ? { ...iovaTreeView(iov), ranges: iovaRanges(iov, 0, Number.MAX_SAFE_INTEGER, limit) } : null,
+          doorbells: doorbellViews(s).filter((d) => d.domain === id),
+        };
+        if (opts.json) {
+          printJson(view);
+          return 0;
+        }
+        println(`${input}: domain ${id} after event #${r.reached}${view.info ? ` (${view.info.type}, ${view.info.fmt})` : ''}`);
+        if (view.pageTable) {
+          const p = view.pageTable;
+          println(`  page table: ${bytes(p.mappedBytes)} mapped in ${p.runs} runs, peak ${bytes(p.peakBytes)}, ${p.tablePages} table pages${p.tablePagesReported ? '' : ' (estimated)'}`);
+          for (const l of table(
+            p.leaves.map((x) => [hex(x.iova), hex(x.paddr), bytes(x.pgsize), x.count, bytes(x.size), x.prot ?? '-', `#${x.seq}`]),
+            ['iova', 'paddr', 'leaf', 'count', 'size', 'prot', 'mapped by'],
+          ))
+            println('    ' + l);
+        }
+        if (view.iovaTree) {
+          const t = view.iovaTree;
+          println(`  iova tree: ${t.nodes} nodes (${t.allocatedPfns} pfns allocated, ${t.reservedPfns} reserved, ${t.cachedPfns} in rcaches), fragmentation below 4G ${t.fragmentationBelow4G.toFixed(3)}`);
+          for (const x of t.ranges) println(`    [${hex(x.pfnLo)}, ${hex(x.pfnHi)}] ${x.kind}${x.reason ? ` (${x.reason})` : ''}`);
+        }
+        for (const d of view.doorbells) for (const b of d.doorbells) println(`  doorbell ${hex(b.doorbell)} -> ${hex(b.iova)} (${d.cookie} cookie)`);
+        return 0;
+      }),
+    );
+}

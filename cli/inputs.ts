@@ -1,0 +1,71 @@
+// What a command can read: a journal, JSONL events, or (through registered loaders) raw kernel
+// traces and capture folders. Each becomes a source of event blocks.
+import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
+import { type IommuEvent, InputError } from '../domain-events/index.js';
+import { JournalReader, MAGIC, readJsonl } from '../replay/index.js';
+
+export interface EventSource {
+  readonly kind: string;
+  readonly path: string;
+  /** profile named in the journal header, if any */
+  readonly profile: string | null;
+  blocks(): Iterable<readonly IommuEvent[]>;
+  /** problems met while reading (damage, parse errors), for stderr */
+  readonly problems: string[];
+  close(): void;
+}
+
+export interface SourceLoader {
+  readonly kind: string;
+  /** true when this loader understands the file or folder */
+  detect(path: string, head: Buffer): boolean;
+  open(path: string, opts: { quiet: boolean }): EventSource;
+}
+
+const loaders: SourceLoader[] = [];
+
+/** Trace importers register themselves here (ingest/), so journal-only commands take traces too. */
+export function registerSourceLoader(l: SourceLoader): void {
+  if (!loaders.some((x) => x.kind === l.kind)) loaders.push(l);
+}
+
+function head(path: string): Buffer {
+  if (statSync(path).isDirectory()) return Buffer.alloc(0);
+  const fd = openSync(path, 'r');
+  try {
+    const b = Buffer.alloc(512);
+    const n = readSync(fd, b, 0, 512, 0);
+    return b.subarray(0, n);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+export function journalSource(path: string): EventSource {
+  const r = JournalReader.open(path);
+  const problems: string[] = [];
+  return {
+    kind: 'journal',
+    path,
+    profile: r.header.profile,
+    problems,
+    *blocks() {
+      yield* r.eventBlocks();
+      if (r.damage) problems.push(`${path}: journal damaged at offset ${r.damage.offset}: ${r.damage.reason}; events before it were used`);
+    },
+    close: () => r.close(),
+  };
+}
+
+export function openSource(path: string, opts: { quiet?: boolean } = {}): EventSource {
+  if (!existsSync(path)) throw new InputError(`${path}: no such file or directory`);
+  const h = head(path);
+  if (h.subarray(0, MAGIC.length).equals(MAGIC)) return journalSource(path);
+  for (const l of loaders) if (l.detect(path, h)) return l.open(path, { quiet: opts.quiet ?? false });
+  const text = h.toString('utf8').trimStart();
+  if (text.startsWith('{')) {
+    const { events } = readJsonl(path);
+    return { kind: 'jsonl', path, profile: null, problems: [], blocks: () => [events], close: () => undefined };
+  }
+  throw new InputError(`${path}: not a journal, JSONL event file, or a trace this tool can import`);
+}

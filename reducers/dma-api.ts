@@ -1,0 +1,199 @@
+// Live DMA-API mappings per device, the way kernel/dma/debug.c tracks them: an entry per
+// successful map / alloc, keyed by device and DMA address, removed by the matching unmap / free.
+import { type DmaApiCalled, type DmaCall, type DmaDir } from '../domain-events/index.js';
+import { editable, type Owned } from './owned.js';
+import { PMap, type Tx } from './pmap.js';
+import { transientSlice } from './slice.js';
+
+/** dma-debug entry types (kernel/dma/debug.c, 6.1 names) */
+export type DmaEntryType = 'single' | 'scatter-gather' | 'coherent' | 'resource';
+
+export interface DmaEntry {
+  readonly dmaAddr: bigint;
+  readonly size: bigint;
+  readonly phys: bigint | null;
+  readonly dir: DmaDir;
+  readonly type: DmaEntryType;
+  /** sg: entries passed to dma_map_sg and the physical address of each (as traced) */
+  readonly nents: number | null;
+  readonly physAddrs: readonly bigint[] | null;
+  readonly seq: number;
+}
+
+export interface DeviceDma extends Owned {
+  readonly device: string;
+  /** by DMA address >> 12; entries sharing a page are kept in a small list */
+  readonly live: PMap<readonly DmaEntry[]>;
+  readonly count: number;
+  readonly liveBytes: bigint;
+  readonly maps: number;
+  readonly unmaps: number;
+  /** unmaps / frees with no live entry (dma-debug "tries to free DMA memory it has not allocated") */
+  readonly unmatched: number;
+}
+
+export interface DmaApiState extends Owned {
+  readonly devices: Readonly<Record<string, DeviceDma>>;
+}
+
+export const DMA_MAPPING_ERROR = (1n << 64n) - 1n;
+
+const MAP_TYPE: Partial<Record<DmaCall, DmaEntryType>> = {
+  map_page: 'single',
+  map_resource: 'resource',
+  map_sg: 'scatter-gather',
+  alloc: 'coherent',
+  alloc_pages: 'coherent',
+  alloc_sgt: 'coherent',
+};
+
+const UNMAP_CALLS: ReadonlySet<DmaCall> = new Set(['unmap_page', 'unmap_resource', 'unmap_sg', 'free', 'free_pages', 'free_sgt']);
+
+export function entryTypeOfCall(call: DmaCall): DmaEntryType | undefined {
+  return MAP_TYPE[call];
+}
+
+export function isUnmapCall(call: DmaCall): boolean {
+  return UNMAP_CALLS.has(call);
+}
+
+function keyOf(a: bigint): number {
+  return Number(a >> 12n);
+}
+
+/** The DMA address and size a call covers: sg calls use the first segment and the total. */
+export function callRange(e: DmaApiCalled): { addr: bigint; size: bigint } | null {
+  if (e.dmaAddr !== null) {
+    if (e.size !== null) return { addr: e.dmaAddr, size: e.size };
+    if (e.sg) return { addr: e.dmaAddr, size: e.sg.sizes.reduce((a, b) => a + b, 0n) };
+    return { addr: e.dmaAddr, size: 0n };
+  }
+  if (e.sg && e.sg.dmaAddrs.length) {
+    const first = e.sg.dmaAddrs[0];
+    let end = first;
+    e.sg.dmaAddrs.forEach((a, i) => {
+      const x = a + (e.sg!.sizes[i] ?? 0n);
+      if (x > end) end = x;
+    });
+    return { addr: first, size: end - first };
+  }
+  return null;
+}
+
+function emptyDevice(device: string): DeviceDma {
+  return { device, live: PMap.empty(), count: 0, liveBytes: 0n, maps: 0, unmaps: 0, unmatched: 0 };
+}
+
+type W = { -readonly [K in keyof DeviceDma]: DeviceDma[K] };
+
+function mapCall(d: W, e: DmaApiCalled, type: DmaEntryType, tx: Tx): void {
+  const r = callRange(e);
+  if (!r || r.addr === DMA_MAPPING_ERROR || e.errno !== null) return;
+  const entry: DmaEntry = {
+    dmaAddr: r.addr,
+    size: r.size,
+    phys: e.phys ?? (e.sg && e.sg.physAddrs.length ? e.sg.physAddrs[0] : null),
+    dir: e.dir,
+    type,
+    nents: e.sg ? e.sg.nentsTotal : null,
+    physAddrs: e.sg ? e.sg.physAddrs : null,
+    seq: e.seq,
+  };
+  const k = keyOf(r.addr);
+  const cur = d.live.get(k);
+  d.live = d.live.set(k, cur ? [...cur, entry] : [entry], tx);
+  d.count += 1;
+  d.liveBytes += r.size;
+  d.maps += 1;
+}
+
+/** Exact match by DMA address (dma-debug hash_bucket_find), else an sg entry with the same phys list. */
+export function findEntry(d: DeviceDma, e: DmaApiCalled): DmaEntry | undefined {
+  const r = callRange(e);
+  if (r) return d.live.get(keyOf(r.addr))?.find((x) => x.dmaAddr === r.addr);
+  if (e.sg && e.sg.physAddrs.length) {
+    const want = e.sg.physAddrs;
+    let hit: DmaEntry | undefined;
+    d.live.forEach((_, list) => {
+      hit = list.find((x) => x.physAddrs !== null && sameList(x.physAddrs, want));
+      return hit === undefined;
+    });
+    return hit;
+  }
+  return undefined;
+}
+
+function sameList(a: readonly bigint[], b: readonly bigint[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function unmapCall(d: W, e: DmaApiCalled, tx: Tx): void {
+  d.unmaps += 1;
+  const hit = findEntry(d, e);
+  if (!hit) {
+    d.unmatched += 1;
+    return;
+  }
+  const k = keyOf(hit.dmaAddr);
+  const rest = d.live.get(k)!.filter((x) => x !== hit);
+  d.live = rest.length ? d.live.set(k, rest, tx) : d.live.delete(k, tx);
+  d.count -= 1;
+  d.liveBytes -= hit.size;
+}
+
+export const dmaApiSlice = transientSlice<DmaApiState>({
+  name: 'dmaApi',
+  initial: { devices: {} },
+  on: {
+    DmaApiCalled(s, e, tx) {
+      const type = MAP_TYPE[e.call];
+      const unmap = UNMAP_CALLS.has(e.call);
+      if (!type && !unmap) return s; // syncs change no mapping
+      const st = editable(s, tx);
+      const devices = editable(s.devices as DmaApiState['devices'] & Owned, tx);
+      const d = editable(devices[e.device] ?? emptyDevice(e.device), tx) as W;
+      if (type) mapCall(d, e, type, tx);
+      else unmapCall(d, e, tx);
+      (devices as Record<string, DeviceDma>)[e.device] = d;
+      (st as { devices: DmaApiState['devices'] }).devices = devices;
+      return st;
+    },
+  },
+  snapshot(s) {
+    return Object.values(s.devices).map((d) => ({
+      device: d.device,
+      live: d.live.entries().flatMap(([, l]) => l),
+      count: d.count,
+      liveBytes: d.liveBytes,
+      maps: d.maps,
+      unmaps: d.unmaps,
+      unmatched: d.unmatched,
+    }));
+  },
+  restore(data) {
+    const devices: Record<string, DeviceDma> = {};
+    for (const d of data as (Omit<DeviceDma, 'live'> & { live: DmaEntry[] })[]) {
+      const groups = new Map<number, DmaEntry[]>();
+      for (const e of d.live) {
+        const k = keyOf(e.dmaAddr);
+        const g = groups.get(k);
+        if (g) g.push(e);
+        else groups.set(k, [e]);
+      }
+      const keys = [...groups.keys()].sort((a, b) => a - b);
+      devices[d.device] = { ...d, live: PMap.fromSorted(keys, keys.map((k) => groups.get(k)!)) };
+    }
+    return { devices };
+  },
+  hash(s, h) {
+    for (const name of Object.keys(s.devices).sort()) {
+      const d = s.devices[name];
+      h.add('dev', name, d.count, d.liveBytes, d.maps, d.unmaps, d.unmatched);
+      d.live.forEach((_, list) => {
+        for (const x of list) h.add('e', x.dmaAddr, x.size, x.phys, x.dir, x.type, x.nents, x.seq, x.physAddrs?.join(','));
+      });
+    }
+  },
+});

@@ -1,0 +1,199 @@
+// What each domain translates: leaf runs from Mapped / Unmapped, and the page-table pages a
+// format-aware producer reported. Mapped carries the leaves when the producer modelled the
+// table (io-pgtable-arm); otherwise they follow from the domain's pgsize_bitmap, the split
+// iommu_map makes.
+import { type Mapped } from '../domain-events/index.js';
+import { editable, type Owned } from './owned.js';
+import { PMap, type Tx } from './pmap.js';
+import { coverRange, pageSizesOf, pagesOf, pfnOf, removeRange, type Run, runPages } from './runs.js';
+import { transientSlice } from './slice.js';
+
+export interface DomainPageTable extends Owned {
+  readonly domain: number;
+  readonly pgsizeBitmap: bigint;
+  readonly runs: PMap<Run>;
+  /** per level: page-table pages by the IOVA pfn they start at -> seq that allocated them */
+  readonly tables: readonly PMap<number>[];
+  readonly mappedPages: number;
+  readonly peakPages: number;
+  readonly maps: number;
+  readonly unmaps: number;
+  /** maps whose range was already (partly) live: pages replaced */
+  readonly overmappedPages: number;
+  /** pages the kernel said it unmapped that were not live here */
+  readonly missingPages: number;
+}
+
+export interface PageTablesState extends Owned {
+  readonly domains: PMap<DomainPageTable>;
+}
+
+type W = { -readonly [K in keyof DomainPageTable]: DomainPageTable[K] };
+
+function empty(domain: number, bitmap: bigint): DomainPageTable {
+  return {
+    domain,
+    pgsizeBitmap: bitmap,
+    runs: PMap.empty(),
+    tables: [],
+    mappedPages: 0,
+    peakPages: 0,
+    maps: 0,
+    unmaps: 0,
+    overmappedPages: 0,
+    missingPages: 0,
+  };
+}
+
+function update(s: PageTablesState, domain: number, tx: Tx, fn: (d: W) => void): PageTablesState {
+  const d = editable(s.domains.get(domain) ?? empty(domain, 0n), tx);
+  fn(d as W);
+  const st = editable(s, tx);
+  (st as { domains: PMap<DomainPageTable> }).domains = s.domains.set(domain, d, tx);
+  return st;
+}
+
+
+function leavesOf(e: Mapped, sizes: readonly number[]): Run[] {
+  if (e.leaves) {
+    return e.leaves.map((l) => ({
+      pfn: pfnOf(l.iova),
+      ppfn: pfnOf(l.paddr),
+      pgsize: Number(l.pgsize),
+      count: l.count,
+      prot: e.prot,
+      seq: e.seq,
+    }));
+  }
+  const pfn = pfnOf(e.iova);
+  return coverRange(pfn, pfn + pagesOf(e.size), pfnOf(e.paddr), sizes, e.prot, e.seq);
+}
+
+function tableUpdate(d: W, level: number, tx: Tx, fn: (t: PMap<number>) => PMap<number>): void {
+  const tables = d.tables.slice();
+  while (tables.length <= level) tables.push(PMap.empty());
+  tables[level] = fn(tables[level]);
+  d.tables = tables;
+}
+
+export const pageTablesSlice = transientSlice<PageTablesState>({
+  name: 'pageTables',
+  initial: { domains: PMap.empty() },
+  on: {
+    DomainAllocated(s, e, tx) {
+      return update(s, e.domain, tx, (d) => {
+        d.pgsizeBitmap = e.pgsizeBitmap;
+      });
+    },
+    Mapped(s, e, tx) {
+      return update(s, e.domain, tx, (d) => {
+        const sizes = pageSizesOf(d.pgsizeBitmap);
+        const pfn = pfnOf(e.iova);
+        const pages = pagesOf(e.size);
+        let runs = d.runs;
+        const fast = runs.size === 0 || !overlapsAny(runs, pfn, pfn + pages);
+        if (!fast) {
+          const r = removeRange(runs, pfn, pfn + pages, sizes, tx);
+          runs = r.runs;
+          d.overmappedPages += r.removedPages;
+          d.mappedPages -= r.removedPages;
+        }
+        let added = 0;
+        for (const run of leavesOf(e, sizes)) {
+          runs = runs.set(run.pfn, run, tx);
+          added += runPages(run);
+        }
+        d.runs = runs;
+        d.mappedPages += added;
+        if (d.mappedPages > d.peakPages) d.peakPages = d.mappedPages;
+        d.maps += 1;
+      });
+    },
+    Unmapped(s, e, tx) {
+      return update(s, e.domain, tx, (d) => {
+        const pfn = pfnOf(e.iova);
+        const pages = pagesOf(e.unmappedSize);
+        d.unmaps += 1;
+        if (pages === 0) return;
+        const r = removeRange(d.runs, pfn, pfn + pages, pageSizesOf(d.pgsizeBitmap), tx);
+        d.runs = r.runs;
+        d.mappedPages -= r.removedPages;
+        d.missingPages += pages - r.removedPages;
+      });
+    },
+    PgtableTableAllocated(s, e, tx) {
+      return update(s, e.domain, tx, (d) => tableUpdate(d, e.level, tx, (t) => t.set(pfnOf(e.iova), e.seq, tx)));
+    },
+    PgtableTableFreed(s, e, tx) {
+      return update(s, e.domain, tx, (d) => {
+        const lo = pfnOf(e.iova);
+        const hi = lo + pagesOf(e.size) - 1;
+        for (let level = e.level; level < Math.max(d.tables.length, e.level + 1); level++) {
+          tableUpdate(d, level, tx, (t) => {
+            const doomed = level === e.level ? (t.has(lo) ? [lo] : []) : keysIn(t, lo, hi);
+            for (const k of doomed) t = t.delete(k, tx);
+            return t;
+          });
+        }
+      });
+    },
+    DomainFreed(s, e, tx) {
+      if (!s.domains.has(e.domain)) return s;
+      // the page table goes with the domain; what was still mapped is a leak the checks report
+      return update(s, e.domain, tx, (d) => {
+        d.tables = [];
+      });
+    },
+  },
+  snapshot(s) {
+    const out: unknown[] = [];
+    s.domains.forEach((_, d) => {
+      const runs: Run[] = [];
+      d.runs.forEach((_, r) => void runs.push(r));
+      out.push({
+        ...d,
+        _tx: undefined,
+        runs,
+        tables: d.tables.map((t) => [t.keys(), t.entries().map((x) => x[1])]),
+      });
+    });
+    return out;
+  },
+  restore(data) {
+    const list = data as (Omit<DomainPageTable, 'runs' | 'tables'> & { runs: Run[]; tables: [number[], number[]][] })[];
+    return {
+      domains: PMap.fromSorted(
+        list.map((d) => d.domain),
+        list.map((d) => ({
+          ...d,
+          _tx: null,
+          runs: PMap.fromSorted(
+            d.runs.map((r) => r.pfn),
+            d.runs,
+          ),
+          tables: d.tables.map(([k, v]) => PMap.fromSorted(k, v)),
+        })),
+      ),
+    };
+  },
+  hash(s, h) {
+    s.domains.forEach((id, d) => {
+      h.add('pt', id, d.pgsizeBitmap, d.mappedPages, d.peakPages, d.maps, d.unmaps, d.overmappedPages, d.missingPages);
+      d.runs.forEach((_, r) => h.add('r', r.pfn, r.ppfn, r.pgsize, r.count, r.prot, r.seq));
+      d.tables.forEach((t, level) => t.forEach((k, seq) => h.add('t', level, k, seq)));
+    });
+  },
+});
+
+function overlapsAny(runs: PMap<Run>, a: number, b: number): boolean {
+  const k = runs.floorKey(b - 1);
+  if (k === undefined) return false;
+  const r = runs.get(k)!;
+  return r.pfn + runPages(r) > a;
+}
+
+function keysIn(t: PMap<number>, lo: number, hi: number): number[] {
+  const out: number[] = [];
+  t.forEachInRange(lo, hi, (k) => void out.push(k));
+  return out;
+}

@@ -1,0 +1,96 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { PMap, Tx } from './pmap.js';
+
+function model(ops: [number, number][]) {
+  const m = new Map<number, number>();
+  let p = PMap.empty<number>();
+  const versions: { p: PMap<number>; snap: [number, number][] }[] = [];
+  let tx = new Tx();
+  ops.forEach(([op, k], i) => {
+    if (i % 7 === 0) {
+      versions.push({ p, snap: [...m.entries()].sort((a, b) => a[0] - b[0]) });
+      tx = new Tx();
+    }
+    if (op % 3 === 0) {
+      m.delete(k);
+      p = p.delete(k, tx);
+    } else {
+      m.set(k, i);
+      p = p.set(k, i, tx);
+    }
+  });
+  return { m, p, versions };
+}
+
+describe('PMap (persistent B+tree with transient edits)', () => {
+  it('agrees with a Map under random inserts and deletes, and old versions never change', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.nat(5), fc.integer({ min: 0, max: 400 })), { maxLength: 3000 }), (ops) => {
+        const { m, p, versions } = model(ops);
+        const sorted = [...m.entries()].sort((a, b) => a[0] - b[0]);
+        expect(p.entries()).toEqual(sorted);
+        expect(p.size).toBe(m.size);
+        for (const v of versions) {
+          expect(v.p.entries()).toEqual(v.snap);
+          expect(v.p.size).toBe(v.snap.length);
+        }
+      }),
+      { seed: 42, numRuns: 60 },
+    );
+  });
+
+  it('answers floor / ceil / lower / higher like a sorted array', () => {
+    fc.assert(
+      fc.property(fc.uniqueArray(fc.integer({ min: -1000, max: 1000 }), { maxLength: 600 }), fc.integer({ min: -1100, max: 1100 }), (keys, q) => {
+        const tx = new Tx();
+        let p = PMap.empty<number>();
+        for (const k of keys) p = p.set(k, k, tx);
+        const s = [...keys].sort((a, b) => a - b);
+        const floor = s.filter((k) => k <= q).pop();
+        const ceil = s.find((k) => k >= q);
+        expect(p.floorKey(q)).toBe(floor);
+        expect(p.ceilKey(q)).toBe(ceil);
+        expect(p.lowerKey(q)).toBe(s.filter((k) => k < q).pop());
+        expect(p.higherKey(q)).toBe(s.find((k) => k > q));
+        expect(p.minKey()).toBe(s[0]);
+        expect(p.maxKey()).toBe(s[s.length - 1]);
+      }),
+      { seed: 7, numRuns: 200 },
+    );
+  });
+
+  it('walks ranges in both directions and stops when asked', () => {
+    const tx = new Tx();
+    let p = PMap.empty<string>();
+    for (let k = 0; k < 5000; k += 5) p = p.set(k, `v${k}`, tx);
+    const got: number[] = [];
+    p.forEachInRange(101, 140, (k) => void got.push(k));
+    expect(got).toEqual([105, 110, 115, 120, 125, 130, 135, 140]);
+    const down: number[] = [];
+    p.forEachDescending(23, (k) => (down.push(k), down.length < 3));
+    expect(down).toEqual([20, 15, 10]);
+  });
+
+  it('bulk-loads sorted entries into a balanced tree that accepts further edits', () => {
+    const keys = Array.from({ length: 100_000 }, (_, i) => i * 3);
+    const p = PMap.fromSorted(keys, keys.map((k) => k + 1));
+    expect(p.size).toBe(100_000);
+    expect(p.get(2997)).toBe(2998);
+    expect(p.depth()).toBeLessThanOrEqual(4);
+    const tx = new Tx();
+    let q = p;
+    for (let k = 0; k < 300_000; k += 6) q = q.delete(k, tx);
+    expect(q.size).toBe(50_000);
+    expect(p.size).toBe(100_000);
+    expect(q.entries().every(([k]) => k % 6 === 3)).toBe(true);
+  });
+
+  it('keeps a million sequential keys shallow', () => {
+    const tx = new Tx();
+    let p = PMap.empty<number>();
+    for (let k = 0; k < 1_000_000; k++) p = p.set(k, k, tx);
+    expect(p.depth()).toBeLessThanOrEqual(5);
+    expect(p.size).toBe(1_000_000);
+  });
+});

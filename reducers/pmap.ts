@@ -1,0 +1,462 @@
+// A persistent sorted map from integer keys (pfns, ids) to values: a B+tree whose nodes are
+// shared between versions. An update copies only the O(log n) nodes on its path, so a state
+// kept as a checkpoint costs nothing until the next version diverges from it.
+//
+// Transient edits: every update takes a Tx. Nodes created under a Tx belong to it and are
+// changed in place by later updates of the same Tx; nodes of older versions are copied first.
+// A reducer opens one Tx per batch, so a batch of events touching the same leaf copies it once.
+// Once the batch is done the Tx is never used again and every node it made is as immutable as
+// the rest.
+
+/** An edit token. Compare by identity. */
+export class Tx {
+  private static next = 1;
+  readonly id = Tx.next++;
+}
+
+const MAX = 64;
+const MIN = 16;
+
+class Leaf<V> {
+  constructor(
+    public owner: Tx | null,
+    public keys: number[],
+    public vals: V[],
+  ) {}
+}
+
+class Branch<V> {
+  constructor(
+    public owner: Tx | null,
+    /** keys[i] separates kids[i] and kids[i+1]: every key in kids[i+1] is >= keys[i] */
+    public keys: number[],
+    public kids: Node<V>[],
+    /** number of entries below */
+    public size: number,
+  ) {}
+}
+
+type Node<V> = Leaf<V> | Branch<V>;
+
+function nodeLen<V>(n: Node<V>): number {
+  return n instanceof Leaf ? n.keys.length : n.kids.length;
+}
+
+function ownLeaf<V>(n: Leaf<V>, tx: Tx): Leaf<V> {
+  return n.owner === tx ? n : new Leaf(tx, n.keys.slice(), n.vals.slice());
+}
+
+function ownBranch<V>(n: Branch<V>, tx: Tx): Branch<V> {
+  return n.owner === tx ? n : new Branch(tx, n.keys.slice(), n.kids.slice(), n.size);
+}
+
+function own<V>(n: Node<V>, tx: Tx): Node<V> {
+  return n instanceof Leaf ? ownLeaf(n, tx) : ownBranch(n, tx);
+}
+
+/** first index i with keys[i] >= k */
+function lowerBound(keys: number[], k: number): number {
+  let lo = 0;
+  let hi = keys.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (keys[mid] < k) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** first index i with keys[i] > k: the child of a branch that may hold k */
+function upperBound(keys: number[], k: number): number {
+  let lo = 0;
+  let hi = keys.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (keys[mid] <= k) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+// Results of the recursive updates, passed back without allocating.
+let splitRight: Node<unknown> | null = null;
+let splitKey = 0;
+let sizeDelta = 0;
+
+function insert<V>(node: Node<V>, k: number, v: V, tx: Tx): Node<V> {
+  if (node instanceof Leaf) {
+    const i = lowerBound(node.keys, k);
+    if (i < node.keys.length && node.keys[i] === k) {
+      if (node.vals[i] === v) return node;
+      const n = ownLeaf(node, tx);
+      n.vals[i] = v;
+      return n;
+    }
+    const n = ownLeaf(node, tx);
+    n.keys.splice(i, 0, k);
+    n.vals.splice(i, 0, v);
+    sizeDelta = 1;
+    if (n.keys.length > MAX) {
+      const h = n.keys.length >>> 1;
+      const right = new Leaf<V>(tx, n.keys.slice(h), n.vals.slice(h));
+      n.keys.length = h;
+      n.vals.length = h;
+      splitRight = right as Node<unknown>;
+      splitKey = right.keys[0];
+    }
+    return n;
+  }
+  const i = upperBound(node.keys, k);
+  const child = node.kids[i];
+  const nc = insert(child, k, v, tx);
+  const right = splitRight as Node<V> | null;
+  if (nc === child && right === null && sizeDelta === 0) return node;
+  splitRight = null;
+  const n = ownBranch(node, tx);
+  n.kids[i] = nc;
+  n.size += sizeDelta;
+  if (right !== null) {
+    n.kids.splice(i + 1, 0, right);
+    n.keys.splice(i, 0, splitKey);
+    if (n.kids.length > MAX) {
+      const h = n.kids.length >>> 1;
+      const promoted = n.keys[h - 1];
+      const rk = n.kids.slice(h);
+      const rb = new Branch<V>(tx, n.keys.slice(h), rk, 0);
+      for (const c of rk) rb.size += subtreeSize(c);
+      n.kids.length = h;
+      n.keys.length = h - 1;
+      n.size -= rb.size;
+      splitRight = rb as Node<unknown>;
+      splitKey = promoted;
+    }
+  }
+  return n;
+}
+
+function subtreeSize<V>(n: Node<V>): number {
+  return n instanceof Leaf ? n.keys.length : n.size;
+}
+
+function remove<V>(node: Node<V>, k: number, tx: Tx): Node<V> {
+  if (node instanceof Leaf) {
+    const i = lowerBound(node.keys, k);
+    if (i >= node.keys.length || node.keys[i] !== k) return node;
+    const n = ownLeaf(node, tx);
+    n.keys.splice(i, 1);
+    n.vals.splice(i, 1);
+    sizeDelta = -1;
+    return n;
+  }
+  const i = upperBound(node.keys, k);
+  const child = node.kids[i];
+  const nc = remove(child, k, tx);
+  if (nc === child) return node;
+  const n = ownBranch(node, tx);
+  n.kids[i] = nc;
+  n.size += sizeDelta;
+  if (nodeLen(nc) < MIN && n.kids.length > 1) rebalance(n, i, tx);
+  return n;
+}
+
+/** Child i of n is under-full: merge it with a sibling or borrow from one. */
+function rebalance<V>(n: Branch<V>, i: number, tx: Tx): void {
+  const li = i > 0 ? i - 1 : i; // merge/borrow between kids[li] and kids[li + 1]
+  const left = n.kids[li];
+  const right = n.kids[li + 1];
+  if (nodeLen(left) + nodeLen(right) <= MAX) {
+    n.kids[li] = merge(left, right, n.keys[li], tx);
+    n.kids.splice(li + 1, 1);
+    n.keys.splice(li, 1);
+    return;
+  }
+  const l = own(left, tx);
+  const r = own(right, tx);
+  n.kids[li] = l;
+  n.kids[li + 1] = r;
+  if (l instanceof Leaf && r instanceof Leaf) {
+    if (l.keys.length < r.keys.length) {
+      l.keys.push(r.keys.shift()!);
+      l.vals.push(r.vals.shift()!);
+    } else {
+      r.keys.unshift(l.keys.pop()!);
+      r.vals.unshift(l.vals.pop()!);
+    }
+    n.keys[li] = r.keys[0];
+    return;
+  }
+  const lb = l as Branch<V>;
+  const rb = r as Branch<V>;
+  if (lb.kids.length < rb.kids.length) {
+    const moved = rb.kids.shift()!;
+    lb.kids.push(moved);
+    lb.keys.push(n.keys[li]);
+    n.keys[li] = rb.keys.shift()!;
+    const s = subtreeSize(moved);
+    lb.size += s;
+    rb.size -= s;
+  } else {
+    const moved = lb.kids.pop()!;
+    rb.kids.unshift(moved);
+    rb.keys.unshift(n.keys[li]);
+    n.keys[li] = lb.keys.pop()!;
+    const s = subtreeSize(moved);
+    lb.size -= s;
+    rb.size += s;
+  }
+}
+
+function merge<V>(left: Node<V>, right: Node<V>, sep: number, tx: Tx): Node<V> {
+  if (left instanceof Leaf && right instanceof Leaf) {
+    const m = ownLeaf(left, tx);
+    for (let j = 0; j < right.keys.length; j++) {
+      m.keys.push(right.keys[j]);
+      m.vals.push(right.vals[j]);
+    }
+    return m;
+  }
+  const m = ownBranch(left as Branch<V>, tx);
+  const r = right as Branch<V>;
+  m.keys.push(sep);
+  for (const key of r.keys) m.keys.push(key);
+  for (const kid of r.kids) m.kids.push(kid);
+  m.size += r.size;
+  return m;
+}
+
+function maxKeyOf<V>(n: Node<V>): number | undefined {
+  while (n instanceof Branch) n = n.kids[n.kids.length - 1];
+  return n.keys.length ? n.keys[n.keys.length - 1] : undefined;
+}
+
+function minKeyOf<V>(n: Node<V>): number | undefined {
+  while (n instanceof Branch) n = n.kids[0];
+  return n.keys.length ? n.keys[0] : undefined;
+}
+
+function floorIn<V>(n: Node<V>, k: number): number | undefined {
+  if (n instanceof Leaf) {
+    const i = upperBound(n.keys, k);
+    return i > 0 ? n.keys[i - 1] : undefined;
+  }
+  for (let i = upperBound(n.keys, k); i >= 0; i--) {
+    const r = i === upperBound(n.keys, k) ? floorIn(n.kids[i], k) : maxKeyOf(n.kids[i]);
+    if (r !== undefined) return r;
+  }
+  return undefined;
+}
+
+function ceilIn<V>(n: Node<V>, k: number): number | undefined {
+  if (n instanceof Leaf) {
+    const i = lowerBound(n.keys, k);
+    return i < n.keys.length ? n.keys[i] : undefined;
+  }
+  const start = upperBound(n.keys, k);
+  for (let i = start; i < n.kids.length; i++) {
+    const r = i === start ? ceilIn(n.kids[i], k) : minKeyOf(n.kids[i]);
+    if (r !== undefined) return r;
+  }
+  return undefined;
+}
+
+/** Visits [lo, hi] in order; stops when fn returns false. Returns false if stopped. */
+function walk<V>(n: Node<V>, lo: number, hi: number, fn: (k: number, v: V) => boolean | void): boolean {
+  if (n instanceof Leaf) {
+    for (let i = lowerBound(n.keys, lo); i < n.keys.length; i++) {
+      const key = n.keys[i];
+      if (key > hi) return true;
+      if (fn(key, n.vals[i]) === false) return false;
+    }
+    return true;
+  }
+  const first = upperBound(n.keys, lo);
+  for (let i = first; i < n.kids.length; i++) {
+    if (i > 0 && n.keys[i - 1] > hi) return true;
+    if (!walk(n.kids[i], lo, hi, fn)) return false;
+  }
+  return true;
+}
+
+function walkDown<V>(n: Node<V>, hi: number, fn: (k: number, v: V) => boolean | void): boolean {
+  if (n instanceof Leaf) {
+    for (let i = upperBound(n.keys, hi) - 1; i >= 0; i--) if (fn(n.keys[i], n.vals[i]) === false) return false;
+    return true;
+  }
+  for (let i = upperBound(n.keys, hi); i >= 0; i--) if (!walkDown(n.kids[i], hi, fn)) return false;
+  return true;
+}
+
+export class PMap<V> {
+  private constructor(
+    private root: Node<V> | null,
+    readonly size: number,
+  ) {}
+
+  private static readonly EMPTY = new PMap<never>(null, 0);
+
+  static empty<V>(): PMap<V> {
+    return PMap.EMPTY as PMap<V>;
+  }
+
+  /** Builds a map from keys in strictly increasing order (snapshot restore): O(n). */
+  static fromSorted<V>(keys: readonly number[], vals: readonly V[]): PMap<V> {
+    if (keys.length !== vals.length) throw new Error('PMap.fromSorted: keys and values differ in length');
+    for (let i = 1; i < keys.length; i++) if (!(keys[i] > keys[i - 1])) throw new Error('PMap.fromSorted: keys not strictly increasing');
+    if (keys.length === 0) return PMap.empty();
+    const fill = Math.max(MIN, Math.floor((MAX * 3) / 4));
+    let level: Node<V>[] = [];
+    let mins: number[] = [];
+    for (let i = 0; i < keys.length; i += fill) {
+      level.push(new Leaf<V>(null, keys.slice(i, i + fill), vals.slice(i, i + fill)));
+      mins.push(keys[i]);
+    }
+    fixTail(level, mins);
+    while (level.length > 1) {
+      const next: Node<V>[] = [];
+      const nextMins: number[] = [];
+      for (let i = 0; i < level.length; i += fill) {
+        const kids = level.slice(i, i + fill);
+        let size = 0;
+        for (const c of kids) size += subtreeSize(c);
+        next.push(new Branch<V>(null, mins.slice(i + 1, i + kids.length), kids, size));
+        nextMins.push(mins[i]);
+      }
+      fixTail(next, nextMins);
+      level = next;
+      mins = nextMins;
+    }
+    return new PMap(level[0], keys.length);
+  }
+
+  get(k: number): V | undefined {
+    let n = this.root;
+    if (n === null) return undefined;
+    while (n instanceof Branch) n = n.kids[upperBound(n.keys, k)];
+    const i = lowerBound(n.keys, k);
+    return i < n.keys.length && n.keys[i] === k ? n.vals[i] : undefined;
+  }
+
+  has(k: number): boolean {
+    return this.get(k) !== undefined;
+  }
+
+  set(k: number, v: V, tx: Tx): PMap<V> {
+    if (this.root === null) return new PMap<V>(new Leaf<V>(tx, [k], [v]), 1);
+    sizeDelta = 0;
+    splitRight = null;
+    let root = insert(this.root, k, v, tx);
+    const right = splitRight as Node<V> | null;
+    if (right !== null) {
+      splitRight = null;
+      root = new Branch<V>(tx, [splitKey], [root, right], subtreeSize(root) + subtreeSize(right));
+    }
+    if (root === this.root && sizeDelta === 0) return this;
+    return new PMap(root, this.size + sizeDelta);
+  }
+
+  delete(k: number, tx: Tx): PMap<V> {
+    if (this.root === null) return this;
+    sizeDelta = 0;
+    let root: Node<V> | null = remove(this.root, k, tx);
+    if (root === this.root && sizeDelta === 0) return this;
+    if (root instanceof Branch && root.kids.length === 1) root = root.kids[0];
+    if (root instanceof Leaf && root.keys.length === 0) root = null;
+    return new PMap(root, this.size + sizeDelta);
+  }
+
+  /** greatest key <= k */
+  floorKey(k: number): number | undefined {
+    return this.root === null ? undefined : floorIn(this.root, k);
+  }
+
+  /** least key >= k */
+  ceilKey(k: number): number | undefined {
+    return this.root === null ? undefined : ceilIn(this.root, k);
+  }
+
+  /** greatest key < k (integer keys) */
+  lowerKey(k: number): number | undefined {
+    return this.floorKey(k - 1);
+  }
+
+  /** least key > k (integer keys) */
+  higherKey(k: number): number | undefined {
+    return this.ceilKey(k + 1);
+  }
+
+  minKey(): number | undefined {
+    return this.root === null ? undefined : minKeyOf(this.root);
+  }
+
+  maxKey(): number | undefined {
+    return this.root === null ? undefined : maxKeyOf(this.root);
+  }
+
+  /** In key order over [lo, hi]; fn returning false stops the walk. */
+  forEachInRange(lo: number, hi: number, fn: (k: number, v: V) => boolean | void): void {
+    if (this.root !== null) walk(this.root, lo, hi, fn);
+  }
+
+  /** In decreasing key order from the greatest key <= hi; fn returning false stops the walk. */
+  forEachDescending(hi: number, fn: (k: number, v: V) => boolean | void): void {
+    if (this.root !== null) walkDown(this.root, hi, fn);
+  }
+
+  forEach(fn: (k: number, v: V) => boolean | void): void {
+    if (this.root !== null) walk(this.root, -Infinity, Infinity, fn);
+  }
+
+  keys(): number[] {
+    const out: number[] = [];
+    this.forEach((k) => void out.push(k));
+    return out;
+  }
+
+  entries(): [number, V][] {
+    const out: [number, V][] = [];
+    this.forEach((k, v) => void out.push([k, v]));
+    return out;
+  }
+
+  /** Depth of the tree; for tests of balance. */
+  depth(): number {
+    let d = 0;
+    let n = this.root;
+    while (n !== null) {
+      d++;
+      n = n instanceof Branch ? n.kids[0] : null;
+    }
+    return d;
+  }
+}
+
+/** Keeps the last node of a bulk-loaded level at least MIN full by borrowing from its left. */
+function fixTail<V>(level: Node<V>[], mins: number[]): void {
+  if (level.length < 2) return;
+  const last = level[level.length - 1];
+  if (nodeLen(last) >= MIN) return;
+  const prev = level[level.length - 2];
+  if (last instanceof Leaf && prev instanceof Leaf) {
+    const all = prev.keys.concat(last.keys);
+    const vals = prev.vals.concat(last.vals);
+    const h = all.length >>> 1;
+    level[level.length - 2] = new Leaf(null, all.slice(0, h), vals.slice(0, h));
+    level[level.length - 1] = new Leaf(null, all.slice(h), vals.slice(h));
+    mins[mins.length - 1] = all[h];
+    return;
+  }
+  const pb = prev as Branch<V>;
+  const lb = last as Branch<V>;
+  const kids = pb.kids.concat(lb.kids);
+  const keys = pb.keys.concat([mins[mins.length - 1]], lb.keys);
+  const h = kids.length >>> 1;
+  const lk = kids.slice(0, h);
+  const rk = kids.slice(h);
+  let ls = 0;
+  let rs = 0;
+  for (const c of lk) ls += subtreeSize(c);
+  for (const c of rk) rs += subtreeSize(c);
+  level[level.length - 2] = new Branch(null, keys.slice(0, h - 1), lk, ls);
+  level[level.length - 1] = new Branch(null, keys.slice(h), rk, rs);
+  mins[mins.length - 1] = keys[h - 1];
+}

@@ -1,0 +1,131 @@
+// The root reducer only routes: each event goes to the slices that handle its type. A batch
+// opens one Tx (transient slices) and at most one immer draft per immer slice, so a batch of a
+// thousand maps costs a thousand O(log n) updates, never a copy of a whole index.
+import { createDraft, finishDraft, type Draft } from 'immer';
+import { type IommuEvent } from '../domain-events/index.js';
+import { cookiesSlice, type CookiesState } from './cookies.js';
+import { dmaApiSlice, type DmaApiState } from './dma-api.js';
+import { flushQueuesSlice, type FlushQueuesState } from './flush-queues.js';
+import { Hasher } from './hasher.js';
+import { ioasidSlice, type IoasidState } from './ioasid.js';
+import { iovaSlice, type IovaState } from './iova-domains.js';
+import { pageTablesSlice, type PageTablesState } from './page-tables.js';
+import { Tx } from './pmap.js';
+import { type Slice } from './slice.js';
+import { countEvent, timelineSlice, type TimelineState } from './timeline.js';
+import { topologySlice, type TopologyState } from './topology.js';
+
+export interface State {
+  readonly topology: TopologyState;
+  readonly cookies: CookiesState;
+  readonly iova: IovaState;
+  readonly pageTables: PageTablesState;
+  readonly flushQueues: FlushQueuesState;
+  readonly dmaApi: DmaApiState;
+  readonly ioasid: IoasidState;
+  readonly timeline: TimelineState;
+}
+
+type SliceName = keyof State;
+
+const SLICES: { [K in SliceName]: Slice<State[K]> } = {
+  topology: topologySlice,
+  cookies: cookiesSlice,
+  iova: iovaSlice,
+  pageTables: pageTablesSlice,
+  flushQueues: flushQueuesSlice,
+  dmaApi: dmaApiSlice,
+  ioasid: ioasidSlice,
+  timeline: timelineSlice,
+};
+
+const SLICE_NAMES = Object.keys(SLICES) as SliceName[];
+
+interface Route {
+  readonly slice: number;
+  readonly immer: boolean;
+  readonly fn: (s: unknown, e: IommuEvent, tx: Tx) => unknown;
+}
+
+/** type -> the slices that handle it, built once */
+const routes = new Map<string, Route[]>();
+SLICE_NAMES.forEach((name, i) => {
+  const slice = SLICES[name] as Slice<unknown>;
+  for (const [type, fn] of Object.entries(slice.on)) {
+    let list = routes.get(type);
+    if (!list) routes.set(type, (list = []));
+    list.push({ slice: i, immer: slice.kind === 'immer', fn: fn as Route['fn'] });
+  }
+});
+const NO_ROUTES: Route[] = [];
+
+export function initialState(): State {
+  const s: Record<string, unknown> = {};
+  for (const name of SLICE_NAMES) s[name] = SLICES[name].initial;
+  return s as unknown as State;
+}
+
+/** Applies a batch of events in order. The input state is untouched; replay is deterministic. */
+export function evolveBatch(state: State, events: readonly IommuEvent[]): State {
+  if (events.length === 0) return state;
+  const tx = new Tx();
+  const values: unknown[] = SLICE_NAMES.map((n) => state[n]);
+  const drafts: (Draft<unknown> | undefined)[] = new Array(SLICE_NAMES.length);
+  const timelineIdx = SLICE_NAMES.indexOf('timeline');
+  let timeline = values[timelineIdx] as TimelineState;
+  for (let i = 0; i < events.length; i++) {
+    const e = events[i];
+    values[timelineIdx] = timeline;
+    const rs = routes.get(e.type) ?? NO_ROUTES;
+    for (let j = 0; j < rs.length; j++) {
+      const r = rs[j];
+      if (r.immer) {
+        let d = drafts[r.slice];
+        if (d === undefined) d = drafts[r.slice] = createDraft(values[r.slice] as object);
+        r.fn(d, e, tx);
+      } else {
+        values[r.slice] = r.fn(values[r.slice], e, tx);
+      }
+    }
+    timeline = countEvent(values[timelineIdx] as TimelineState, e, tx);
+  }
+  values[timelineIdx] = timeline;
+  const out: Record<string, unknown> = {};
+  SLICE_NAMES.forEach((name, i) => {
+    const d = drafts[i];
+    out[name] = d !== undefined ? finishDraft(d) : values[i];
+  });
+  return out as unknown as State;
+}
+
+export function evolve(state: State, event: IommuEvent): State {
+  return evolveBatch(state, [event]);
+}
+
+/** sha256 of the state's content: equal for equal content, however it was reached. */
+export function stateHash(state: State): string {
+  const h = new Hasher();
+  for (const name of SLICE_NAMES) {
+    h.add('slice', name);
+    (SLICES[name] as Slice<unknown>).hash(state[name], h);
+  }
+  return h.digest();
+}
+
+/** Plain data for a checkpoint (bigints kept; msgpack-able). */
+export function snapshotState(state: State): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const name of SLICE_NAMES) out[name] = (SLICES[name] as Slice<unknown>).snapshot(state[name]);
+  return out;
+}
+
+export function restoreState(data: Record<string, unknown>): State {
+  const out: Record<string, unknown> = {};
+  for (const name of SLICE_NAMES) {
+    if (!(name in data)) throw new Error(`snapshot: slice ${name} missing`);
+    out[name] = (SLICES[name] as Slice<unknown>).restore(data[name]);
+  }
+  return out as unknown as State;
+}
+
+export const sliceNames: readonly string[] = SLICE_NAMES;

@@ -1,0 +1,77 @@
+// What the run looked like as a whole: events seen, phase, gaps, faults, unknown lines.
+import { type IommuEvent } from '../domain-events/index.js';
+import { editable, type Owned } from './owned.js';
+import { transientSlice, type TransientHandlers } from './slice.js';
+
+export interface TimelineState extends Owned {
+  readonly events: number;
+  readonly lastSeq: number;
+  readonly firstTs: number | null;
+  readonly lastTs: number | null;
+  /** the latest marker: the phase the run is in */
+  readonly phase: { readonly text: string; readonly seq: number } | null;
+  readonly markers: number;
+  /** LOST EVENTS lines and the events they reported lost (null count = unknown) */
+  readonly lostGaps: number;
+  readonly lostEvents: number;
+  readonly faults: number;
+  readonly rawKept: number;
+  readonly byType: Readonly<Record<string, number>> & Owned;
+}
+
+/** Runs for every event, before the per-type handlers. */
+export function countEvent(s: TimelineState, e: IommuEvent, tx: Parameters<NonNullable<TransientHandlers<TimelineState>['MarkerWritten']>>[2]): TimelineState {
+  const w = editable(s, tx) as { -readonly [K in keyof TimelineState]: TimelineState[K] };
+  w.events = s.events + 1;
+  w.lastSeq = e.seq;
+  if (e.ts !== null) {
+    if (s.firstTs === null) w.firstTs = e.ts;
+    w.lastTs = e.ts;
+  }
+  const by = editable(s.byType, tx) as Record<string, number>;
+  by[e.type] = (by[e.type] ?? 0) + 1;
+  w.byType = by;
+  return w;
+}
+
+type W = { -readonly [K in keyof TimelineState]: TimelineState[K] };
+
+export const timelineSlice = transientSlice<TimelineState>({
+  name: 'timeline',
+  initial: { events: 0, lastSeq: -1, firstTs: null, lastTs: null, phase: null, markers: 0, lostGaps: 0, lostEvents: 0, faults: 0, rawKept: 0, byType: {} },
+  on: {
+    MarkerWritten(s, e, tx) {
+      const w = editable(s, tx) as W;
+      w.phase = { text: e.text, seq: e.seq };
+      w.markers = s.markers + 1;
+      return w;
+    },
+    EventsLost(s, e, tx) {
+      const w = editable(s, tx) as W;
+      w.lostGaps = s.lostGaps + 1;
+      w.lostEvents = s.lostEvents + (e.count ?? 0);
+      return w;
+    },
+    PageFaulted(s, _e, tx) {
+      const w = editable(s, tx) as W;
+      w.faults = s.faults + 1;
+      return w;
+    },
+    RawEventKept(s, _e, tx) {
+      const w = editable(s, tx) as W;
+      w.rawKept = s.rawKept + 1;
+      return w;
+    },
+  },
+  snapshot: (s) => ({ ...s, _tx: null, byType: { ...s.byType, _tx: undefined } }),
+  restore: (d) => {
+    const t = d as TimelineState;
+    const byType = { ...t.byType } as Record<string, number>;
+    delete byType._tx;
+    return { ...t, byType };
+  },
+  hash(s, h) {
+    h.add('timeline', s.events, s.lastSeq, s.firstTs, s.lastTs, s.phase?.text, s.phase?.seq, s.markers, s.lostGaps, s.lostEvents, s.faults, s.rawKept);
+    for (const t of Object.keys(s.byType).filter((k) => k !== '_tx').sort()) h.add('type', t, s.byType[t]);
+  },
+});

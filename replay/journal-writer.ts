@@ -1,0 +1,148 @@
+// Appends events to a journal file in framed, checksummed blocks. Every complete record on
+// disk stays readable whatever happens later; close() (also on an error path) writes the last
+// partial block, so nothing appended is lost.
+import { closeSync, existsSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { deflateRawSync } from 'node:zlib';
+import { encodeBlock, eventDefs, type IommuEvent, InputError, packValue } from '../domain-events/index.js';
+import { type State, snapshotState } from '../reducers/index.js';
+import { encodeRecord, FORMAT_VERSION, type JournalHeader, MAGIC, RecordKind, crc32 } from './journal-format.js';
+
+export const PRODUCER = 'iommu-journal 0.1.0';
+
+export interface JournalWriterOptions {
+  readonly profile?: string | null;
+  readonly source?: string | null;
+  readonly meta?: Record<string, unknown>;
+  /** events per block record */
+  readonly blockEvents?: number;
+  /** replace an existing file: the new journal is written beside it and renamed over it at close */
+  readonly overwrite?: boolean;
+}
+
+export function encodeHeader(h: JournalHeader): Buffer {
+  const body = Buffer.from(packValue(h));
+  const out = Buffer.alloc(MAGIC.length + 2 + 4 + body.length + 4);
+  MAGIC.copy(out, 0);
+  out.writeUInt16LE(FORMAT_VERSION, 8);
+  out.writeUInt32LE(body.length, 10);
+  body.copy(out, 14);
+  out.writeUInt32LE(crc32(body), 14 + body.length);
+  return out;
+}
+
+export function makeHeader(opts: JournalWriterOptions): JournalHeader {
+  const schema: Record<string, number> = {};
+  for (const [t, d] of eventDefs) schema[t] = d.version;
+  return {
+    formatVersion: FORMAT_VERSION,
+    producer: PRODUCER,
+    profile: opts.profile ?? null,
+    source: opts.source ?? null,
+    schema,
+    createdAt: creationDate(),
+    meta: opts.meta ?? {},
+  };
+}
+
+/** SOURCE_DATE_EPOCH (reproducible builds convention) makes journals byte-identical. */
+function creationDate(): string {
+  const epoch = process.env.SOURCE_DATE_EPOCH;
+  return new Date(epoch && /^\d+$/.test(epoch) ? Number(epoch) * 1000 : Date.now()).toISOString();
+}
+
+export class JournalWriter {
+  private fd: number;
+  private pending: IommuEvent[] = [];
+  private seq = 0;
+  private bytes = 0;
+  private closed = false;
+  private readonly blockEvents: number;
+  private readonly tmpPath: string | null;
+
+  private constructor(
+    readonly path: string,
+    opts: JournalWriterOptions,
+  ) {
+    this.blockEvents = opts.blockEvents ?? 4096;
+    if (existsSync(path) && !opts.overwrite) throw new InputError(`${path}: already exists (a journal is never rewritten; choose another name or pass --force)`);
+    this.tmpPath = opts.overwrite && existsSync(path) ? `${path}.partial-${process.pid}` : null;
+    try {
+      this.fd = openSync(this.tmpPath ?? path, 'wx');
+    } catch (err) {
+      throw new InputError(`${path}: cannot create journal (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    }
+    this.write(encodeHeader(makeHeader(opts)));
+  }
+
+  static create(path: string, opts: JournalWriterOptions = {}): JournalWriter {
+    return new JournalWriter(path, opts);
+  }
+
+  /** seq the next appended event gets */
+  get nextSeq(): number {
+    return this.seq;
+  }
+
+  get bytesWritten(): number {
+    return this.bytes;
+  }
+
+  /** Appends events in order; events made with seq -1 get their journal position here. */
+  append(events: readonly IommuEvent[]): void {
+    if (this.closed) throw new Error('journal writer used after close');
+    for (const e of events) {
+      if (e.seq === -1) (e as { seq: number }).seq = this.seq;
+      else if (e.seq !== this.seq) throw new Error(`event ${e.type} has seq ${e.seq}, journal expects ${this.seq}`);
+      this.seq++;
+      this.pending.push(e);
+      if (this.pending.length >= this.blockEvents) this.flushBlock();
+    }
+  }
+
+  /** Writes the state reached after every event appended so far (a point a reader can start from). */
+  checkpoint(state: State): void {
+    this.flushBlock();
+    const payload = deflateRawSync(packValue(snapshotState(state)), { level: 1 });
+    this.write(encodeRecord(RecordKind.checkpoint, this.seq, 0, payload));
+  }
+
+  note(value: Record<string, unknown>): void {
+    this.flushBlock();
+    this.write(encodeRecord(RecordKind.note, this.seq, 0, deflateRawSync(packValue(value))));
+  }
+
+  flushBlock(): void {
+    if (this.pending.length === 0) return;
+    const block = this.pending;
+    this.pending = [];
+    this.write(encodeRecord(RecordKind.events, block[0].seq, block.length, encodeBlock(block)));
+  }
+
+  close(): void {
+    if (this.closed) return;
+    try {
+      this.flushBlock();
+      fsyncSync(this.fd);
+    } finally {
+      this.closed = true;
+      closeSync(this.fd);
+      if (this.tmpPath) {
+        renameSync(this.tmpPath, this.path);
+      }
+    }
+  }
+
+  /** Gives up on an overwrite: the old file stays as it was. A new file keeps what was written. */
+  abandon(): void {
+    if (this.closed) return;
+    this.closed = true;
+    closeSync(this.fd);
+    if (this.tmpPath) unlinkSync(this.tmpPath);
+  }
+
+  private write(buf: Buffer): void {
+    let off = 0;
+    while (off < buf.length) off += writeSync(this.fd, buf, off, buf.length - off);
+    this.bytes += buf.length;
+  }
+}

@@ -6,11 +6,12 @@ import { takeExitCode } from './act.js';
 import { registerDemo } from './commands/demo.js';
 import { registerEvents } from './commands/events.js';
 import { registerJournal } from './commands/journal.js';
+import { registerOracle } from './commands/oracle.js';
 import { registerReplay } from './commands/replay.js';
 import { registerState } from './commands/state.js';
 import { warn } from './output.js';
 
-const COMMANDS: ((p: Command) => void)[] = [registerReplay, registerState, registerEvents, registerJournal, registerDemo];
+const COMMANDS: ((p: Command) => void)[] = [registerReplay, registerState, registerEvents, registerJournal, registerOracle, registerDemo];
 
 export function buildProgram(): Command {
   const program = new Command('iommu-journal')

@@ -1,0 +1,4 @@
+// Oracle verification. Importing this module registers every format.
+export * from './types.js';
+export * from './registry.js';
+export * from './runner.js';

@@ -57,8 +57,10 @@ export function isUnmapCall(call: DmaCall): boolean {
   return UNMAP_CALLS.has(call);
 }
 
+const SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
 function keyOf(a: bigint): number {
-  return Number(a >> 12n);
+  return a <= SAFE ? Math.floor(Number(a) / 4096) : Number(a >> 12n);
 }
 
 /** The DMA address and size a call covers: sg calls use the first segment and the total. */
@@ -129,16 +131,24 @@ function sameList(a: readonly bigint[], b: readonly bigint[]): boolean {
   return true;
 }
 
+/** dma-debug's exact match: same device, same DMA address (the common case, without allocating). */
+function exactEntry(d: DeviceDma, addr: bigint): DmaEntry | undefined {
+  const list = d.live.get(keyOf(addr));
+  if (list === undefined) return undefined;
+  for (let i = 0; i < list.length; i++) if (list[i].dmaAddr === addr) return list[i];
+  return undefined;
+}
+
 function unmapCall(d: W, e: DmaApiCalled, tx: Tx): void {
   d.unmaps += 1;
-  const hit = findEntry(d, e);
+  const hit = e.dmaAddr !== null ? exactEntry(d, e.dmaAddr) : findEntry(d, e);
   if (!hit) {
     d.unmatched += 1;
     return;
   }
   const k = keyOf(hit.dmaAddr);
-  const rest = d.live.get(k)!.filter((x) => x !== hit);
-  d.live = rest.length ? d.live.set(k, rest, tx) : d.live.delete(k, tx);
+  const list = d.live.get(k)!;
+  d.live = list.length === 1 ? d.live.delete(k, tx) : d.live.set(k, list.filter((x) => x !== hit), tx);
   d.count -= 1;
   d.liveBytes -= hit.size;
 }

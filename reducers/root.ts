@@ -12,7 +12,7 @@ import { iovaSlice, type IovaState } from './iova-domains.js';
 import { pageTablesSlice, type PageTablesState } from './page-tables.js';
 import { Tx } from './pmap.js';
 import { type Slice } from './slice.js';
-import { countEvent, timelineSlice, type TimelineState } from './timeline.js';
+import { tallyBatch, timelineSlice, type TimelineState } from './timeline.js';
 import { topologySlice, type TopologyState } from './topology.js';
 
 export interface State {
@@ -57,7 +57,7 @@ SLICE_NAMES.forEach((name, i) => {
     list.push({ slice: i, immer: slice.kind === 'immer', fn: fn as Route['fn'] });
   }
 });
-const NO_ROUTES: Route[] = [];
+const TIMELINE = SLICE_NAMES.indexOf('timeline');
 
 export function initialState(): State {
   const s: Record<string, unknown> = {};
@@ -71,12 +71,10 @@ export function evolveBatch(state: State, events: readonly IommuEvent[]): State 
   const tx = new Tx();
   const values: unknown[] = SLICE_NAMES.map((n) => state[n]);
   const drafts: (Draft<unknown> | undefined)[] = new Array(SLICE_NAMES.length);
-  const timelineIdx = SLICE_NAMES.indexOf('timeline');
-  let timeline = values[timelineIdx] as TimelineState;
   for (let i = 0; i < events.length; i++) {
     const e = events[i];
-    values[timelineIdx] = timeline;
-    const rs = routes.get(e.type) ?? NO_ROUTES;
+    const rs = routes.get(e.type);
+    if (rs === undefined) continue;
     for (let j = 0; j < rs.length; j++) {
       const r = rs[j];
       if (r.immer) {
@@ -87,9 +85,8 @@ export function evolveBatch(state: State, events: readonly IommuEvent[]): State 
         values[r.slice] = r.fn(values[r.slice], e, tx);
       }
     }
-    timeline = countEvent(values[timelineIdx] as TimelineState, e, tx);
   }
-  values[timelineIdx] = timeline;
+  values[TIMELINE] = tallyBatch(values[TIMELINE] as TimelineState, events, tx);
   const out: Record<string, unknown> = {};
   SLICE_NAMES.forEach((name, i) => {
     const d = drafts[i];

@@ -1,7 +1,8 @@
 // What the run looked like as a whole: events seen, phase, gaps, faults, unknown lines.
 import { type IommuEvent } from '../domain-events/index.js';
 import { editable, type Owned } from './owned.js';
-import { transientSlice, type TransientHandlers } from './slice.js';
+import { type Tx } from './pmap.js';
+import { transientSlice } from './slice.js';
 
 export interface TimelineState extends Owned {
   readonly events: number;
@@ -19,17 +20,34 @@ export interface TimelineState extends Owned {
   readonly byType: Readonly<Record<string, number>> & Owned;
 }
 
-/** Runs for every event, before the per-type handlers. */
-export function countEvent(s: TimelineState, e: IommuEvent, tx: Parameters<NonNullable<TransientHandlers<TimelineState>['MarkerWritten']>>[2]): TimelineState {
+/** Counts a whole batch at once (one copy of the counters per batch, not per event). */
+export function tallyBatch(s: TimelineState, events: readonly IommuEvent[], tx: Tx): TimelineState {
+  if (events.length === 0) return s;
   const w = editable(s, tx) as { -readonly [K in keyof TimelineState]: TimelineState[K] };
-  w.events = s.events + 1;
-  w.lastSeq = e.seq;
-  if (e.ts !== null) {
-    if (s.firstTs === null) w.firstTs = e.ts;
-    w.lastTs = e.ts;
-  }
   const by = editable(s.byType, tx) as Record<string, number>;
-  by[e.type] = (by[e.type] ?? 0) + 1;
+  let firstTs = s.firstTs;
+  let lastTs = s.lastTs;
+  let prevType = '';
+  let run = 0;
+  for (let i = 0; i < events.length; i++) {
+    const e = events[i];
+    if (e.ts !== null) {
+      if (firstTs === null) firstTs = e.ts;
+      lastTs = e.ts;
+    }
+    // consecutive events of one type are common (a burst of maps): count runs, not events
+    if (e.type === prevType) run++;
+    else {
+      if (run) by[prevType] = (by[prevType] ?? 0) + run;
+      prevType = e.type;
+      run = 1;
+    }
+  }
+  by[prevType] = (by[prevType] ?? 0) + run;
+  w.events = s.events + events.length;
+  w.lastSeq = events[events.length - 1].seq;
+  w.firstTs = firstTs;
+  w.lastTs = lastTs;
   w.byType = by;
   return w;
 }

@@ -74,7 +74,7 @@ export function deviceStats(s: State): DeviceStats[] {
       group: d?.group ?? null,
       domain: d?.domain ?? null,
       dmaLive: dma?.count ?? 0,
-      dmaLiveBytes: dma?.liveBytes ?? 0n,
+      dmaLiveBytes: BigInt(dma?.liveBytes ?? 0),
       dmaMaps: dma?.maps ?? 0,
       dmaUnmaps: dma?.unmaps ?? 0,
       dmaUnmatched: dma?.unmatched ?? 0,

@@ -25,7 +25,8 @@ export interface DeviceDma extends Owned {
   /** by DMA address >> 12; entries sharing a page are kept in a small list */
   readonly live: PMap<readonly DmaEntry[]>;
   readonly count: number;
-  readonly liveBytes: bigint;
+  /** bytes of live entries (a number: exact below 2^53, far beyond any device's live DMA) */
+  readonly liveBytes: number;
   readonly maps: number;
   readonly unmaps: number;
   /** unmaps / frees with no live entry (dma-debug "tries to free DMA memory it has not allocated") */
@@ -83,17 +84,28 @@ export function callRange(e: DmaApiCalled): { addr: bigint; size: bigint } | nul
 }
 
 function emptyDevice(device: string): DeviceDma {
-  return { device, live: PMap.empty(), count: 0, liveBytes: 0n, maps: 0, unmaps: 0, unmatched: 0 };
+  return { device, live: PMap.empty(), count: 0, liveBytes: 0, maps: 0, unmaps: 0, unmatched: 0 };
 }
 
 type W = { -readonly [K in keyof DeviceDma]: DeviceDma[K] };
 
 function mapCall(d: W, e: DmaApiCalled, type: DmaEntryType, tx: Tx): void {
-  const r = callRange(e);
-  if (!r || r.addr === DMA_MAPPING_ERROR || e.errno !== null) return;
+  if (e.errno !== null) return;
+  let addr: bigint;
+  let size: bigint;
+  if (e.dmaAddr !== null && e.size !== null) {
+    addr = e.dmaAddr;
+    size = e.size;
+  } else {
+    const r = callRange(e);
+    if (!r) return;
+    addr = r.addr;
+    size = r.size;
+  }
+  if (addr === DMA_MAPPING_ERROR) return;
   const entry: DmaEntry = {
-    dmaAddr: r.addr,
-    size: r.size,
+    dmaAddr: addr,
+    size,
     phys: e.phys ?? (e.sg && e.sg.physAddrs.length ? e.sg.physAddrs[0] : null),
     dir: e.dir,
     type,
@@ -101,11 +113,11 @@ function mapCall(d: W, e: DmaApiCalled, type: DmaEntryType, tx: Tx): void {
     physAddrs: e.sg ? e.sg.physAddrs : null,
     seq: e.seq,
   };
-  const k = keyOf(r.addr);
+  const k = keyOf(addr);
   const cur = d.live.get(k);
   d.live = d.live.set(k, cur ? [...cur, entry] : [entry], tx);
   d.count += 1;
-  d.liveBytes += r.size;
+  d.liveBytes += Number(size);
   d.maps += 1;
 }
 
@@ -150,7 +162,7 @@ function unmapCall(d: W, e: DmaApiCalled, tx: Tx): void {
   const list = d.live.get(k)!;
   d.live = list.length === 1 ? d.live.delete(k, tx) : d.live.set(k, list.filter((x) => x !== hit), tx);
   d.count -= 1;
-  d.liveBytes -= hit.size;
+  d.liveBytes -= Number(hit.size);
 }
 
 export const dmaApiSlice = transientSlice<DmaApiState>({
@@ -159,15 +171,20 @@ export const dmaApiSlice = transientSlice<DmaApiState>({
   on: {
     DmaApiCalled(s, e, tx) {
       const type = MAP_TYPE[e.call];
-      const unmap = UNMAP_CALLS.has(e.call);
-      if (!type && !unmap) return s; // syncs change no mapping
-      const st = editable(s, tx);
-      const devices = editable(s.devices as DmaApiState['devices'] & Owned, tx);
-      const d = editable(devices[e.device] ?? emptyDevice(e.device), tx) as W;
-      if (type) mapCall(d, e, type, tx);
+      if (type === undefined && !UNMAP_CALLS.has(e.call)) return s; // syncs change no mapping
+      const cur = s.devices[e.device];
+      let d: W;
+      let st = s;
+      if (cur !== undefined && cur._tx === tx && s._tx === tx) d = cur as W;
+      else {
+        st = editable(s, tx);
+        const devices = editable(s.devices as DmaApiState['devices'] & Owned, tx) as Record<string, DeviceDma>;
+        d = editable(cur ?? emptyDevice(e.device), tx) as W;
+        devices[e.device] = d;
+        (st as { devices: DmaApiState['devices'] }).devices = devices;
+      }
+      if (type !== undefined) mapCall(d, e, type, tx);
       else unmapCall(d, e, tx);
-      (devices as Record<string, DeviceDma>)[e.device] = d;
-      (st as { devices: DmaApiState['devices'] }).devices = devices;
       return st;
     },
   },

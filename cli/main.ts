@@ -25,7 +25,20 @@ export function buildProgram(): Command {
   return program;
 }
 
+let pipeGuard = false;
+
+/** `iommu-journal … | head` closes stdout early: that is not an error. */
+function guardPipe(): void {
+  if (pipeGuard) return;
+  pipeGuard = true;
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw err;
+  });
+}
+
 export async function run(argv: string[]): Promise<number> {
+  guardPipe();
   const program = buildProgram();
   takeExitCode();
   try {

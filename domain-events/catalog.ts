@@ -19,6 +19,8 @@ export const EVENT_DEFS = [
   topology.DeviceAttached,
   topology.DeviceDetached,
   topology.ReservedRegionDeclared,
+  topology.DeviceDmaConfigured,
+  topology.Pci32WorkaroundCleared,
   cookie.DmaCookieGot,
   cookie.MsiCookieGot,
   cookie.CookiePut,

@@ -101,6 +101,9 @@ export const iovaSlice = transientSlice<IovaState>({
           const hi = nodes.get(x.from);
           if (hi === undefined) continue;
           nodes = nodes.delete(x.from, tx).set(x.to, hi, tx);
+          // iova.c __adjust_overlap_range stretches the node in place: hints pointing at it follow
+          if (w.cachedNode === x.from) w.cachedNode = x.to;
+          if (w.cached32Node === x.from) w.cached32Node = x.to;
           const why = reserved.get(x.from);
           reserved = reserved.delete(x.from, tx).set(x.to, why ?? e.reason, tx);
         }
@@ -204,6 +207,7 @@ export const iovaSlice = transientSlice<IovaState>({
         d.rcaches.forEach((sc, order) => {
           sc.depot.forEach((m) => h.add('depot', order, m.join(',')));
           sc.cpus.forEach((c, cpu) => h.add('cpu', order, cpu, c.loaded.join(','), c.prev.join(',')));
+          h.add('work', order, !!sc.workPending);
         });
     });
   },

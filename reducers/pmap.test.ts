@@ -86,6 +86,17 @@ describe('PMap (persistent B+tree with transient edits)', () => {
     expect(q.entries().every(([k]) => k % 6 === 3)).toBe(true);
   });
 
+  it('stays balanced when one Tx deletes most of a large map (a flush), and answers lowerKey', () => {
+    const tx = new Tx();
+    let p = PMap.empty<number>();
+    for (let k = 0; k < 20_000; k++) p = p.set(k * 2, k, tx);
+    for (let k = 0; k < 20_000; k++) if (k % 97 !== 0) p = p.delete(k * 2, tx);
+    const keys = p.keys();
+    expect(keys.length).toBe(p.size);
+    for (let i = 1; i < keys.length; i++) expect(p.lowerKey(keys[i])).toBe(keys[i - 1]);
+    expect(p.depth()).toBeLessThanOrEqual(3);
+  });
+
   it('keeps a million sequential keys shallow', () => {
     const tx = new Tx();
     let p = PMap.empty<number>();

@@ -151,7 +151,8 @@ function remove<V>(node: Node<V>, k: number, tx: Tx): Node<V> {
   const i = upperBound(node.keys, k);
   const child = node.kids[i];
   const nc = remove(child, k, tx);
-  if (nc === child) return node;
+  // an owned child changes in place: only "nothing removed" means nothing to do
+  if (nc === child && sizeDelta === 0) return node;
   const n = ownBranch(node, tx);
   n.kids[i] = nc;
   n.size += sizeDelta;

@@ -19,6 +19,8 @@ export interface SizeClass extends Owned {
   /** full magazines; the last one is the next to be popped */
   readonly depot: readonly Magazine[] & Owned;
   readonly cpus: readonly CpuRcache[] & Owned;
+  /** the delayed depot-trimming work is pending (iova.c 6.12 rcache->work) */
+  readonly workPending?: boolean;
 }
 
 export type Rcaches = readonly SizeClass[] & Owned;
@@ -108,6 +110,9 @@ export function applyRcacheChange(r: Rcaches, e: RcacheChanged, tx: Tx): Rcaches
       return updateCpu(r, e.order, cpu, tx, (c) => void ((c as { loaded: Magazine }).loaded = EMPTY_MAG));
     case 'prev-emptied':
       return updateCpu(r, e.order, cpu, tx, (c) => void ((c as { prev: Magazine }).prev = EMPTY_MAG));
+    case 'work-armed':
+    case 'work-idle':
+      return updateClass(r, e.order, tx, (sc) => void ((sc as { workPending?: boolean }).workPending = e.op === 'work-armed'));
     case 'depot-remove':
       return updateClass(r, e.order, tx, (sc) => {
         const d = editableArray(sc.depot, tx);
@@ -129,17 +134,21 @@ export function rcacheFill(r: Rcaches | null): number {
   return n;
 }
 
-export function rcachesFromPlain(data: readonly { depot: number[][]; cpus: { loaded: number[]; prev: number[] }[] }[]): Rcaches {
+type PlainRcache = { depot: number[][]; cpus: { loaded: number[]; prev: number[] }[]; workPending?: boolean };
+
+export function rcachesFromPlain(data: readonly PlainRcache[]): Rcaches {
   return data.map((sc) => ({
     depot: sc.depot.map((m) => m.slice()),
     cpus: sc.cpus.map((c) => ({ loaded: c.loaded.slice(), prev: c.prev.slice() })),
+    workPending: !!sc.workPending,
   }));
 }
 
-export function rcachesToPlain(r: Rcaches): { depot: number[][]; cpus: { loaded: number[]; prev: number[] }[] }[] {
+export function rcachesToPlain(r: Rcaches): PlainRcache[] {
   return r.map((sc) => ({
     depot: sc.depot.map((m) => m.slice()),
     cpus: sc.cpus.map((c) => ({ loaded: c.loaded.slice(), prev: c.prev.slice() })),
+    workPending: !!sc.workPending,
   }));
 }
 

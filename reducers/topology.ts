@@ -18,6 +18,14 @@ export interface DeviceState {
   readonly defaultDomain: number | null;
   readonly attachedSeq: number | null;
   readonly removed: boolean;
+  /** DMA addressing, once configured (iommu_setup_dma_ops) */
+  readonly dma: {
+    readonly pci: boolean;
+    readonly dmaMask: bigint;
+    readonly coherentDmaMask: bigint;
+    readonly busDmaLimit: bigint;
+    readonly pci32Workaround: boolean;
+  } | null;
 }
 
 export interface DomainState {
@@ -56,7 +64,7 @@ export interface TopologyState {
 const initial: TopologyState = { groups: {}, devices: {}, domains: {}, regions: [] };
 
 function newDevice(name: string): DeviceState {
-  return { name, group: null, domain: null, defaultDomain: null, attachedSeq: null, removed: false };
+  return { name, group: null, domain: null, defaultDomain: null, attachedSeq: null, removed: false, dma: null };
 }
 
 export const topologySlice = immerSlice<TopologyState>({
@@ -121,6 +129,14 @@ export const topologySlice = immerSlice<TopologyState>({
       const dom = d.domains[e.domain];
       if (dom) dom.devices = dom.devices.filter((x) => x !== e.device);
     },
+    DeviceDmaConfigured(d, e) {
+      const dev = (d.devices[e.device] ??= newDevice(e.device));
+      dev.dma = { pci: e.pci, dmaMask: e.dmaMask, coherentDmaMask: e.coherentDmaMask, busDmaLimit: e.busDmaLimit, pci32Workaround: e.pci32Workaround };
+    },
+    Pci32WorkaroundCleared(d, e) {
+      const dev = d.devices[e.device];
+      if (dev?.dma) dev.dma.pci32Workaround = false;
+    },
     ReservedRegionDeclared(d, e) {
       d.regions.push({ device: e.device, group: e.group, start: e.start, end: e.end, kind: e.kind, seq: e.seq });
     },
@@ -134,7 +150,7 @@ export const topologySlice = immerSlice<TopologyState>({
     }
     for (const name of Object.keys(s.devices).sort()) {
       const v = s.devices[name];
-      h.add('device', v.name, v.group, v.domain, v.defaultDomain, v.attachedSeq, v.removed);
+      h.add('device', v.name, v.group, v.domain, v.defaultDomain, v.attachedSeq, v.removed, v.dma?.pci, v.dma?.dmaMask, v.dma?.coherentDmaMask, v.dma?.busDmaLimit, v.dma?.pci32Workaround);
     }
     for (const id of Object.keys(s.domains).map(Number).sort((a, b) => a - b)) {
       const m = s.domains[id];

@@ -112,9 +112,10 @@ export const RcacheChanged = defineEvent(
      * empty; depot-pop: loaded := depot head; loaded-dropped: full loaded discarded for an empty
      * one (its pfns follow as IovaFreed); loaded-emptied / prev-emptied: the CPU magazine was
      * flushed (pfns follow as IovaFreed); depot-remove: depot magazine `index` (0 = next to pop)
-     * removed (pfns follow as IovaFreed)
+     * removed (pfns follow as IovaFreed); work-armed / work-idle: the size class's delayed depot
+     * trimming work became pending / ran without re-arming (6.7+)
      */
-    op: oneOf('swap', 'depot-push', 'depot-pop', 'loaded-dropped', 'loaded-emptied', 'prev-emptied', 'depot-remove'),
+    op: oneOf('swap', 'depot-push', 'depot-pop', 'loaded-dropped', 'loaded-emptied', 'prev-emptied', 'depot-remove', 'work-armed', 'work-idle'),
     index: opt(int),
   },
   'per-CPU IOVA range cache bookkeeping (iova_rcache_get / iova_rcache_insert / flushes)',

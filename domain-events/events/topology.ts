@@ -77,7 +77,32 @@ export const ReservedRegionDeclared = defineEvent(
   'iommu_get_resv_regions / host-bridge window that the DMA allocator must avoid',
 );
 
+export const DeviceDmaConfigured = defineEvent(
+  'DeviceDmaConfigured',
+  1,
+  {
+    device: str,
+    pci: bool,
+    /** streaming and coherent DMA masks, and the bus limit (0 = none) */
+    dmaMask: u64,
+    coherentDmaMask: u64,
+    busDmaLimit: u64,
+    /** dev->iommu->pci_32bit_workaround after iommu_setup_dma_ops (6.12+: PCI && !forcedac) */
+    pci32Workaround: bool,
+  },
+  'iommu_setup_dma_ops / dma_set_mask: how the device addresses DMA',
+);
+
+export const Pci32WorkaroundCleared = defineEvent(
+  'Pci32WorkaroundCleared',
+  1,
+  { device: str },
+  'dma-iommu.c (6.12) iommu_dma_alloc_iova: the 32-bit attempt failed, the device uses its full mask from now on',
+);
+
 export type GroupCreated = EventOfDef<typeof GroupCreated>;
+export type DeviceDmaConfigured = EventOfDef<typeof DeviceDmaConfigured>;
+export type Pci32WorkaroundCleared = EventOfDef<typeof Pci32WorkaroundCleared>;
 export type DeviceAddedToGroup = EventOfDef<typeof DeviceAddedToGroup>;
 export type DeviceRemovedFromGroup = EventOfDef<typeof DeviceRemovedFromGroup>;
 export type DomainAllocated = EventOfDef<typeof DomainAllocated>;

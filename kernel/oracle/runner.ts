@@ -80,10 +80,10 @@ export function verifyOracleText(text: string, file: string, opts: { profile?: P
     for (const f of [...outs, 'warn']) {
       const expected = f === 'warn' ? (rec.warn ?? 0) : rec[f];
       if (expected === undefined) continue;
-      const got = actual[f] ?? (f === 'warn' ? 0 : undefined);
+      const got = f in actual ? actual[f] : f === 'warn' ? 0 : undefined;
       if (!sameValue(expected, got)) {
         ok = false;
-        miss({ line, op, field: f, expected, actual: got ?? null });
+        miss({ line, op, field: f, expected, actual: got === undefined ? '(no value)' : got });
       }
     }
     if (ok) matched++;

@@ -36,6 +36,7 @@ export const EVENT_DEFS = [
   mapping.Mapped,
   mapping.MapFailed,
   mapping.Unmapped,
+  mapping.PgtableConfigured,
   mapping.PgtableTableAllocated,
   mapping.PgtableTableFreed,
   mapping.IotlbFlushed,

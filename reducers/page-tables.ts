@@ -8,9 +8,21 @@ import { PMap, type Tx } from './pmap.js';
 import { coverRange, pageSizesOf, pagesOf, pfnOf, removeRange, type Run, runPages } from './runs.js';
 import { transientSlice } from './slice.js';
 
+export interface PgtableConfig {
+  readonly fmt: string;
+  readonly ias: number;
+  readonly oas: number;
+  readonly granule: number;
+  readonly pgsizeBitmap: bigint;
+  readonly startLevel: number;
+  readonly pgdBits: number;
+}
+
 export interface DomainPageTable extends Owned {
   readonly domain: number;
   readonly pgsizeBitmap: bigint;
+  /** the page-table format, when a producer modelled it */
+  readonly config: PgtableConfig | null;
   readonly runs: PMap<Run>;
   /** per level: page-table pages by the IOVA pfn they start at -> seq that allocated them */
   readonly tables: readonly PMap<number>[];
@@ -34,6 +46,7 @@ function empty(domain: number, bitmap: bigint): DomainPageTable {
   return {
     domain,
     pgsizeBitmap: bitmap,
+    config: null,
     runs: PMap.empty(),
     tables: [],
     mappedPages: 0,
@@ -54,7 +67,22 @@ function update(s: PageTablesState, domain: number, tx: Tx, fn: (d: W) => void):
 }
 
 
-function leavesOf(e: Mapped, sizes: readonly number[]): Run[] {
+/**
+ * Leaf sizes (4 KiB pages, largest first) a block can be split into: every level of the table
+ * (io-pgtable-arm.c arm_lpae_split_blk_unmap fills the next level whatever pgsize_bitmap says),
+ * else the sizes of the bitmap.
+ */
+export function splitSizes(d: DomainPageTable): readonly number[] {
+  const c = d.config;
+  if (!c || !c.fmt.startsWith('ARM_')) return pageSizesOf(d.pgsizeBitmap);
+  const g = Math.log2(c.granule);
+  const bits = g - 3;
+  const out: number[] = [];
+  for (let lvl = Math.max(1, c.startLevel); lvl <= 3; lvl++) out.push(2 ** (g + bits * (3 - lvl) - 12));
+  return out;
+}
+
+function leavesOf(e: Pick<Mapped, 'iova' | 'paddr' | 'size' | 'prot' | 'leaves' | 'seq'>, sizes: readonly number[]): Run[] {
   if (e.leaves) {
     return e.leaves.map((l) => ({
       pfn: pfnOf(l.iova),
@@ -85,14 +113,30 @@ export const pageTablesSlice = transientSlice<PageTablesState>({
         d.pgsizeBitmap = e.pgsizeBitmap;
       });
     },
+    PgtableConfigured(s, e, tx) {
+      return update(s, e.domain, tx, (d) => {
+        d.config = { fmt: e.fmt, ias: e.ias, oas: e.oas, granule: e.granule, pgsizeBitmap: e.pgsizeBitmap, startLevel: e.startLevel, pgdBits: e.pgdBits };
+        d.pgsizeBitmap = e.pgsizeBitmap;
+      });
+    },
+    MapFailed(s, e, tx) {
+      // the leaves written before the error; the unroll's Unmapped removes them again
+      if (!e.leaves || e.leaves.length === 0) return s;
+      return update(s, e.domain, tx, (d) => writeLeaves(d, leavesOf({ ...e, size: e.mapped }, pageSizesOf(d.pgsizeBitmap)), tx));
+    },
     Mapped(s, e, tx) {
       return update(s, e.domain, tx, (d) => {
+        d.maps += 1;
         const sizes = pageSizesOf(d.pgsizeBitmap);
+        if (e.leaves) {
+          // the producer says which leaves were written: only those replace what was there
+          writeLeaves(d, leavesOf(e, sizes), tx);
+          return;
+        }
         const pfn = pfnOf(e.iova);
         const pages = pagesOf(e.size);
         let runs = d.runs;
-        const fast = runs.size === 0 || !overlapsAny(runs, pfn, pfn + pages);
-        if (!fast) {
+        if (runs.size !== 0 && overlapsAny(runs, pfn, pfn + pages)) {
           const r = removeRange(runs, pfn, pfn + pages, sizes, tx);
           runs = r.runs;
           d.overmappedPages += r.removedPages;
@@ -106,7 +150,6 @@ export const pageTablesSlice = transientSlice<PageTablesState>({
         d.runs = runs;
         d.mappedPages += added;
         if (d.mappedPages > d.peakPages) d.peakPages = d.mappedPages;
-        d.maps += 1;
       });
     },
     Unmapped(s, e, tx) {
@@ -115,7 +158,7 @@ export const pageTablesSlice = transientSlice<PageTablesState>({
         const pages = pagesOf(e.unmappedSize);
         d.unmaps += 1;
         if (pages === 0) return;
-        const r = removeRange(d.runs, pfn, pfn + pages, pageSizesOf(d.pgsizeBitmap), tx);
+        const r = removeRange(d.runs, pfn, pfn + pages, splitSizes(d), tx);
         d.runs = r.runs;
         d.mappedPages -= r.removedPages;
         d.missingPages += pages - r.removedPages;
@@ -128,6 +171,10 @@ export const pageTablesSlice = transientSlice<PageTablesState>({
       return update(s, e.domain, tx, (d) => {
         const lo = pfnOf(e.iova);
         const hi = lo + pagesOf(e.size) - 1;
+        // a freed table takes every leaf below it (io-pgtable-arm.c __arm_lpae_free_pgtable)
+        const r = removeRange(d.runs, lo, hi + 1, splitSizes(d), tx);
+        d.runs = r.runs;
+        d.mappedPages -= r.removedPages;
         for (let level = e.level; level < Math.max(d.tables.length, e.level + 1); level++) {
           tableUpdate(d, level, tx, (t) => {
             const doomed = level === e.level ? (t.has(lo) ? [lo] : []) : keysIn(t, lo, hi);
@@ -179,11 +226,28 @@ export const pageTablesSlice = transientSlice<PageTablesState>({
   hash(s, h) {
     s.domains.forEach((id, d) => {
       h.add('pt', id, d.pgsizeBitmap, d.mappedPages, d.peakPages, d.maps, d.unmaps, d.overmappedPages, d.missingPages);
+      if (d.config) h.add('ptcfg', d.config.fmt, d.config.ias, d.config.oas, d.config.granule, d.config.pgsizeBitmap, d.config.startLevel, d.config.pgdBits);
       d.runs.forEach((_, r) => h.add('r', r.pfn, r.ppfn, r.pgsize, r.count, r.prot, r.seq));
       d.tables.forEach((t, level) => t.forEach((k, seq) => h.add('t', level, k, seq)));
     });
   },
 });
+
+function writeLeaves(d: W, leaves: readonly Run[], tx: Tx): void {
+  let runs = d.runs;
+  for (const run of leaves) {
+    if (overlapsAny(runs, run.pfn, run.pfn + runPages(run))) {
+      const r = removeRange(runs, run.pfn, run.pfn + runPages(run), splitSizes(d), tx);
+      runs = r.runs;
+      d.overmappedPages += r.removedPages;
+      d.mappedPages -= r.removedPages;
+    }
+    runs = runs.set(run.pfn, run, tx);
+    d.mappedPages += runPages(run);
+  }
+  d.runs = runs;
+  if (d.mappedPages > d.peakPages) d.peakPages = d.mappedPages;
+}
 
 function overlapsAny(runs: PMap<Run>, a: number, b: number): boolean {
   const k = runs.floorKey(b - 1);

@@ -2,7 +2,7 @@
 // iommu_unmap; io-pgtable-arm.c; dma-iommu.c flush queue).
 import { defineEvent, type EventOfDef } from '../define.js';
 import { errnoField } from '../errno.js';
-import { int, list, obj, oneOf, opt, u64 } from '../schema.js';
+import { int, list, obj, oneOf, opt, str, u64 } from '../schema.js';
 
 /** A run of `count` leaves of `pgsize` bytes, contiguous in IOVA and PA. */
 export const leafRun = obj({ iova: u64, paddr: u64, pgsize: u64, count: int });
@@ -37,6 +37,8 @@ export const MapFailed = defineEvent(
     errno: errnoField,
     /** bytes mapped before the error (unrolled by an Unmapped that follows) */
     mapped: u64,
+    /** the leaves those bytes were written as, when the producer modelled the page table */
+    leaves: opt(list(leafRun)),
     warn: int,
   },
   'iommu_map failed with errno (7.2 traces a map line with the bytes mapped)',
@@ -54,6 +56,25 @@ export const Unmapped = defineEvent(
     warn: int,
   },
   'iommu_unmap / iommu_unmap_fast returned (trace unmap: iova, size, unmapped_size)',
+);
+
+export const PgtableConfigured = defineEvent(
+  'PgtableConfigured',
+  1,
+  {
+    domain: int,
+    /** io-pgtable format: ARM_64_LPAE_S1, ARM_64_LPAE_S2, VTD_SL, … */
+    fmt: str,
+    ias: int,
+    oas: int,
+    granule: int,
+    /** after the format restricted it (arm_lpae_restrict_pgsizes) */
+    pgsizeBitmap: u64,
+    startLevel: int,
+    /** bits of the top-level index */
+    pgdBits: int,
+  },
+  'alloc_io_pgtable_ops: the domain translates through a page table of this format and geometry',
 );
 
 export const PgtableTableAllocated = defineEvent(
@@ -108,6 +129,7 @@ export const FlushQueueDrained = defineEvent(
 export type Mapped = EventOfDef<typeof Mapped>;
 export type MapFailed = EventOfDef<typeof MapFailed>;
 export type Unmapped = EventOfDef<typeof Unmapped>;
+export type PgtableConfigured = EventOfDef<typeof PgtableConfigured>;
 export type PgtableTableAllocated = EventOfDef<typeof PgtableTableAllocated>;
 export type PgtableTableFreed = EventOfDef<typeof PgtableTableFreed>;
 export type IotlbFlushed = EventOfDef<typeof IotlbFlushed>;

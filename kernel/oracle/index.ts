@@ -3,3 +3,4 @@ export * from './types.js';
 export * from './registry.js';
 export * from './runner.js';
 import './iova-format.js';
+import './pgtable-format.js';

@@ -1,0 +1,135 @@
+// iommu_map / iommu_unmap (drivers/iommu/iommu.c): argument checks per version, the chunk loop
+// over iommu_pgsize with short map_pages returns, the unroll of a failed map, and the unmap loop
+// that stops at the first 0. One `map` trace line per successful iommu_map (Mapped), one `unmap`
+// per checked iommu_unmap (Unmapped) — the unroll's included.
+import { type DomainType, type Errno, IotlbFlushed, type LeafRun, MapFailed, Mapped, Unmapped } from '../../domain-events/index.js';
+import { type PgtableCtx } from '../pgtable/ctx.js';
+import { driverFor } from './driver.js';
+import { iommuPgsize } from './pgsize.js';
+
+/** What the core knows of a domain: its type bits and the sizes it can map. */
+export interface CoreDomain {
+  readonly type: DomainType;
+  readonly pgsizeBitmap: bigint;
+  /** the driver has map_pages / unmap_pages (false for identity-only drivers) */
+  readonly hasMapOps: boolean;
+}
+
+/** include/linux/iommu.h __IOMMU_DOMAIN_PAGING */
+export function isPaging(t: DomainType): boolean {
+  return t === 'UNMANAGED' || t === 'DMA' || t === 'DMA_FQ';
+}
+
+function minPagesz(bitmap: bigint): bigint {
+  return bitmap & -bitmap;
+}
+
+/** The argument checks of iommu_map, in each version's order (reference §4.3). */
+function mapCheck(ctx: PgtableCtx, dom: CoreDomain, iova: bigint, paddr: bigint, size: bigint): Errno | null {
+  const noOps = !dom.hasMapOps || dom.pgsizeBitmap === 0n;
+  const paging = isPaging(dom.type);
+  switch (ctx.profile.core.mapChecks) {
+    case '6.1':
+      if (noOps) return 'ENODEV';
+      if (!paging) return 'EINVAL';
+      break;
+    case '6.12':
+      if (!paging) return 'EINVAL';
+      if (noOps) {
+        ctx.warn++;
+        return 'ENODEV';
+      }
+      break;
+    case '7.2':
+      if (!paging || dom.pgsizeBitmap === 0n) {
+        ctx.warn++;
+        return 'EINVAL';
+      }
+      if (!dom.hasMapOps) {
+        ctx.warn++;
+        return 'ENODEV';
+      }
+      break;
+  }
+  // "unaligned: iova … pa … size … min_pagesz …"
+  if ((iova | paddr | size) % minPagesz(dom.pgsizeBitmap) !== 0n) return 'EINVAL';
+  return null;
+}
+
+export interface MapOutcome {
+  readonly errno: Errno | null;
+  readonly mapped: bigint;
+}
+
+function flushEvent(ctx: PgtableCtx, iova: bigint, size: bigint, before: { addPage: number; flushWalk: number }): void {
+  const addPage = ctx.tlb.addPage - before.addPage;
+  const flushWalk = ctx.tlb.flushWalk - before.flushWalk;
+  if (addPage || flushWalk)
+    ctx.emit(IotlbFlushed.make({ domain: ctx.domain, addPage, flushWalk, flushAll: 0, iova, size }, ctx.meta));
+}
+
+export function iommuMap(ctx: PgtableCtx, dom: CoreDomain, iova: bigint, paddr: bigint, size: bigint, prot: number): MapOutcome {
+  const tlb0 = { ...ctx.tlb };
+  const warn0 = ctx.warn;
+  const bad = mapCheck(ctx, dom, iova, paddr, size);
+  if (bad) {
+    ctx.emit(MapFailed.make({ domain: ctx.domain, iova, paddr, size, prot, errno: bad, mapped: 0n, leaves: null, warn: ctx.warn - warn0 }, ctx.meta));
+    return { errno: bad, mapped: 0n };
+  }
+  const drv = driverFor(ctx.pt);
+  const leaves: LeafRun[] = [];
+  let left = size;
+  let at = iova;
+  let pa = paddr;
+  let errno: Errno | null = null;
+  while (left > 0n) {
+    const c = iommuPgsize(dom.pgsizeBitmap, at, pa, left)!;
+    const r = drv.mapPages(ctx, at, pa, c.pgsize, Number(c.count), prot);
+    // iommu.c: pages mapped before an error count, so that the unroll removes them
+    left -= r.mapped;
+    leaves.push(...r.leaves);
+    if (r.errno) {
+      errno = r.errno;
+      break;
+    }
+    at += r.mapped;
+    pa += r.mapped;
+  }
+  const mapped = size - left;
+  if (errno) {
+    ctx.emit(MapFailed.make({ domain: ctx.domain, iova, paddr, size, prot, errno, mapped, leaves, warn: ctx.warn - warn0 }, ctx.meta));
+    flushEvent(ctx, iova, size, tlb0);
+    // unroll: iommu_unmap of what was mapped (traced, even when that is 0 bytes)
+    iommuUnmap(ctx, dom, iova, mapped);
+    return { errno, mapped };
+  }
+  ctx.emit(Mapped.make({ domain: ctx.domain, iova, paddr, size, prot, leaves, warn: ctx.warn - warn0 }, ctx.meta));
+  flushEvent(ctx, iova, size, tlb0);
+  return { errno: null, mapped };
+}
+
+/** iommu_unmap: bytes unmapped; stops at the first chunk the driver could not unmap. */
+export function iommuUnmap(ctx: PgtableCtx, dom: CoreDomain, iova: bigint, size: bigint): bigint {
+  const tlb0 = { ...ctx.tlb };
+  const warn0 = ctx.warn;
+  if (!dom.hasMapOps || dom.pgsizeBitmap === 0n || !isPaging(dom.type)) return 0n;
+  if ((iova | size) % minPagesz(dom.pgsizeBitmap) !== 0n) {
+    // 6.1/6.12: pr_err "unaligned" and no trace; 7.2 traces unmapped_size 0
+    if (ctx.profile.core.unmapTraceMisaligned) ctx.emit(Unmapped.make({ domain: ctx.domain, iova, size, unmappedSize: 0n, warn: 0 }, ctx.meta));
+    return 0n;
+  }
+  const drv = driverFor(ctx.pt);
+  let unmapped = 0n;
+  let at = iova;
+  while (unmapped < size) {
+    const c = iommuPgsize(dom.pgsizeBitmap, at, at, size - unmapped)!;
+    const n = drv.unmapPages(ctx, at, c.pgsize, Number(c.count));
+    if (n === 0n) break;
+    ctx.applyLocal(Unmapped.make({ domain: ctx.domain, iova: at, size: n, unmappedSize: n, warn: 0 }, ctx.meta));
+    at += n;
+    unmapped += n;
+  }
+  ctx.emit(Unmapped.make({ domain: ctx.domain, iova, size, unmappedSize: unmapped, warn: ctx.warn - warn0 }, ctx.meta));
+  flushEvent(ctx, iova, size, tlb0);
+  return unmapped;
+}

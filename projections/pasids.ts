@@ -1,9 +1,9 @@
 // The PASID view: live IOASIDs / global PASIDs, their owners, and SVA binds.
-import { type State } from '../reducers/index.js';
+import { activeIds, type State } from '../reducers/index.js';
 
 export interface PasidView {
   readonly allocator: string;
-  readonly ioasids: readonly { id: number; set: string | null; private: number | null; allocator: string; stale: boolean; seq: number }[];
+  readonly ioasids: readonly { id: number; set: string | null; private: number | null; stale: boolean; seq: number }[];
   readonly pasids: readonly { pasid: number; device: string; seq: number }[];
   readonly binds: readonly { device: string; mm: string; pasid: number; seq: number }[];
   readonly maxPasids: Readonly<Record<string, number>>;
@@ -13,8 +13,8 @@ export interface PasidView {
 export function pasidView(s: State, limit = Infinity): PasidView {
   const io = s.ioasid;
   const ioasids: PasidView['ioasids'][number][] = [];
-  io.ids.forEach((_, e) => {
-    ioasids.push({ id: e.id, set: e.set, private: e.private, allocator: e.allocator, stale: e.stale, seq: e.seq });
+  activeIds(io).forEach((_, e) => {
+    ioasids.push({ id: e.id, set: e.set, private: e.private, stale: e.stale, seq: e.seq });
     return ioasids.length < limit;
   });
   const pasids: PasidView['pasids'][number][] = [];

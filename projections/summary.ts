@@ -1,5 +1,5 @@
 // One object that says what a state looks like: the `state` and `replay` commands print it.
-import { type State, stateHash } from '../reducers/index.js';
+import { activeIds, type State, stateHash } from '../reducers/index.js';
 import { doorbellViews, type DoorbellView } from './doorbells.js';
 import { iovaTreeView } from './iova-tree.js';
 import { pageTableView } from './page-table.js';
@@ -50,7 +50,7 @@ export function summarize(s: State): StateSummary {
       };
     }),
     doorbells: doorbellViews(s),
-    ioasids: s.ioasid.ids.size,
+    ioasids: activeIds(s.ioasid).size,
     pasids: s.ioasid.pasids.size,
     lostEvents: { gaps: s.timeline.lostGaps, events: s.timeline.lostEvents },
     faults: s.timeline.faults,

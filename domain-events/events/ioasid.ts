@@ -63,14 +63,29 @@ export const IoasidLookedUp = defineEvent(
 export const IoasidAllocatorRegistered = defineEvent(
   'IoasidAllocatorRegistered',
   1,
-  { ops: str, errno: errnoField, active: str },
+  {
+    ops: str,
+    errno: errnoField,
+    /** the allocator (named by the ops that created it) this ops joined, sharing its functions; null: a new allocator */
+    joined: opt(str),
+    /** allocator active afterwards ("default" or a creator ops name) */
+    active: str,
+  },
   'ioasid_register_allocator',
 );
 
 export const IoasidAllocatorUnregistered = defineEvent(
   'IoasidAllocatorUnregistered',
   1,
-  { ops: str, warn: int, active: str },
+  {
+    ops: str,
+    /** the allocator (creator ops name) the ops belonged to */
+    allocator: opt(str),
+    /** it was the last member: the allocator and its xarray are gone (ids still in it are lost) */
+    removed: bool,
+    warn: int,
+    active: str,
+  },
   'ioasid_unregister_allocator',
 );
 

@@ -4,3 +4,4 @@ export * from './registry.js';
 export * from './runner.js';
 import './iova-format.js';
 import './pgtable-format.js';
+import './ioasid-format.js';

@@ -1,0 +1,3 @@
+export * from './xa.js';
+export * from './ioasid.js';
+export * from './pasid.js';

@@ -1,9 +1,13 @@
 // npm run bench [-- --json] [-- --only core,...]: every benchmark figure, measured in one run.
 import { coreBench } from './core.js';
+import { kernelBench } from './kernel.js';
 
 type Bench = { name: string; run: () => Promise<Record<string, number>> | Record<string, number> };
 
-const BENCHES: Bench[] = [{ name: 'core', run: () => coreBench(1_000_000) }];
+const BENCHES: Bench[] = [
+  { name: 'core', run: () => coreBench(1_000_000) },
+  { name: 'kernel', run: () => kernelBench() },
+];
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);

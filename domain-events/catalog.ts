@@ -42,6 +42,7 @@ export const EVENT_DEFS = [
   mapping.IotlbFlushed,
   mapping.FlushQueued,
   mapping.FlushQueueDrained,
+  mapping.FlushQueueTimerExpired,
   msi.MsiPageGot,
   msi.MsiPagePut,
   msi.MsiUntranslated,

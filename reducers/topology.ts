@@ -25,6 +25,7 @@ export interface DeviceState {
     readonly coherentDmaMask: bigint;
     readonly busDmaLimit: bigint;
     readonly pci32Workaround: boolean;
+    readonly coherent: boolean;
   } | null;
 }
 
@@ -131,7 +132,7 @@ export const topologySlice = immerSlice<TopologyState>({
     },
     DeviceDmaConfigured(d, e) {
       const dev = (d.devices[e.device] ??= newDevice(e.device));
-      dev.dma = { pci: e.pci, dmaMask: e.dmaMask, coherentDmaMask: e.coherentDmaMask, busDmaLimit: e.busDmaLimit, pci32Workaround: e.pci32Workaround };
+      dev.dma = { pci: e.pci, dmaMask: e.dmaMask, coherentDmaMask: e.coherentDmaMask, busDmaLimit: e.busDmaLimit, pci32Workaround: e.pci32Workaround, coherent: e.coherent };
     },
     Pci32WorkaroundCleared(d, e) {
       const dev = d.devices[e.device];

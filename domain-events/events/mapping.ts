@@ -109,8 +109,23 @@ export const IotlbFlushed = defineEvent(
 export const FlushQueued = defineEvent(
   'FlushQueued',
   1,
-  { domain: int, pfn: int, pages: int, counter: int },
+  {
+    domain: int,
+    pfn: int,
+    pages: int,
+    /** fq_flush_start_cnt when queued: freed once a flush started later has finished */
+    counter: int,
+    /** this entry armed the flush timer, due at this trace time (ns) */
+    timerDeadline: opt(int),
+  },
   'queue_iova: lazy unmap parked the IOVA in the CPU flush queue until the next IOTLB flush',
+);
+
+export const FlushQueueTimerExpired = defineEvent(
+  'FlushQueueTimerExpired',
+  1,
+  { domain: int },
+  'fq_flush_timeout ran (IOVA_FQ_TIMEOUT after the first queued entry): a full flush, then every CPU queue drains',
 );
 
 export const FlushQueueDrained = defineEvent(
@@ -135,5 +150,6 @@ export type PgtableTableFreed = EventOfDef<typeof PgtableTableFreed>;
 export type IotlbFlushed = EventOfDef<typeof IotlbFlushed>;
 export type FlushQueued = EventOfDef<typeof FlushQueued>;
 export type FlushQueueDrained = EventOfDef<typeof FlushQueueDrained>;
+export type FlushQueueTimerExpired = EventOfDef<typeof FlushQueueTimerExpired>;
 export type LeafRun = Mapped['leaves'] extends readonly (infer L)[] | null ? L : never;
 

@@ -89,6 +89,8 @@ export const DeviceDmaConfigured = defineEvent(
     busDmaLimit: u64,
     /** dev->iommu->pci_32bit_workaround after iommu_setup_dma_ops (6.12+: PCI && !forcedac) */
     pci32Workaround: bool,
+    /** dev_is_dma_coherent: mappings get IOMMU_CACHE */
+    coherent: bool,
   },
   'iommu_setup_dma_ops / dma_set_mask: how the device addresses DMA',
 );

@@ -217,7 +217,7 @@ class IovaOracleSession implements OracleSession {
     const workaround = pci && !this.geometry.forcedac;
     this.apply([
       DeviceDmaConfigured.make(
-        { device: dev, pci, dmaMask: (1n << 64n) - 1n, coherentDmaMask: (1n << 64n) - 1n, busDmaLimit: this.geometry.busDmaLimit, pci32Workaround: workaround },
+        { device: dev, pci, dmaMask: (1n << 64n) - 1n, coherentDmaMask: (1n << 64n) - 1n, busDmaLimit: this.geometry.busDmaLimit, pci32Workaround: workaround, coherent: true },
         { cmd: 'oracle' },
       ),
     ]);

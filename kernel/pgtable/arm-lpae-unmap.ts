@@ -49,9 +49,9 @@ function clearEntries(ctx: PgtableCtx, g: LpaeGeometry, iova: bigint, size: bigi
     if (e.kind === 'table') {
       ctx.tlb.flushWalk++;
       // io-pgtable-arm.c (6.12): every cleared entry gets tlb_add_page; 6.1 only flushes the walk
-      if (addPageForTables) ctx.tlb.addPage++;
+      if (addPageForTables && !ctx.gatherQueued) ctx.tlb.addPage++;
       ctx.emit(PgtableTableFreed.make({ domain: ctx.domain, level: lvl + 1, iova: at, size }, ctx.meta));
-    } else ctx.tlb.addPage++;
+    } else if (!ctx.gatherQueued) ctx.tlb.addPage++; // iommu_iotlb_gather_queued: the flush queue invalidates later
   }
   return BigInt(i) * size;
 }

@@ -17,6 +17,8 @@ export class PgtableCtx {
   private readonly tx = new Tx();
   readonly tlb: TlbCounts = { addPage: 0, flushWalk: 0, flushAll: 0 };
   warn = 0;
+  /** the unmap's gather is queued (lazy flush queue): leaves are not added for invalidation */
+  gatherQueued = false;
 
   constructor(
     public slice: PageTablesState,

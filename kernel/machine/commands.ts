@@ -1,0 +1,50 @@
+// The commands a kernel model executes: what drivers, VFIO/iommufd and the IRQ layer ask of the
+// IOMMU layer. Workloads are written in these; trace verification re-derives them from traces.
+import { type DmaDir, type DomainType } from '../../domain-events/index.js';
+import { type ResvRegion } from '../dma/init-domain.js';
+import { type SgEntry } from '../dma/map-sg.js';
+
+export type KernelCommand =
+  | {
+      op: 'probe';
+      device: string;
+      /** iommu group id; a new group gets the next free id */
+      group?: number;
+      pci?: boolean;
+      dmaMaskBits?: number;
+      coherentMaskBits?: number;
+      coherent?: boolean;
+      regions?: readonly ResvRegion[];
+      pciWindows?: readonly { start: bigint; end: bigint }[];
+      maxPasids?: number;
+      /** force the default domain type (a driver's preference, iommu.passthrough) */
+      defaultDomainType?: DomainType;
+    }
+  | { op: 'remove'; device: string }
+  | { op: 'alloc_domain'; type: DomainType; owner?: string; parent?: number }
+  | { op: 'free_domain'; domain: number }
+  | { op: 'attach'; device: string; domain: number }
+  | { op: 'detach'; device: string }
+  | { op: 'get_msi_cookie'; domain: number; base?: bigint }
+  | { op: 'iommu_map'; domain: number; iova: bigint; paddr: bigint; size: bigint; prot: number }
+  | { op: 'iommu_unmap'; domain: number; iova: bigint; size: bigint }
+  | { op: 'dma_map_page'; device: string; phys: bigint; size: bigint; dir: DmaDir; attrs?: string; resource?: boolean }
+  | { op: 'dma_unmap_page'; device: string; dmaAddr: bigint; size: bigint; dir: DmaDir; attrs?: string; resource?: boolean }
+  | { op: 'dma_map_sg'; device: string; sg: readonly SgEntry[]; dir: DmaDir; attrs?: string; maxSegSize?: bigint }
+  | { op: 'dma_unmap_sg'; device: string; dmaAddrs: readonly bigint[]; sizes: readonly bigint[]; physAddrs: readonly bigint[]; dir: DmaDir }
+  | { op: 'dma_alloc'; device: string; size: bigint; pages: readonly bigint[]; blocking?: boolean; attrs?: string }
+  | { op: 'dma_free'; device: string; dmaAddr: bigint; size: bigint }
+  | { op: 'dma_sync'; device: string; dmaAddr: bigint; size: bigint; dir: DmaDir; forCpu: boolean }
+  | { op: 'msi_enable'; device: string; doorbell: bigint }
+  | { op: 'depot_tick' }
+  | { op: 'cpu_dead'; cpu: number }
+  | { op: 'pasid_alloc'; device: string }
+  | { op: 'pasid_free'; pasid: number }
+  | { op: 'sva_bind'; device: string; mm: string }
+  | { op: 'sva_unbind'; device: string; mm: string }
+  | { op: 'mm_exit'; mm: string }
+  | { op: 'page_fault'; device: string; iova: bigint; flags: number }
+  | { op: 'marker'; text: string }
+  | { op: 'tick' };
+
+export type CommandOp = KernelCommand['op'];

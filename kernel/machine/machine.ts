@@ -1,0 +1,134 @@
+// A kernel model: executes commands against the state with a behaviour profile on an IOMMU
+// platform, and returns the events they produced. decide(command, state) → events; the state
+// it keeps is only the fold of those events (evolve), so a journal of them replays identically.
+import { type IommuEvent, InputError, MarkerWritten, type Meta, PageFaulted, DmaApiCalled } from '../../domain-events/index.js';
+import { initialState, type State } from '../../reducers/index.js';
+import { iommuMap, iommuUnmap } from '../core/iommu-map.js';
+import { dmaAlloc, dmaFree } from '../dma/alloc.js';
+import { iommuGetMsiCookie } from '../dma/cookie.js';
+import { coreDomain } from '../dma/core-domain.js';
+import { runDueTimers } from '../dma/flush-queue.js';
+import { dmaMapPage, dmaUnmapPage } from '../dma/map.js';
+import { dmaMapSg, dmaUnmapSg } from '../dma/map-sg.js';
+import { iommuDmaPrepareMsi } from '../dma/msi.js';
+import { cpuDead, depotTick } from '../iova/index.js';
+import { decideGlobalPasidAlloc, decideGlobalPasidFree, decidePasidDevice } from '../ioasid/index.js';
+import { type Profile } from '../profile.js';
+import { type KernelCommand } from './commands.js';
+import { KernelCtx } from './ctx.js';
+import { type IommuPlatform } from './platform.js';
+import { mmExit, svaBind, svaUnbind } from './sva.js';
+import { allocDomain, attach, detach, freeDomain, probe, remove } from './topology.js';
+
+export interface CommandResult {
+  readonly events: readonly IommuEvent[];
+  /** what the call returned: a DMA address, a domain id, an errno, a PASID … */
+  readonly value: unknown;
+  /** kernel WARNs that fired */
+  readonly warn: number;
+}
+
+export class KernelModel {
+  private mmPasids = new Map<string, number>();
+
+  constructor(
+    readonly profile: Profile,
+    readonly platform: IommuPlatform,
+    public state: State = initialState(),
+  ) {}
+
+  run(cmd: KernelCommand, meta: Meta = {}): CommandResult {
+    const k = new KernelCtx(this.state, this.profile, { cmd: cmd.op, ...meta }, this.mmPasids);
+    // lazy-mode flush-queue timers that fell due before this call run first
+    if (meta.ts !== undefined && meta.ts !== null) runDueTimers(k, meta.ts);
+    const value = this.exec(k, cmd);
+    this.state = k.state;
+    return { events: k.events, value, warn: k.warn };
+  }
+
+  private exec(k: KernelCtx, c: KernelCommand): unknown {
+    const p = this.platform;
+    switch (c.op) {
+      case 'probe': {
+        const domain = probe(k, p, c);
+        if (c.maxPasids !== undefined) k.emit(...decidePasidDevice(c.device, c.maxPasids, k.meta));
+        return domain;
+      }
+      case 'remove':
+        return remove(k, c.device);
+      case 'alloc_domain':
+        return allocDomain(k, p, c.type, c.owner ?? 'driver', null, c.parent ?? null);
+      case 'free_domain':
+        return freeDomain(k, c.domain);
+      case 'attach':
+        return attach(k, c.device, c.domain);
+      case 'detach':
+        return detach(k, c.device);
+      case 'get_msi_cookie':
+        return iommuGetMsiCookie(k, c.domain, c.base ?? p.swMsi?.start ?? 0x8000000n);
+      case 'iommu_map':
+        return k.withPgtable(c.domain, (x) => iommuMap(x, coreDomain(k.state, c.domain), c.iova, c.paddr, c.size, c.prot)).errno;
+      case 'iommu_unmap':
+        return k.withPgtable(c.domain, (x) => {
+          const n = iommuUnmap(x, coreDomain(k.state, c.domain), c.iova, c.size);
+          // iommu_unmap (not _fast) syncs the IOTLB itself
+          return n;
+        });
+      case 'dma_map_page':
+        return dmaMapPage(k, c);
+      case 'dma_unmap_page':
+        return dmaUnmapPage(k, c);
+      case 'dma_map_sg':
+        return dmaMapSg(k, c.device, c.sg, c.dir, c.attrs, { maxSegSize: c.maxSegSize });
+      case 'dma_unmap_sg':
+        return dmaUnmapSg(k, c.device, c.dmaAddrs, c.sizes, c.physAddrs, c.dir);
+      case 'dma_alloc':
+        return dmaAlloc(k, { device: c.device, size: c.size, pages: c.pages, blocking: c.blocking ?? true, attrs: c.attrs });
+      case 'dma_free':
+        return dmaFree(k, c);
+      case 'dma_sync':
+        k.emit(DmaApiCalled.make({ device: c.device, call: c.forCpu ? 'sync_single_for_cpu' : 'sync_single_for_device', dir: c.dir, dmaAddr: c.dmaAddr, phys: null, size: c.size, attrs: '', gfp: null, sg: null, errno: null, domain: null }, k.meta));
+        return null;
+      case 'msi_enable':
+        return iommuDmaPrepareMsi(k, c.device, c.doorbell);
+      case 'depot_tick':
+        return this.eachIovaDomain(k, (d) => k.withIova(d, (x) => depotTick(x)));
+      case 'cpu_dead':
+        return this.eachIovaDomain(k, (d) => k.withIova(d, (x) => cpuDead(x, c.cpu)));
+      case 'pasid_alloc': {
+        const ev = decideGlobalPasidAlloc(k.state.ioasid, c.device, k.meta);
+        k.emit(...ev);
+        return (ev[0] as Extract<IommuEvent, { type: 'PasidAllocated' }>).pasid;
+      }
+      case 'pasid_free':
+        return k.emit(...decideGlobalPasidFree(k.state.ioasid, c.pasid, k.meta));
+      case 'sva_bind':
+        return svaBind(k, c.device, c.mm);
+      case 'sva_unbind':
+        return svaUnbind(k, c.device, c.mm);
+      case 'mm_exit':
+        return mmExit(k, c.mm);
+      case 'page_fault': {
+        const domain = k.state.topology.devices[c.device]?.domain ?? null;
+        k.emit(PageFaulted.make({ device: c.device, driver: null, iova: c.iova, flags: c.flags, domain }, k.meta));
+        return null;
+      }
+      case 'marker':
+        k.emit(MarkerWritten.make({ text: c.text }, k.meta));
+        return null;
+      case 'tick':
+        return null;
+      default: {
+        const never: never = c;
+        throw new InputError(`unknown command ${JSON.stringify((never as { op: string }).op)}`);
+      }
+    }
+  }
+
+  private eachIovaDomain(k: KernelCtx, fn: (domain: number) => number | void): number {
+    let n = 0;
+    for (const id of k.state.iova.domains.keys()) n += fn(id) || 0;
+    return n;
+  }
+}
+

@@ -1,0 +1,129 @@
+// trace → journal: stream the lines, parse them, attribute maps and unmaps to domains, and
+// write the events with their provenance (file + line). Memory stays bounded by the read
+// chunk and the attribution window; whatever was written before a failure stays in the journal.
+import { statSync } from 'node:fs';
+import { type IommuEvent } from '../domain-events/index.js';
+import { type Profile, applySwitches } from '../kernel/profile.js';
+import { linux612 } from '../kernel/profiles/linux-6.12.js';
+import { profileForKernel } from '../kernel/profiles/index.js';
+import { evolve, initialState, type State } from '../reducers/index.js';
+import { JournalRecorder } from '../replay/index.js';
+import { type AttributionStats, Attributor } from './attribute/attributor.js';
+import { type CaptureInfo, readCapture } from './capture.js';
+import { Diagnostics, formatProblem } from './diagnostics.js';
+import { newHeader, parseTrace, type TraceHeader } from './ftrace/parse.js';
+import { readLines } from './lines.js';
+import { type PredictionScore } from './predict/score.js';
+
+export interface ImportOptions {
+  /** journal to write; null keeps the events in memory */
+  readonly output?: string | null;
+  readonly force?: boolean;
+  readonly checkpointEvery?: number;
+  /** called with bytes read so far and the file size */
+  readonly onProgress?: (bytes: number, total: number) => void;
+}
+
+export interface ImportSummary {
+  readonly trace: string;
+  readonly capture: string;
+  readonly kernel: string | null;
+  readonly arch: string | null;
+  readonly profile: string;
+  readonly events: number;
+  readonly lines: number;
+  readonly parseErrors: number;
+  readonly unknownEvents: number;
+  readonly header: TraceHeader;
+  readonly counters: ReturnType<Diagnostics['toJson']>;
+  readonly problems: readonly string[];
+  readonly attribution: AttributionStats;
+  readonly score: PredictionScore;
+  readonly journal: string | null;
+}
+
+/** The profile a capture follows: its kernel version and its boot options. */
+export function profileForCapture(c: CaptureInfo): Profile {
+  const base = (c.kernel ? profileForKernel(c.kernel) : undefined) ?? linux612;
+  const lazy = c.strict === false && !c.forcedStrict;
+  return applySwitches(base, { lazy, strict: !lazy && c.strict !== null, forcedac: c.forcedac });
+}
+
+export interface ImportResult {
+  readonly summary: ImportSummary;
+  readonly state: State;
+  /** the events, when no journal was written */
+  readonly events: IommuEvent[] | null;
+  readonly capture: CaptureInfo;
+}
+
+export async function importTrace(input: string, opts: ImportOptions = {}): Promise<ImportResult> {
+  const capture = readCapture(input);
+  const profile = profileForCapture(capture);
+  const file = capture.trace;
+  const total = statSync(file).size;
+  const diag = new Diagnostics();
+  const header = newHeader();
+  const recorder = opts.output
+    ? JournalRecorder.create(opts.output, {
+        source: file,
+        profile: profile.name,
+        overwrite: opts.force,
+        checkpointEvery: opts.checkpointEvery,
+        meta: { capture: capture.name, kernel: capture.kernel, arch: capture.arch, cmdline: capture.cmdline },
+      })
+    : null;
+  const events: IommuEvent[] | null = recorder ? null : [];
+  let state = initialState();
+  let seq = 0;
+  const emit = (e: IommuEvent) => {
+    (e as { seq: number }).seq = seq++;
+    if (recorder) {
+      recorder.append([e]);
+      state = recorder.current;
+    } else {
+      events!.push(e);
+      state = evolve(state, e);
+    }
+  };
+  const attributor = new Attributor(capture, file, diag, emit, () => state, profile);
+  let failed = true;
+  try {
+    for await (const batch of parseTrace(readLinesWithProgress(file, total, opts.onProgress), file, diag, header)) attributor.push(batch);
+    attributor.finish();
+    if (header.entriesWritten !== null && header.entriesInBuffer !== null && header.entriesWritten > header.entriesInBuffer)
+      diag.count('overwrittenEntries', header.entriesWritten - header.entriesInBuffer);
+    failed = false;
+  } finally {
+    // the events written so far stay: a failed import keeps a journal up to the failure
+    if (recorder) {
+      if (!failed) recorder.note({ kind: 'import-summary', counters: diag.toJson(), attribution: attributor.stats });
+      state = recorder.close();
+    }
+  }
+  const summary: ImportSummary = {
+    trace: file,
+    capture: capture.name,
+    kernel: capture.kernel,
+    arch: capture.arch,
+    profile: profile.name,
+    events: seq,
+    lines: diag.counts.lines,
+    parseErrors: diag.counts.parseErrors,
+    unknownEvents: diag.counts.unknownEvents,
+    header,
+    counters: diag.toJson(),
+    problems: diag.problems.map(formatProblem),
+    attribution: attributor.stats,
+    score: attributor.score,
+    journal: opts.output ?? null,
+  };
+  return { summary, state, events, capture };
+}
+
+async function* readLinesWithProgress(file: string, total: number, onProgress?: (bytes: number, total: number) => void) {
+  for await (const b of readLines(file)) {
+    onProgress?.(b.bytes, total);
+    yield b;
+  }
+}

@@ -219,19 +219,38 @@ export class Attributor {
       this.score.callerChosen(true);
       return;
     }
-    // the kernel chose this IOVA: score the mirror's prediction, then let it allocate what the
-    // trace shows — as one allocation of the whole multi-run map or of this map alone
+    // the kernel chose this IOVA: score the mirror's prediction for the operation the trace
+    // implies, then let the mirror allocate what the trace shows
     const device = claim ?? this.deviceOf(a.domain);
     const kind = claim ? this.claimKind(i) : 'map';
-    const guess = this.predictFor(a.domain, device, kind, [multi, single], r);
-    const pages = guess.pages ?? (multi > single && (claim !== null || !this.contiguousNext(i, r)) ? multi : single);
+    const sizes = claim || multi === single ? [multi] : this.grouping(i, r, multi, single);
+    const guess = this.predictFor(a.domain, device, kind, sizes, r);
+    const learned = this.maskOf.get(`${device}/${kind}`) ?? 64;
+    const order = guess.pages === null ? sizes : [guess.pages, ...sizes.filter((x) => x !== guess.pages)];
+    const got = this.mirror.resolve(a.domain.id, device, r.iova, order, learned === 64 ? [64, 32] : [learned], r.at.cpu, r.at.ts);
+    if (got && got.mask !== learned) this.maskOf.set(`${device}/${kind}`, got.mask);
+    const pages = got?.pages ?? order[0];
     if (pages > single) this.extent.set(key, { end: r.iova + BigInt(pages) * 0x1000n });
     this.score.record(r.at.line, r.iova, guess.iova, this.whyMissed(a.domain, guess.iova, r.iova));
-    if (process.env.IJ_DEBUG && guess.iova !== r.iova && this.score.maps - this.score.exact < 12) {
-      const others = this.book.candidates().map((d) => `${d.id}:${this.mirror.predict(d.id, this.deviceOf(d), single, 64, r.at.cpu, r.at.ts).iova?.toString(16)}${isFree(this.state(), d.id, r.iova, r.size) ? '' : '(live)'}`);
-      process.stderr.write(`line ${r.at.line} iova ${r.iova.toString(16)} pages ${multi}/${single} -> dom ${a.domain.id} (${a.how}) predicted ${guess.iova?.toString(16)}; candidates ${others.join(' ')}\n`);
+    if (process.env.IJ_DEBUG && guess.iova !== r.iova && this.score.maps - this.score.exact < 12)
+      process.stderr.write(`line ${r.at.line} iova ${r.iova.toString(16)} pages ${multi}/${single} -> dom ${a.domain.id} (${a.how}) predicted ${guess.iova?.toString(16)} resolved ${JSON.stringify(got)}\n`);
+  }
+
+  /**
+   * One allocation for the whole run of contiguous maps (dma_map_sg, a coherent buffer) or one
+   * per map (dma_map_page calls whose IOVAs happen to follow each other)? The unmap tells: the
+   * former is unmapped as one range. Unknown in the window: both, the run first.
+   */
+  private grouping(i: number, r: Extract<Located, { kind: 'map' }>, multi: number, single: number): number[] {
+    for (let j = i + 1; j < this.window.length && j <= i + LOOKAHEAD; j++) {
+      const x = this.window[j];
+      if (x.kind !== 'unmap' || x.iova !== r.iova) continue;
+      const pages = Number((x.size + 0xfffn) / 0x1000n);
+      if (pages === multi) return [multi];
+      if (pages === single) return [single];
+      break;
     }
-    this.mirror.commit(a.domain.id, device, r.iova, pages, this.maskOf.get(`${device}/${kind}`) ?? 64, r.at.cpu, r.at.ts);
+    return [multi, single];
   }
 
   /**

@@ -371,9 +371,35 @@ export class Attributor {
       const next = this.nextDmaDevice(r);
       const named = next ? this.book.dmaDomainOf(next) : undefined;
       if (named && waiting.includes(named)) return { domain: named, how: 'doorbell', conf: 0.95 };
+      if (waiting.length > 1) {
+        // the probing driver's next allocation follows its doorbell in the same domain: try each
+        const fits = waiting.filter((d) => this.doorbellFits(d, r));
+        if (fits.length === 1) return { domain: fits[0], how: 'doorbell', conf: 0.9 };
+      }
       if (waiting.length) return { domain: mostRecent(waiting), how: 'doorbell', conf: 0.8 };
     }
     return null;
+  }
+
+  /** With the doorbell allocated in d, would d's allocator give the context's next map its IOVA? */
+  private doorbellFits(d: BookDomain, r: Extract<Located, { kind: 'map' }>): boolean {
+    if (!this.mirror.has(d.id)) return false;
+    const i = this.window.indexOf(r, this.head);
+    let j = i + 1;
+    for (; j < this.window.length && j <= i + LOOKAHEAD; j++) {
+      const x = this.window[j];
+      if (x.at.pid === r.at.pid && x.at.cpu === r.at.cpu && x.kind === 'map') break;
+    }
+    const next = this.window[j];
+    if (!next || next.kind !== 'map') return false;
+    const dev = this.deviceOf(d);
+    const trial = this.mirror.fork();
+    if (!trial.resolve(d.id, dev, r.iova, [1], [64, 32], r.at.cpu, r.at.ts)) return false;
+    const multi = this.extentPages(j, next);
+    const single = Number((next.size + 0xfffn) / 0x1000n);
+    for (const pages of new Set([multi, single]))
+      for (const mask of [64, 32]) if (trial.predict(d.id, dev, pages, mask, next.at.cpu, next.at.ts).iova === next.iova) return true;
+    return false;
   }
 
   private nextDmaDevice(r: Located): string | null {

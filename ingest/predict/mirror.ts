@@ -54,6 +54,16 @@ export class AllocatorMirror {
     readonly cpus: number,
   ) {}
 
+  /** A copy to try a hypothesis on: the state is persistent, so this costs a few Map copies. */
+  fork(): AllocatorMirror {
+    const m = new AllocatorMirror(this.profile, this.cpus);
+    m.state = this.state;
+    for (const [k, v] of this.lazy) m.lazy.set(k, v);
+    for (const [k, v] of this.held) m.held.set(k, [...v]);
+    for (const [k, v] of this.workaround) m.workaround.set(k, v);
+    return m;
+  }
+
   has(domain: number): boolean {
     return this.state.iova.domains.has(domain);
   }

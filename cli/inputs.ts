@@ -19,7 +19,7 @@ export interface SourceLoader {
   readonly kind: string;
   /** true when this loader understands the file or folder */
   detect(path: string, head: Buffer): boolean;
-  open(path: string, opts: { quiet: boolean }): EventSource;
+  open(path: string, opts: { quiet: boolean }): Promise<EventSource>;
 }
 
 const loaders: SourceLoader[] = [];
@@ -57,7 +57,7 @@ export function journalSource(path: string): EventSource {
   };
 }
 
-export function openSource(path: string, opts: { quiet?: boolean } = {}): EventSource {
+export async function openSource(path: string, opts: { quiet?: boolean } = {}): Promise<EventSource> {
   if (!existsSync(path)) throw new InputError(`${path}: no such file or directory`);
   const h = head(path);
   if (h.subarray(0, MAGIC.length).equals(MAGIC)) return journalSource(path);

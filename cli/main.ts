@@ -9,6 +9,7 @@ import { registerJournal } from './commands/journal.js';
 import { registerOracle } from './commands/oracle.js';
 import { registerReplay } from './commands/replay.js';
 import { registerState } from './commands/state.js';
+import './trace-source.js';
 import { warn } from './output.js';
 
 const COMMANDS: ((p: Command) => void)[] = [registerReplay, registerState, registerEvents, registerJournal, registerOracle, registerDemo];

@@ -26,9 +26,9 @@ export function registerDemo(program: Command): void {
     .description('replay the bundled sample journal and summarise it (what `npm start` runs)')
     .option('--json', 'one JSON object')
     .action(
-      act((opts: { json?: boolean }) => {
+      act(async (opts: { json?: boolean }) => {
         const path = join(repoRoot(), 'fixtures', 'journals', 'demo.journal');
-        const src = openSource(path, { quiet: !!opts.json });
+        const src = await openSource(path, { quiet: !!opts.json });
         const state = (() => {
           try {
             return replayBlocks(src.blocks());

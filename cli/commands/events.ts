@@ -41,7 +41,7 @@ export function registerEvents(program: Command): void {
     .option('--limit <n>', 'stop after N matches')
     .option('--json', 'one JSON event per line')
     .action(
-      act((input: string, o: { type?: string; domain?: string; device?: string; range?: string; from?: string; to?: string; limit?: string; json?: boolean }) => {
+      act(async (input: string, o: { type?: string; domain?: string; device?: string; range?: string; from?: string; to?: string; limit?: string; json?: boolean }) => {
         const types = o.type ? new Set(o.type.split(',').map((t) => t.trim())) : null;
         for (const t of types ?? []) if (!isEventType(t)) throw new InputError(`--type: unknown event type ${JSON.stringify(t)}`);
         const domain = o.domain === undefined ? null : parseIntArg(o.domain, '--domain');
@@ -49,7 +49,7 @@ export function registerEvents(program: Command): void {
         const from = o.from === undefined ? 0 : parseIntArg(o.from, '--from');
         const to = o.to === undefined ? Infinity : parseIntArg(o.to, '--to');
         const limit = o.limit === undefined ? Infinity : parseIntArg(o.limit, '--limit', 1);
-        const src = openSource(input, { quiet: !!o.json });
+        const src = await openSource(input, { quiet: !!o.json });
         let n = 0;
         try {
           outer: for (const b of src.blocks()) {

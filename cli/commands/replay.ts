@@ -14,8 +14,8 @@ export function registerReplay(program: Command): void {
     .argument('<input>', 'journal, JSONL events, or kernel trace')
     .option('--json', 'print the summary as one JSON object')
     .action(
-      act((input: string, opts: { json?: boolean }) => {
-        const src = openSource(input, { quiet: !!opts.json });
+      act(async (input: string, opts: { json?: boolean }) => {
+        const src = await openSource(input, { quiet: !!opts.json });
         const t0 = performance.now();
         let state;
         try {

@@ -33,10 +33,10 @@ export function registerState(program: Command): void {
     .option('--limit <n>', 'at most N leaves / ranges per view', '50')
     .option('--json', 'one JSON object')
     .action(
-      act((input: string, opts: { at?: string; domain?: string; limit: string; json?: boolean }) => {
+      act(async (input: string, opts: { at?: string; domain?: string; limit: string; json?: boolean }) => {
         const at = opts.at === undefined ? null : parseIntArg(opts.at, '--at');
         const limit = parseIntArg(opts.limit, '--limit', 1);
-        const src = openSource(input, { quiet: !!opts.json });
+        const src = await openSource(input, { quiet: !!opts.json });
         let r;
         try {
           r = stateAt(src.blocks(), at);

@@ -1,0 +1,41 @@
+// Lets every journal command take a kernel trace (ftrace text, trace-cmd report, a capture
+// folder, gzip or not): the trace is imported into a temporary journal first, then read like
+// any journal. The temporary file goes away when the source is closed.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { isTraceInput } from '../ingest/detect.js';
+import { importTrace } from '../ingest/importer.js';
+import { type EventSource, journalSource, registerSourceLoader } from './inputs.js';
+import { warn } from './output.js';
+import { progressBar } from './progress.js';
+
+registerSourceLoader({
+  kind: 'trace',
+  detect: (path, head) => isTraceInput(path, head),
+  async open(path, opts): Promise<EventSource> {
+    const dir = mkdtempSync(join(tmpdir(), 'iommu-journal-'));
+    const out = join(dir, basename(path).replace(/(\.txt)?(\.gz)?$/, '') + '.journal');
+    const bar = progressBar(`importing ${basename(path)}`, opts.quiet);
+    try {
+      const r = await importTrace(path, { output: out, onProgress: (d, t) => bar.update(d, t) });
+      bar.stop();
+      if (!opts.quiet && r.summary.parseErrors) warn(`${path}: ${r.summary.parseErrors} lines could not be parsed (kept as generic events)`);
+      const j = journalSource(out);
+      return {
+        ...j,
+        kind: 'trace',
+        path,
+        close() {
+          j.close();
+          rmSync(dir, { recursive: true, force: true });
+        },
+      };
+    } catch (err) {
+      bar.stop();
+      rmSync(dir, { recursive: true, force: true });
+      throw err;
+    }
+  },
+});
+

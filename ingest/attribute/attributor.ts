@@ -224,6 +224,11 @@ export class Attributor {
     const device = claim ?? this.deviceOf(a.domain);
     const kind = claim ? this.claimKind(i) : 'map';
     const sizes = claim || multi === single ? [multi] : this.grouping(i, r, multi, single);
+    if (process.env.IJ_DUMP && Number(process.env.IJ_DUMP) === r.at.line) {
+      const d = this.mirror.iova(a.domain.id)!;
+      process.stderr.write(`dom ${a.domain.id} nodes ${d.nodes.entries().filter(([k]) => k > 0xff000).map(([k, v]) => k.toString(16) + '-' + v.toString(16)).join(' ')}\n`);
+      process.stderr.write(`held ${JSON.stringify((this.mirror as unknown as { held: Map<number, unknown> }).held.get(a.domain.id))} rc ${JSON.stringify(d.rcaches?.map((r) => r?.cpus?.map((c) => c.loaded)))}\n`);
+    }
     const guess = this.predictFor(a.domain, device, kind, sizes, r);
     const learned = this.maskOf.get(`${device}/${kind}`) ?? 64;
     const order = guess.pages === null ? sizes : [guess.pages, ...sizes.filter((x) => x !== guess.pages)];
@@ -247,7 +252,9 @@ export class Attributor {
       if (x.kind !== 'unmap' || x.iova !== r.iova) continue;
       const pages = Number((x.size + 0xfffn) / 0x1000n);
       if (pages === multi) return [multi];
-      if (pages === single) return [single];
+      // the unmap may belong to another domain (every domain's allocator starts at the same top
+      // IOVA): it orders the hypotheses, the allocator decides between them
+      if (pages === single) return [single, multi];
       break;
     }
     return [multi, single];

@@ -1,0 +1,61 @@
+// import TRACE -o FILE.journal: parse, attribute and record a kernel trace.
+import { type Command } from 'commander';
+import { importTrace } from '../../ingest/importer.js';
+import { act } from '../act.js';
+import { printJson, println } from '../output.js';
+import { warnProblems } from '../problems.js';
+import { parseIntArg } from '../parse.js';
+import { progressBar } from '../progress.js';
+import { checkTraceInput } from '../trace-input.js';
+
+export function registerImport(program: Command): void {
+  program
+    .command('import')
+    .description('import a kernel trace (tracefs trace, trace-cmd report, capture folder; .gz ok) into a journal')
+    .argument('<trace>', 'trace file or capture folder')
+    .requiredOption('-o, --output <file>', 'journal to write')
+    .option('--force', 'replace an existing journal (written beside it, then renamed)')
+    .option('--checkpoint-every <n>', 'events between checkpoints', '4096')
+    .option('--json', 'one JSON object with the import summary')
+    .action(
+      act(async (trace: string, opts: { output: string; force?: boolean; checkpointEvery: string; json?: boolean }) => {
+        checkTraceInput(trace);
+        const checkpointEvery = parseIntArg(opts.checkpointEvery, '--checkpoint-every', 16);
+        const bar = progressBar(`importing ${trace}`, !!opts.json);
+        let r;
+        try {
+          r = await importTrace(trace, { output: opts.output, force: opts.force, checkpointEvery, onProgress: (d, t) => bar.update(d, t) });
+        } finally {
+          bar.stop();
+        }
+        const s = r.summary;
+        warnProblems(s.problems);
+        if (opts.json) {
+          printJson({
+            trace: s.trace,
+            journal: opts.output,
+            kernel: s.kernel,
+            arch: s.arch,
+            profile: s.profile,
+            events: s.events,
+            lines: s.lines,
+            parseErrors: s.parseErrors,
+            unknownEvents: s.unknownEvents,
+            attribution: s.attribution,
+            counters: s.counters,
+          });
+          return 0;
+        }
+        println(`${opts.output}: ${s.events} events from ${s.lines} lines of ${s.trace}`);
+        println(`  kernel ${s.kernel ?? 'unknown'} (${s.arch ?? 'unknown arch'}), profile ${s.profile}`);
+        println(`  parse errors ${s.parseErrors}, unrecognised events ${s.unknownEvents} (kept as generic events)`);
+        const a = s.attribution;
+        const how = Object.entries(a.byHow)
+          .sort((x, y) => y[1] - x[1])
+          .map(([k, v]) => `${k} ${v}`)
+          .join(', ');
+        println(`  attributed ${a.maps} maps and ${a.unmaps} unmaps (${how}); unattributed ${a.unattributed}, conflicts ${a.conflicts}`);
+        return 0;
+      }),
+    );
+}

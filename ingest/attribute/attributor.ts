@@ -188,7 +188,9 @@ export class Attributor {
     const key = this.ctxKey(r);
     const prev = this.lastMap.get(key);
     const ext = this.extent.get(key);
-    const continues = afterMap && prev !== undefined && prev.end === r.iova && ext !== undefined && r.iova < ext.end;
+    // a run that would land on a live mapping of the same domain is a new allocation that happens
+    // to follow the last one (two sg lists back to back), not the rest of it
+    const continues = afterMap && prev !== undefined && prev.end === r.iova && ext !== undefined && r.iova < ext.end && isFree(this.state(), prev.domain.id, r.iova, r.size);
     if (!continues) this.extent.delete(key);
     const claim = this.dmaMode && !continues ? claimMap(this.window, i, LOOKAHEAD) : null;
     const single = Number((r.size + 0xfffn) / 0x1000n);
@@ -224,11 +226,6 @@ export class Attributor {
     const device = claim ?? this.deviceOf(a.domain);
     const kind = claim ? this.claimKind(i) : 'map';
     const sizes = claim || multi === single ? [multi] : this.grouping(i, r, multi, single);
-    if (process.env.IJ_DUMP && Number(process.env.IJ_DUMP) === r.at.line) {
-      const d = this.mirror.iova(a.domain.id)!;
-      process.stderr.write(`dom ${a.domain.id} nodes ${d.nodes.entries().filter(([k]) => k > 0xff000).map(([k, v]) => k.toString(16) + '-' + v.toString(16)).join(' ')}\n`);
-      process.stderr.write(`held ${JSON.stringify((this.mirror as unknown as { held: Map<number, unknown> }).held.get(a.domain.id))} rc ${JSON.stringify(d.rcaches?.map((r) => r?.cpus?.map((c) => c.loaded)))}\n`);
-    }
     const guess = this.predictFor(a.domain, device, kind, sizes, r);
     const learned = this.maskOf.get(`${device}/${kind}`) ?? 64;
     const order = guess.pages === null ? sizes : [guess.pages, ...sizes.filter((x) => x !== guess.pages)];

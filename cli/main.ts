@@ -5,6 +5,7 @@ import { isInputError } from '../domain-events/index.js';
 import { takeExitCode } from './act.js';
 import { registerDemo } from './commands/demo.js';
 import { registerEvents } from './commands/events.js';
+import { registerExport } from './commands/export.js';
 import { registerImport } from './commands/import.js';
 import { registerJournal } from './commands/journal.js';
 import { registerOracle } from './commands/oracle.js';
@@ -14,7 +15,7 @@ import { registerTrace } from './commands/trace.js';
 import './trace-source.js';
 import { warn } from './output.js';
 
-const COMMANDS: ((p: Command) => void)[] = [registerImport, registerTrace, registerReplay, registerState, registerEvents, registerJournal, registerOracle, registerDemo];
+const COMMANDS: ((p: Command) => void)[] = [registerImport, registerTrace, registerReplay, registerState, registerEvents, registerJournal, registerExport, registerOracle, registerDemo];
 
 export function buildProgram(): Command {
   const program = new Command('iommu-journal')

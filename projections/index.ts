@@ -5,3 +5,4 @@ export * from './doorbells.js';
 export * from './pasids.js';
 export * from './stats.js';
 export * from './summary.js';
+export * from './placement.js';

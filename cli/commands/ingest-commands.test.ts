@@ -1,0 +1,83 @@
+// import, trace verify and export as scripts use them: exact --json fields, stdout clean, bad
+// input a one-line error with exit code 2.
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { jsonLines, runCli } from '../test-support/run-cli.js';
+
+const VFIO = 'fixtures/traces/arm64-virt-smmuv3-vfio-612';
+const tmp = () => mkdtempSync(join(tmpdir(), 'ij-cli-'));
+
+describe('trace verify', () => {
+  it('prints one JSON object with the documented fields', async () => {
+    const r = await runCli(['trace', 'verify', VFIO, '--json']);
+    expect(r.code).toBe(0);
+    const [j] = jsonLines(r.out);
+    expect(Object.keys(j)).toEqual(['trace', 'kernel', 'profile', 'events', 'parseErrors', 'unknownEvents', 'maps', 'mapsAttributed', 'iovaExact', 'conflicts', 'firstMispredictions', 'mapsCallerChosen']);
+    expect(j).toMatchObject({ kernel: '6.12.117', profile: 'linux-6.12+strict', parseErrors: 0, conflicts: 0, maps: 44, iovaExact: 44, mapsCallerChosen: 4 });
+  });
+  it('refuses a file that is not a trace', async () => {
+    const r = await runCli(['trace', 'verify', 'package.json']);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/package\.json: does not look like a kernel trace/);
+    expect(r.err).not.toMatch(/at .*\.js/);
+  });
+  it('names a missing input', async () => {
+    const r = await runCli(['trace', 'verify', 'no/such/capture']);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/no\/such\/capture: no such file or directory/);
+  });
+});
+
+describe('import', () => {
+  it('writes a journal that replays to the same state as the trace', async () => {
+    const out = join(tmp(), 'vfio.journal');
+    const r = await runCli(['import', VFIO, '-o', out, '--json']);
+    expect(r.code).toBe(0);
+    const [j] = jsonLines(r.out);
+    expect(j).toMatchObject({ journal: out, events: 260, parseErrors: 0 });
+    const a = jsonLines((await runCli(['replay', out, '--json'])).out)[0];
+    const b = jsonLines((await runCli(['replay', VFIO, '--json'])).out)[0];
+    expect(a.hash).toBe(b.hash);
+    const again = await runCli(['import', VFIO, '-o', out]);
+    expect(again.code).toBe(2);
+    expect(again.err).toMatch(/exists/);
+  });
+});
+
+describe('export', () => {
+  it('jsonl round-trips through journal from-jsonl to the same state', async () => {
+    const dir = tmp();
+    const r = await runCli(['export', VFIO, '--format', 'jsonl', '-o', join(dir, 'e.jsonl')]);
+    expect(r.code).toBe(0);
+    expect(readFileSync(join(dir, 'e.jsonl'), 'utf8').trim().split('\n')).toHaveLength(260);
+    expect((await runCli(['journal', 'from-jsonl', join(dir, 'e.jsonl'), '-o', join(dir, 'e.journal')])).code).toBe(0);
+    const a = jsonLines((await runCli(['replay', join(dir, 'e.journal'), '--json'])).out)[0];
+    const b = jsonLines((await runCli(['replay', VFIO, '--json'])).out)[0];
+    expect(a.hash).toBe(b.hash);
+  });
+  it('chrome: every async map slice is closed, counters never go negative', async () => {
+    const dir = tmp();
+    await runCli(['export', VFIO, '--format', 'chrome', '-o', join(dir, 't.json')]);
+    const t = JSON.parse(readFileSync(join(dir, 't.json'), 'utf8')) as { traceEvents: { ph: string; id?: string; args?: { bytes?: number } }[] };
+    const begins = t.traceEvents.filter((e) => e.ph === 'b').map((e) => e.id);
+    const ends = t.traceEvents.filter((e) => e.ph === 'e').map((e) => e.id);
+    expect(new Set(ends)).toEqual(new Set(begins));
+    expect(ends).toHaveLength(begins.length);
+    for (const c of t.traceEvents.filter((e) => e.ph === 'C')) expect(c.args!.bytes).toBeGreaterThanOrEqual(0);
+  });
+  it('csv has one row per event and quotes the payload', async () => {
+    const r = await runCli(['export', VFIO, '--format', 'csv']);
+    const rows = r.out.trim().split('\n');
+    expect(rows[0]).toBe('seq,ts,cpu,type,src,line,how,conf,domain,device,iova,paddr,size,task,pid,fields');
+    expect(rows).toHaveLength(261);
+  });
+  it('rejects an unknown format before reading anything', async () => {
+    const dir = tmp();
+    writeFileSync(join(dir, 'x'), 'x');
+    const r = await runCli(['export', VFIO, '--format', 'xml']);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/--format xml: unknown format/);
+  });
+});

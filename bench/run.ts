@@ -1,5 +1,6 @@
 // npm run bench [-- --json] [-- --only core,...]: every benchmark figure, measured in one run.
 import { coreBench } from './core.js';
+import { ingestBench } from './ingest.js';
 import { kernelBench } from './kernel.js';
 
 type Bench = { name: string; run: () => Promise<Record<string, number>> | Record<string, number> };
@@ -7,6 +8,7 @@ type Bench = { name: string; run: () => Promise<Record<string, number>> | Record
 const BENCHES: Bench[] = [
   { name: 'core', run: () => coreBench(1_000_000) },
   { name: 'kernel', run: () => kernelBench() },
+  { name: 'ingest', run: () => ingestBench() },
 ];
 
 async function main(): Promise<void> {

@@ -1,6 +1,11 @@
 // trace verify CAPTURE: re-decide every DMA operation the trace implies with the capture's
 // profile and compare the IOVA the model predicts with the one the kernel printed.
 import { type Command } from 'commander';
+import { existsSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { InputError } from '../../domain-events/index.js';
+import { crossCheck } from '../../ingest/hw/crosscheck.js';
+import { readQemuLog } from '../../ingest/hw/qemu-log.js';
 import { importTrace } from '../../ingest/importer.js';
 import { act } from '../act.js';
 import { printJson, println, table } from '../output.js';
@@ -61,6 +66,41 @@ export function registerTrace(program: Command): void {
         }
         if (!opts.json) for (const l of table(rows, ['capture', 'kernel', 'profile', 'events', 'parse errors', 'maps', 'exact', 'rate', 'caller-chosen', 'conflicts'])) println(l);
         return worst;
+      }),
+    );
+
+  trace
+    .command('hwcheck')
+    .description("compare the replayed mappings with the IOTLB fills in QEMU's own IOMMU trace (qemu_iommu_trace.log)")
+    .argument('<capture>', 'capture folder (or its trace file)')
+    .option('--log <file>', 'QEMU trace log (default: qemu_iommu_trace.log[.gz] beside the trace)')
+    .option('--json', 'one JSON object')
+    .action(
+      act(async (input: string, opts: { log?: string; json?: boolean }) => {
+        checkTraceInput(input);
+        const folder = statSync(input).isDirectory() ? input : dirname(input);
+        const log = opts.log ?? [join(folder, 'qemu_iommu_trace.log'), join(folder, 'qemu_iommu_trace.log.gz')].find((p) => existsSync(p));
+        if (!log || !existsSync(log)) throw new InputError(`${input}: no qemu_iommu_trace.log(.gz) beside the trace (give one with --log)`);
+        const bar = progressBar(`importing ${input}`, !!opts.json);
+        let r;
+        try {
+          r = await importTrace(input, { output: null, onProgress: (d, t) => bar.update(d, t) });
+        } finally {
+          bar.stop();
+        }
+        const q = await readQemuLog(log);
+        if (q.fills.length === 0) throw new InputError(`${log}: no vtd_iotlb_page_update or smmu_ptw_page_pte lines (was the QEMU trace enabled for them?)`);
+        const c = crossCheck([r.events!], q);
+        if (opts.json) {
+          printJson({ trace: r.summary.trace, log, ...c, invalidations: q.invalidations });
+          return 0;
+        }
+        println(`${log}: ${c.fills} IOTLB fills, ${q.invalidations} invalidations`);
+        println(`  ${c.agree} agree with a mapping the model replayed (${((100 * c.agree) / c.fills).toFixed(2)}%)`);
+        println(`  ${c.wrongPhys} mapped to another physical page, ${c.unmapped} at IOVAs never mapped, ${c.unknownDevice} from unknown devices`);
+        println(`  attribution: ${c.attribution}`);
+        for (const d of c.firstDisagreements) println(`  qemu log line ${d.line}: iova ${d.iova} -> ${d.phys}: ${d.why}`);
+        return 0;
       }),
     );
 }

@@ -38,6 +38,8 @@ export interface CaptureInfo {
   readonly pciWindows: readonly { start: bigint; end: bigint }[];
   readonly cpus: number | null;
   readonly traceClock: string | null;
+  /** guest dmesg (probe messages name devices and their block devices), '' when absent */
+  readonly dmesg: string;
 }
 
 function read(folder: string | null, rel: string): string | null {
@@ -126,5 +128,6 @@ export function readCapture(input: string): CaptureInfo {
     pciWindows: parsePciWindows(dmesg),
     cpus,
     traceClock: (read(folder, 'guest/trace_clock.txt') ?? '').match(/\[(\w+)\]/)?.[1] ?? null,
+    dmesg,
   };
 }

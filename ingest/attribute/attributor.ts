@@ -20,6 +20,7 @@ import { type CaptureInfo } from '../capture.js';
 import { type Diagnostics } from '../diagnostics.js';
 import { type Located } from '../records.js';
 import { type BookDomain, DomainBook } from './book.js';
+import { DeviceHints } from './hints.js';
 import { claimMap, claimUnmapAfter } from './claims.js';
 import { isFree, isFullyLive, liveIn, runStartSeq } from './liveness.js';
 import { AllocatorMirror } from '../predict/mirror.js';
@@ -58,6 +59,9 @@ export class Attributor {
   /** the kind of the last record per context: a map continues a multi-run map only right after one */
   private readonly lastKind = new Map<string, string>();
   readonly mirror: AllocatorMirror;
+  private readonly hints: DeviceHints;
+  /** the last phase marker */
+  private phase: string | null = null;
   readonly score = new PredictionScore();
   /** DMA mask that matched per device and call kind (learned from the trace; 64 until shown otherwise) */
   private readonly maskOf = new Map<string, number>();
@@ -72,6 +76,7 @@ export class Attributor {
     profile: Profile,
   ) {
     this.mirror = new AllocatorMirror(profile, capture.cpus ?? 1);
+    this.hints = new DeviceHints(capture);
     this.emit = (e) => {
       emit(e);
       if (e.type === 'DomainAllocated' && (e.domainType === 'DMA' || e.domainType === 'DMA_FQ') && e.group !== null) this.addMirror(e.domain, e.group, e.domainType === 'DMA_FQ');
@@ -149,6 +154,7 @@ export class Attributor {
       case 'detach':
         return this.book.detach(r.device, meta);
       case 'marker':
+        this.phase = r.text;
         return this.emit(MarkerWritten.make({ text: r.text }, meta));
       case 'lost':
         return this.emit(EventsLost.make({ count: r.count }, meta));
@@ -195,7 +201,8 @@ export class Attributor {
     const claim = this.dmaMode && !continues ? claimMap(this.window, i, LOOKAHEAD) : null;
     const single = Number((r.size + 0xfffn) / 0x1000n);
     const multi = continues ? 0 : claim ? this.claimExtentPages(i, r) : this.extentPages(i, r);
-    const a = continues ? { domain: prev.domain, how: 'continuation', conf: 0.95 } : this.attributeMap(r, claim, [multi, single]);
+    const hyps = continues ? [] : claim || multi === single ? [multi] : this.grouping(i, r, multi, single);
+    const a = continues ? { domain: prev.domain, how: 'continuation', conf: 0.95 } : this.attributeMap(r, claim, hyps);
     if (!a) {
       this.stats.unattributed++;
       this.diag.count('unattributed');
@@ -224,8 +231,10 @@ export class Attributor {
     // the kernel chose this IOVA: score the mirror's prediction for the operation the trace
     // implies, then let the mirror allocate what the trace shows
     const device = claim ?? this.deviceOf(a.domain);
-    const kind = claim ? this.claimKind(i) : 'map';
-    const sizes = claim || multi === single ? [multi] : this.grouping(i, r, multi, single);
+    // a doorbell is allocated under the mask the device has at MSI setup, often still the
+    // default 32-bit one the driver widens later: learn it apart from the driver's own maps
+    const kind = a.how === 'doorbell' || a.how === 'msi-window' ? 'msi' : claim ? this.claimKind(i) : 'map';
+    const sizes = hyps;
     const guess = this.predictFor(a.domain, device, kind, sizes, r);
     const learned = this.maskOf.get(`${device}/${kind}`) ?? 64;
     const order = guess.pages === null ? sizes : [guess.pages, ...sizes.filter((x) => x !== guess.pages)];
@@ -252,6 +261,8 @@ export class Attributor {
       // the unmap may belong to another domain (every domain's allocator starts at the same top
       // IOVA): it orders the hypotheses, the allocator decides between them
       if (pages === single) return [single, multi];
+      // an sg list as long as its unmap, followed at the next IOVAs by another one
+      if (pages > single && pages < multi) return [pages, multi, single];
       break;
     }
     return [multi, single];
@@ -340,6 +351,13 @@ export class Attributor {
     }
     const special = this.specialMap(r);
     if (special) return special;
+    if (this.dmaMode) {
+      // 6.12 traces a dma:* event for every DMA-API map: a map without one is an iommu_map()
+      // by its caller (VFIO, iommufd) at an IOVA it chose, in an UNMANAGED domain
+      const s0 = this.state();
+      const unmanaged = this.book.candidates().filter((d) => d.type === 'UNMANAGED' && isFree(s0, d.id, r.iova, r.size));
+      if (unmanaged.length) return { domain: mostRecent(unmanaged), how: 'caller-map', conf: unmanaged.length === 1 ? 0.9 : 0.6 };
+    }
     const s = this.state();
     const free = this.book.candidates().filter((d) => isFree(s, d.id, r.iova, r.size));
     if (free.length === 1) return { domain: free[0], how: 'only-free', conf: 0.9 };
@@ -347,11 +365,18 @@ export class Attributor {
       // the domains whose allocator would have handed out this very IOVA
       const agree = free.filter((d) => this.mirror.has(d.id) && this.predictFor(d, this.deviceOf(d), 'map', sizes, r).pages !== null);
       if (agree.length === 1) return { domain: agree[0], how: 'allocator', conf: 0.95 };
-      if (agree.length > 1) return { domain: mostRecent(agree), how: 'allocator-recent', conf: 0.7 };
+      const hinted = this.hinted(r);
+      if (agree.length > 1) return hinted && agree.includes(hinted) ? { domain: hinted, how: 'allocator-hint', conf: 0.85 } : { domain: mostRecent(agree), how: 'allocator-recent', conf: 0.7 };
       return { domain: mostRecent(free), how: 'recent-free', conf: 0.5 };
     }
     const all = this.book.candidates();
     return all.length ? { domain: mostRecent(all), how: 'conflict', conf: 0.1 } : null;
+  }
+
+  /** The current DMA domain of the device the phase marker or the probe timeline points at. */
+  private hinted(r: Located): BookDomain | undefined {
+    const dev = this.hints.deviceAt(r.at.ts, this.phase);
+    return dev ? this.book.dmaDomainOf(dev) : undefined;
   }
 
   /** Maps whose nature says where they go: identity maps of a direct region, MSI doorbells. */
@@ -453,6 +478,8 @@ export class Attributor {
     const live = cands.filter((d) => isFullyLive(s, d.id, r.iova, r.unmapped));
     if (live.length === 1) return { domain: live[0], how: 'only-live', conf: 0.9 };
     if (live.length > 1) {
+      const hinted = this.hinted(r);
+      if (hinted && live.includes(hinted)) return { domain: hinted, how: 'hint-live', conf: 0.8 };
       // the domain whose mapping at this very IOVA is the newest
       let best = live[0];
       let bestSeq = -1;

@@ -1,26 +1,21 @@
 // Every bundled real capture (fixtures/traces, copied from ../shared/traces): parsed without
-// errors, every map/unmap line attributed to a domain without conflicts, and the kernel's IOVAs
-// predicted at the rates the model is held to.
-import { readdirSync, readFileSync } from 'node:fs';
+// errors, every map/unmap line attributed to a domain without conflicts, the kernel's IOVAs
+// predicted at the rates the model is held to, and the replayed mappings agreeing with the
+// translations QEMU's emulated IOMMU performed.
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { type IommuEvent } from '../domain-events/index.js';
 import { doorbellViews, leavesIn } from '../projections/index.js';
 import { evolve, initialState } from '../reducers/index.js';
+import { crossCheck } from './hw/crosscheck.js';
+import { readQemuLog } from './hw/qemu-log.js';
 import { importTrace } from './importer.js';
 
 const ROOT = 'fixtures/traces';
 const CAPTURES = readdirSync(ROOT, { withFileTypes: true })
   .filter((d) => d.isDirectory())
   .map((d) => d.name);
-
-/** Shortfalls we know and explain in the README; everything else must meet the targets. */
-const KNOWN: Record<string, { rate?: number; conflicts?: number }> = {
-  // lazy arm64: the emulated flush-queue timer fires 7–26 ms after arming (see README)
-  'arm64-virt-smmuv3-lazy': { rate: 0.925 },
-  // two scatterlists back to back at adjacent IOVAs and physical pages: one map line is ambiguous
-  'x86-q35-vtd-lazy-cachingmode': { conflicts: 1 },
-};
 
 function count(text: string, re: RegExp): number {
   return (text.match(re) ?? []).length;
@@ -35,12 +30,22 @@ describe.each(CAPTURES)('capture %s', (name) => {
     expect(s.attribution.maps).toBe(count(text, /: map: IOMMU:/g));
     expect(s.attribution.unmaps).toBe(count(text, /: unmap: IOMMU:/g));
     expect(s.attribution.unattributed).toBe(0);
-    expect(s.attribution.conflicts).toBeLessThanOrEqual(KNOWN[name]?.conflicts ?? 0);
+    expect(s.attribution.conflicts).toBe(0);
     const lazy = s.profile.includes('+lazy');
-    const target = KNOWN[name]?.rate ?? (lazy ? 0.95 : 0.99);
+    const target = lazy ? 0.95 : 0.99;
     if (s.score.maps > 0) expect(s.score.exact / s.score.maps).toBeGreaterThanOrEqual(target);
     // provenance on every event that came from a line
     for (const e of r.events!) if (e.type === 'Mapped' || e.type === 'Unmapped') expect(e.line).toBeGreaterThan(0);
+    // QEMU's own IOTLB fills: the translations the emulated hardware performed
+    const log = join(ROOT, name, 'qemu_iommu_trace.log.gz');
+    if (existsSync(log)) {
+      const q = await readQemuLog(log);
+      if (q.fills.length > 100) {
+        const c = crossCheck([r.events!], q);
+        expect(c.unknownDevice).toBe(0);
+        expect(c.agree / c.fills).toBeGreaterThanOrEqual(0.999);
+      }
+    }
   });
 });
 

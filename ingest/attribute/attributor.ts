@@ -364,8 +364,15 @@ export class Attributor {
     if (free.length > 1) {
       // the domains whose allocator would have handed out this very IOVA
       const agree = free.filter((d) => this.mirror.has(d.id) && this.predictFor(d, this.deviceOf(d), 'map', sizes, r).pages !== null);
-      if (agree.length === 1) return { domain: agree[0], how: 'allocator', conf: 0.95 };
       const hinted = this.hinted(r);
+      // a lazy domain's allocator depends on when its flush timer fired: if some firing gives
+      // this IOVA in the domain the hints name, that beats another domain's plain agreement
+      if (hinted && free.includes(hinted) && !agree.includes(hinted) && this.mirror.isLazy(hinted.id)) {
+        const dev = this.deviceOf(hinted);
+        const learned = this.maskOf.get(`${dev}/map`) ?? 64;
+        if (this.mirror.fork().resolve(hinted.id, dev, r.iova, sizes, learned === 64 ? [64, 32] : [learned], r.at.cpu, r.at.ts)) return { domain: hinted, how: 'hint-timer', conf: 0.75 };
+      }
+      if (agree.length === 1) return { domain: agree[0], how: 'allocator', conf: 0.95 };
       if (agree.length > 1) return hinted && agree.includes(hinted) ? { domain: hinted, how: 'allocator-hint', conf: 0.85 } : { domain: mostRecent(agree), how: 'allocator-recent', conf: 0.7 };
       return { domain: mostRecent(free), how: 'recent-free', conf: 0.5 };
     }

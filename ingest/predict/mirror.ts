@@ -64,6 +64,10 @@ export class AllocatorMirror {
     return m;
   }
 
+  isLazy(domain: number): boolean {
+    return this.lazy.get(domain) === true;
+  }
+
   has(domain: number): boolean {
     return this.state.iova.domains.has(domain);
   }

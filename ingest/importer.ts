@@ -6,7 +6,7 @@ import { type IommuEvent } from '../domain-events/index.js';
 import { type Profile, applySwitches } from '../kernel/profile.js';
 import { linux612 } from '../kernel/profiles/linux-6.12.js';
 import { profileForKernel } from '../kernel/profiles/index.js';
-import { evolve, initialState, type State } from '../reducers/index.js';
+import { evolveBatch, initialState, type State } from '../reducers/index.js';
 import { JournalRecorder } from '../replay/index.js';
 import { type AttributionStats, Attributor } from './attribute/attributor.js';
 import { type CaptureInfo, readCapture } from './capture.js';
@@ -76,26 +76,38 @@ export async function importTrace(input: string, opts: ImportOptions = {}): Prom
   const events: IommuEvent[] | null = recorder ? null : [];
   let state = initialState();
   let seq = 0;
-  const emit = (e: IommuEvent) => {
-    (e as { seq: number }).seq = seq++;
+  // events are folded into the state in batches, when attribution next needs to look at it (it
+  // reads the page tables for maps and unmaps only): one reducer transaction per batch, not per event
+  let pending: IommuEvent[] = [];
+  const settle = (): State => {
+    if (pending.length === 0) return state;
     if (recorder) {
-      recorder.append([e]);
+      recorder.append(pending);
       state = recorder.current;
     } else {
-      events!.push(e);
-      state = evolve(state, e);
+      events!.push(...pending);
+      state = evolveBatch(state, pending);
     }
+    pending = [];
+    return state;
   };
-  const attributor = new Attributor(capture, file, diag, emit, () => state, profile);
+  const emit = (e: IommuEvent) => {
+    (e as { seq: number }).seq = seq++;
+    pending.push(e);
+    if (pending.length >= 4096) settle();
+  };
+  const attributor = new Attributor(capture, file, diag, emit, settle, profile);
   let failed = true;
   try {
     for await (const batch of parseTrace(readLinesWithProgress(file, total, opts.onProgress), file, diag, header)) attributor.push(batch);
     attributor.finish();
+    settle();
     if (header.entriesWritten !== null && header.entriesInBuffer !== null && header.entriesWritten > header.entriesInBuffer)
       diag.count('overwrittenEntries', header.entriesWritten - header.entriesInBuffer);
     failed = false;
   } finally {
     // the events written so far stay: a failed import keeps a journal up to the failure
+    if (failed) settle();
     if (recorder) {
       if (!failed) recorder.note({ kind: 'import-summary', counters: diag.toJson(), attribution: attributor.stats });
       state = recorder.close();

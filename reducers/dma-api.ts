@@ -1,7 +1,7 @@
 // Live DMA-API mappings per device, the way kernel/dma/debug.c tracks them: an entry per
 // successful map / alloc, keyed by device and DMA address, removed by the matching unmap / free.
 import { type DmaApiCalled, type DmaCall, type DmaDir } from '../domain-events/index.js';
-import { editable, type Owned } from './owned.js';
+import { editable, type Owned, ownedBy } from './owned.js';
 import { PMap, type Tx } from './pmap.js';
 import { transientSlice } from './slice.js';
 
@@ -175,7 +175,7 @@ export const dmaApiSlice = transientSlice<DmaApiState>({
       const cur = s.devices[e.device];
       let d: W;
       let st = s;
-      if (cur !== undefined && cur._tx === tx && s._tx === tx) d = cur as W;
+      if (cur !== undefined && ownedBy(cur, tx) && ownedBy(s, tx)) d = cur as W;
       else {
         st = editable(s, tx);
         const devices = editable(s.devices as DmaApiState['devices'] & Owned, tx) as Record<string, DeviceDma>;

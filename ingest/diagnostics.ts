@@ -13,6 +13,7 @@ export const COUNTERS = {
   lostEvents: { severity: 'dataLoss', doc: 'events the kernel reported lost' },
   overwrittenEntries: { severity: 'dataLoss', doc: 'entries-written minus entries-in-buffer from the header' },
   parseErrors: { severity: 'error', doc: 'malformed lines (reported as file:line: field: problem)' },
+  formatMismatches: { severity: 'dataLoss', doc: "captured formats/ whose print fmt differs from the parser's: those events may be misread" },
   unattributed: { severity: 'error', doc: 'map/unmap lines no domain could take' },
   conflicts: { severity: 'error', doc: 'maps over a live mapping or unmaps of a hole after attribution' },
 } as const satisfies Record<string, { severity: Severity; doc: string }>;
@@ -42,6 +43,12 @@ export class Diagnostics {
 
   problem(p: Problem): void {
     this.counts.parseErrors++;
+    if (this.problems.length < this.keep) this.problems.push(p);
+  }
+
+  /** a problem that is not a malformed line (a format file, a capture file): reported, not counted as a parse error */
+  note(p: Problem, counter: CounterName): void {
+    this.counts[counter]++;
     if (this.problems.length < this.keep) this.problems.push(p);
   }
 

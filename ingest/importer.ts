@@ -11,6 +11,7 @@ import { JournalRecorder } from '../replay/index.js';
 import { type AttributionStats, Attributor } from './attribute/attributor.js';
 import { type CaptureInfo, readCapture } from './capture.js';
 import { Diagnostics, formatProblem } from './diagnostics.js';
+import { checkFormats } from './ftrace/formats.js';
 import { newHeader, parseTrace, type TraceHeader } from './ftrace/parse.js';
 import { readLines } from './lines.js';
 import { type PredictionScore } from './predict/score.js';
@@ -63,6 +64,8 @@ export async function importTrace(input: string, opts: ImportOptions = {}): Prom
   const file = capture.trace;
   const total = statSync(file).size;
   const diag = new Diagnostics();
+  for (const m of checkFormats(capture.folder).mismatches)
+    diag.note({ file: m.file, line: 1, field: m.event, problem: `print fmt "${m.found}" differs from "${m.expected}" the parser reads: ${m.event} lines may be misread` }, 'formatMismatches');
   const header = newHeader();
   const recorder = opts.output
     ? JournalRecorder.create(opts.output, {

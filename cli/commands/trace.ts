@@ -6,12 +6,23 @@ import { dirname, join } from 'node:path';
 import { InputError } from '../../domain-events/index.js';
 import { crossCheck } from '../../ingest/hw/crosscheck.js';
 import { readQemuLog } from '../../ingest/hw/qemu-log.js';
-import { importTrace } from '../../ingest/importer.js';
+import { type ImportResult, importTrace } from '../../ingest/importer.js';
 import { act } from '../act.js';
 import { printJson, println, table } from '../output.js';
 import { warnProblems } from '../problems.js';
 import { progressBar } from '../progress.js';
 import { checkTraceInput } from '../trace-input.js';
+
+/** Imports a trace in memory (no journal) with a progress bar on a terminal. */
+async function importInMemory(input: string, label: string, quiet: boolean): Promise<ImportResult> {
+  checkTraceInput(input);
+  const bar = progressBar(label, quiet);
+  try {
+    return await importTrace(input, { output: null, onProgress: (d, t) => bar.update(d, t) });
+  } finally {
+    bar.stop();
+  }
+}
 
 export function registerTrace(program: Command): void {
   const trace = program.command('trace').description('work on kernel traces');
@@ -27,14 +38,7 @@ export function registerTrace(program: Command): void {
         const rows: (string | number)[][] = [];
         let worst = 0;
         for (const input of inputs) {
-          checkTraceInput(input);
-          const bar = progressBar(`verifying ${input}`, !!opts.json);
-          let r;
-          try {
-            r = await importTrace(input, { output: null, onProgress: (d, t) => bar.update(d, t) });
-          } finally {
-            bar.stop();
-          }
+          const r = await importInMemory(input, `verifying ${input}`, !!opts.json);
           const s = r.summary;
           const sc = s.score;
           const out = {
@@ -77,17 +81,10 @@ export function registerTrace(program: Command): void {
     .option('--json', 'one JSON object')
     .action(
       act(async (input: string, opts: { log?: string; json?: boolean }) => {
-        checkTraceInput(input);
+        const r = await importInMemory(input, `importing ${input}`, !!opts.json);
         const folder = statSync(input).isDirectory() ? input : dirname(input);
         const log = opts.log ?? [join(folder, 'qemu_iommu_trace.log'), join(folder, 'qemu_iommu_trace.log.gz')].find((p) => existsSync(p));
         if (!log || !existsSync(log)) throw new InputError(`${input}: no qemu_iommu_trace.log(.gz) beside the trace (give one with --log)`);
-        const bar = progressBar(`importing ${input}`, !!opts.json);
-        let r;
-        try {
-          r = await importTrace(input, { output: null, onProgress: (d, t) => bar.update(d, t) });
-        } finally {
-          bar.stop();
-        }
         const q = await readQemuLog(log);
         if (q.fills.length === 0) throw new InputError(`${log}: no vtd_iotlb_page_update or smmu_ptw_page_pte lines (was the QEMU trace enabled for them?)`);
         const c = crossCheck([r.events!], q);

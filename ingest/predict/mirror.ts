@@ -45,6 +45,7 @@ export class AllocatorMirror {
   private readonly lazy = new Map<number, boolean>();
   private readonly held = new Map<number, HeldFree[]>();
   private readonly workaround = new Map<string, boolean>();
+  private readonly predictions = new Map<number, { version: unknown; fq: unknown; answers: Map<string, Prediction> }>();
   readonly timers = new DelayModel();
   /** lazy allocations whose IOVA depended on when a flush-queue timer fired */
   timerDependent = 0;
@@ -139,11 +140,28 @@ export class AllocatorMirror {
     return this.settle(domain, ts, fireAt);
   }
 
-  /** What iommu_dma_alloc_iova would return for `pages` under a DMA mask of `maskBits`. */
+  /**
+   * What iommu_dma_alloc_iova would return for `pages` under a DMA mask of `maskBits`. Attribution
+   * asks every candidate domain for every map, and a domain's answer changes only when its
+   * allocator state does: answers are kept per domain until its state object changes (the
+   * state is persistent, so identity is the version) or, lazy, until the time does.
+   */
   predict(domain: number, device: string, pages: number, maskBits: number, cpu: number, ts: number | null): Prediction {
     if (!this.has(domain)) return { iova: null, tried32: false };
+    const version = this.state.iova.domains.get(domain)!;
+    const lazyKey = this.lazy.get(domain) ? `${ts}/${this.held.get(domain)?.length ?? 0}/${this.timers.estimate}` : '';
+    let c = this.predictions.get(domain);
+    if (!c || c.version !== version || c.fq !== this.state.flushQueues) {
+      c = { version, fq: this.state.flushQueues, answers: new Map() };
+      this.predictions.set(domain, c);
+    }
+    const key = `${device}/${this.workaround.get(device) ?? ''}/${pages}/${maskBits}/${cpu}/${lazyKey}`;
+    const hit = c.answers.get(key);
+    if (hit) return hit;
     const r = this.decide(this.context(domain, ts, 'model'), domain, device, pages, maskBits, cpu, ts);
-    return { iova: r.iova === 0n ? null : r.iova, tried32: r.tried32bit };
+    const p = { iova: r.iova === 0n ? null : r.iova, tried32: r.tried32bit };
+    c.answers.set(key, p);
+    return p;
   }
 
   commit(domain: number, device: string, iova: bigint, pages: number, maskBits: number, cpu: number, ts: number | null): boolean {

@@ -9,10 +9,11 @@ import { registerJournal } from './commands/journal.js';
 import { registerOracle } from './commands/oracle.js';
 import { registerReplay } from './commands/replay.js';
 import { registerState } from './commands/state.js';
+import { registerUi } from './commands/ui.js';
 import './trace-source.js';
 import { warn } from './output.js';
 
-const COMMANDS: ((p: Command) => void)[] = [registerReplay, registerState, registerEvents, registerJournal, registerOracle, registerDemo];
+const COMMANDS: ((p: Command) => void)[] = [registerReplay, registerState, registerEvents, registerJournal, registerOracle, registerDemo, registerUi];
 
 export function buildProgram(): Command {
   const program = new Command('iommu-journal')

@@ -83,9 +83,11 @@ export function leafPte(fmt: string, prot: number | null, paddr: bigint, last: b
   return pte;
 }
 
-export function pageTableTable(s: State, domain: number, level: number, iova: bigint): PtTable {
+/** The table at `level` (null: the top) that translates `iova`. */
+export function pageTableTable(s: State, domain: number, level: number | null, iova: bigint): PtTable {
   const pt = s.pageTables.domains.get(domain);
   const levels = geometry(pt);
+  if (level === null) level = levels[0].level;
   const li = levels.findIndex((l) => l.level === level);
   if (li < 0) throw new InputError(`level ${level}: the table of domain ${domain} has levels ${levels.map((l) => l.level).join(', ')}`);
   const L = levels[li];

@@ -1,0 +1,48 @@
+// Side panels at the current point: the event, its neighbours, devices / groups / domains,
+// doorbells and PASIDs.
+import { api } from './api.js';
+import { bytes, el, eventLine, hex, table } from './fmt.js';
+
+export function showEvent(pre, ev) {
+  pre.textContent = ev ? JSON.stringify(ev, null, 1) : '(before the first event)';
+}
+
+export async function showNear(box, run, seq, onSeek) {
+  const from = Math.max(0, seq - 6);
+  const { events } = await api('events', { run, from, count: 13 });
+  box.replaceChildren(...events.map((e) => el('div', { class: `row${e.seq === seq ? ' cur' : ''}`, 'data-seq': e.seq, text: eventLine(e), onclick: () => onSeek(e.seq) })));
+}
+
+export function showTopology(box, st, onDomain) {
+  const doms = table(st.domains.map((d) => [d.domain, d.type, d.fmt ?? '-', d.devices.join(' ') || '-', bytes(Number(BigInt(d.mappedBytes))), d.maps, d.unmaps, d.iovaNodes, d.freed ? 'freed' : '']),
+    ['domain', 'type', 'fmt', 'devices', 'mapped', 'maps', 'unmaps', 'iova nodes', '']);
+  [...doms.querySelectorAll('tr')].slice(1).forEach((tr, i) => { tr.style.cursor = 'pointer'; tr.addEventListener('click', () => onDomain(st.domains[i].domain)); });
+  box.replaceChildren(
+    el('div', { class: 'muted', text: `${st.devices.length} devices, ${st.groups.length} groups, ${st.domains.length} domains` }),
+    table(st.devices.map((d) => [d.device, d.group ?? '-', d.domain ?? '-', d.dmaLive, bytes(Number(BigInt(d.dmaLiveBytes))), d.dmaMaps, d.dmaUnmaps]), ['device', 'group', 'domain', 'dma live', 'bytes', 'maps', 'unmaps']),
+    table(st.groups.map((g) => [g.id, g.devices.join(' ')]), ['group', 'devices']),
+    doms,
+  );
+}
+
+export function showDoorbells(box, st) {
+  const rows = [];
+  for (const c of st.doorbells) for (const d of c.doorbells) rows.push([c.domain, c.cookie, hex(d.doorbell), hex(d.iova), d.refcount, d.devices.join(' '), `#${d.seq}`]);
+  box.replaceChildren(rows.length ? table(rows, ['domain', 'cookie', 'doorbell', 'iova', 'refs', 'devices', 'got']) : el('div', { class: 'muted', text: 'no MSI doorbell pages mapped' }));
+}
+
+export function showPasids(box, st) {
+  const p = st.pasids;
+  const parts = [el('div', { class: 'muted', text: `allocator ${p.allocator} · ${p.ioasids.length} IOASIDs · ${p.pasids.length} PASIDs · ${p.binds.length} SVA binds · ${p.failures} failures` })];
+  if (p.ioasids.length) parts.push(table(p.ioasids.map((x) => [x.id, x.set ?? '-', x.private ?? '-', x.stale ? 'stale' : '', `#${x.seq}`]), ['ioasid', 'set', 'private', '', 'seq']));
+  if (p.pasids.length) parts.push(table(p.pasids.map((x) => [x.pasid, x.device, `#${x.seq}`]), ['pasid', 'device', 'seq']));
+  if (p.binds.length) parts.push(table(p.binds.map((x) => [x.device, x.mm, x.pasid, `#${x.seq}`]), ['device', 'mm', 'pasid', 'seq']));
+  box.replaceChildren(...parts);
+}
+
+/** history list: every event that touched one page, the current one highlighted */
+export function showHistory(box, label, h, seq, onSeek) {
+  label.textContent = `${h.space} ${h.addr}${h.domain !== null ? ' in domain ' + h.domain : ''}: ${h.total} events${h.total > h.events.length ? ` (last ${h.events.length})` : ''}`;
+  box.replaceChildren(...h.events.map((e) => el('div', { class: `row${e.seq === seq ? ' cur' : ''}`, 'data-seq': e.seq, text: eventLine(e), onclick: () => onSeek(e.seq) })));
+  if (!h.events.length) box.replaceChildren(el('div', { class: 'muted', text: 'no event touched this page' }));
+}

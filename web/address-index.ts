@@ -138,10 +138,10 @@ export class AddressIndex {
 
   /**
    * Seqs of the events that touched page `pfn` of `space` (in `domain` for IOVAs; events whose
-   * domain is unknown match any), oldest first, without duplicates, at most `limit` (the
-   * latest ones are kept).
+   * domain is unknown match any), oldest first, without duplicates; at most `limit` of them,
+   * centred on the first at or after `around` (the point the user is looking at).
    */
-  query(space: Space, pfn: number, domain: number | null, limit: number): { seqs: number[]; total: number } {
+  query(space: Space, pfn: number, domain: number | null, limit: number, around = Infinity): { seqs: number[]; total: number } {
     const sp = SPACE[space];
     const out: number[] = [];
     let last = -1;
@@ -152,6 +152,10 @@ export class AddressIndex {
       last = this.seq[i];
       out.push(last);
     }
-    return { seqs: out.length > limit ? out.slice(out.length - limit) : out, total: out.length };
+    if (out.length <= limit) return { seqs: out, total: out.length };
+    let pos = out.findIndex((x) => x >= around);
+    if (pos < 0) pos = out.length;
+    const start = Math.max(0, Math.min(out.length - limit, pos - Math.floor(limit / 2)));
+    return { seqs: out.slice(start, start + limit), total: out.length };
   }
 }

@@ -122,7 +122,7 @@ export function handleApi(ctx: ApiContext, name: string, p: Params): unknown {
       const space = p.oneOf('space', ['iova', 'phys'] as const);
       const addr = p.u64('addr');
       const domain = space === 'iova' ? p.int('domain', { min: 0 }) : null;
-      const h = r.history(space, Number(addr >> 12n), domain, p.int('limit', { min: 1, max: 2000, def: 500 }));
+      const h = r.history(space, Number(addr >> 12n), domain, p.int('limit', { min: 1, max: 2000, def: 500 }), p.has('seq') ? seqOf(r, p) : undefined);
       return { space, addr, domain, ...h };
     }
     case 'who': {

@@ -154,8 +154,8 @@ export class UiSession {
   }
 
   /** Events that touched a page (IOVA in a domain, or physical), oldest first. */
-  history(space: Space, pfn: number, domain: number | null, limit: number): { total: number; events: IommuEvent[] } {
-    const { seqs, total } = this.index.addresses.query(space, pfn, domain, limit);
+  history(space: Space, pfn: number, domain: number | null, limit: number, around?: number): { total: number; events: IommuEvent[] } {
+    const { seqs, total } = this.index.addresses.query(space, pfn, domain, limit, around);
     return { total, events: seqs.map((s) => this.event(s)) };
   }
 }

@@ -109,6 +109,7 @@ async function refreshIova() {
   if (S.domain === null) return;
   const w = await api('iova', { run: S.run, seq: S.seq, domain: S.domain, lo: iova.lo, hi: iova.hi, limit: 2000, cols: Math.max(100, Math.floor($('iova').clientWidth)) });
   iova.render(w);
+  Object.assign($('iova').dataset, { domain: S.domain, seq: S.seq, lo: iova.lo, hi: iova.hi });
   $('iova-window').textContent = `${hexPage(iova.lo)} – ${hexPage(iova.hi + 1)}`;
   $('iova-counts').textContent = `${w.rangesTotal} allocator ranges, ${w.mapsTotal} mapping runs, ${w.doorbells.length} doorbells in view${w.rangesTotal > w.ranges.length || w.mapsTotal > w.maps.length ? ' (shown as coverage: zoom in for single ranges)' : ''}`;
 }
@@ -128,16 +129,19 @@ async function fit() {
   await refreshIova();
 }
 
-function setDomain(d) {
+async function setDomain(d) {
   S.domain = d;
   $('domain').value = d;
+  document.body.dataset.busy = '1';
   location.replace(`#run=${S.run}&seq=${S.seq}&domain=${d}`);
-  return Promise.all([fit(), tree.show(S.run, S.seq, d)]);
+  await Promise.all([fit(), tree.show(S.run, S.seq, d)]);
+  document.body.dataset.domain = d;
+  if (!inflight) document.body.dataset.busy = '0';
 }
 
 async function history(space, addr, domain) {
   S.history = { space, addr, domain };
-  const h = await api('history', { run: S.run, space, addr, ...(space === 'iova' ? { domain } : {}) });
+  const h = await api('history', { run: S.run, seq: S.seq, space, addr, ...(space === 'iova' ? { domain } : {}) });
   showHistory($('history'), $('history-of'), h, S.seq, (s) => seek(s));
 }
 
@@ -147,6 +151,8 @@ function bind() {
   $('prev').onclick = () => seek(S.seq - 1);
   $('next').onclick = () => seek(S.seq + 1);
   $('seq-input').onchange = (e) => seek(Number(e.target.value));
+  $('seq-input').onkeydown = (e) => { if (e.key === 'Enter') seek(Number(e.target.value)); };
+  $('ts-input').onkeydown = (e) => { if (e.key === 'Enter') $('ts-go').click(); };
   $('ts-go').onclick = async () => {
     try { seek((await api('seek', { run: S.run, ts: $('ts-input').value.trim() })).seq); } catch (err) { status(err.message); }
   };

@@ -42,7 +42,10 @@ export function showPasids(box, st) {
 
 /** history list: every event that touched one page, the current one highlighted */
 export function showHistory(box, label, h, seq, onSeek) {
-  label.textContent = `${h.space} ${h.addr}${h.domain !== null ? ' in domain ' + h.domain : ''}: ${h.total} events${h.total > h.events.length ? ` (last ${h.events.length})` : ''}`;
+  label.textContent = `${h.space} ${h.addr}${h.domain !== null ? ' in domain ' + h.domain : ''}: ${h.total} events${h.total > h.events.length ? ` (${h.events.length} around the current one)` : ''}`;
   box.replaceChildren(...h.events.map((e) => el('div', { class: `row${e.seq === seq ? ' cur' : ''}`, 'data-seq': e.seq, text: eventLine(e), onclick: () => onSeek(e.seq) })));
   if (!h.events.length) box.replaceChildren(el('div', { class: 'muted', text: 'no event touched this page' }));
+  const cur = box.querySelector('.row.cur');
+  // scroll the list only, never the page
+  if (cur) box.scrollTop = cur.offsetTop - box.offsetTop - box.clientHeight / 2;
 }

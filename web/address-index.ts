@@ -1,7 +1,7 @@
 // Which events touched which pages: one compact row per (event, address range), built in the
 // load pass, so the history of an IOVA or a physical page is a scan of typed arrays (a few ms
 // for a million events) instead of a decode of the whole journal. Ranges are in 4 KiB pages.
-import { type IommuEvent } from '../domain-events/index.js';
+import { EVENT_TYPES, type EventType, type IommuEvent } from '../domain-events/index.js';
 import { pfnOf } from '../reducers/index.js';
 
 export const SPACE = { iova: 0, phys: 1 } as const;
@@ -35,8 +35,24 @@ export class AddressContext {
   }
 }
 
+const TYPE_CODE = new Map<string, number>(EVENT_TYPES.map((t, i) => [t, i]));
+
+/** one row of a history: what the index knows without decoding the event */
+export interface AddressRow {
+  readonly seq: number;
+  readonly type: EventType;
+  readonly space: Space;
+  readonly domain: number | null;
+  /** the pages the event touched (4 KiB) */
+  readonly lo: number;
+  readonly hi: number;
+  readonly line: number | null;
+}
+
 export class AddressIndex {
   private n = 0;
+  private type = new Uint8Array(1024);
+  private line = new Int32Array(1024);
   private seq = new Float64Array(1024);
   private lo = new Float64Array(1024);
   private hi = new Float64Array(1024);
@@ -47,9 +63,13 @@ export class AddressIndex {
     return this.n;
   }
 
+  private cur: IommuEvent | null = null;
+
   private push(seq: number, space: number, domain: number | null, lo: number, hi: number): void {
     if (this.n === this.seq.length) this.grow();
     const i = this.n++;
+    this.type[i] = TYPE_CODE.get(this.cur!.type)!;
+    this.line[i] = this.cur!.line ?? -1;
     this.seq[i] = seq;
     this.space[i] = space;
     this.dom[i] = domain ?? -1;
@@ -73,6 +93,12 @@ export class AddressIndex {
     const s = new Uint8Array(cap);
     s.set(this.space);
     this.space = s;
+    const t = new Uint8Array(cap);
+    t.set(this.type);
+    this.type = t;
+    const l = new Int32Array(cap);
+    l.set(this.line);
+    this.line = l;
   }
 
   private iova(e: IommuEvent, domain: number | null, addr: bigint, size: bigint): void {
@@ -87,6 +113,7 @@ export class AddressIndex {
 
   /** Records the addresses of `e`; `c` knows granules and device domains before it. */
   add(e: IommuEvent, c: AddressContext): void {
+    this.cur = e;
     const iovaPfns = (d: number, lo: number, hi: number) => {
       const g = c.granulePages(d);
       this.push(e.seq, SPACE.iova, d, lo * g, (hi + 1) * g - 1);
@@ -141,21 +168,33 @@ export class AddressIndex {
    * domain is unknown match any), oldest first, without duplicates; at most `limit` of them,
    * centred on the first at or after `around` (the point the user is looking at).
    */
-  query(space: Space, pfn: number, domain: number | null, limit: number, around = Infinity): { seqs: number[]; total: number } {
+  query(space: Space, pfn: number, domain: number | null, limit: number, around = Infinity, types?: ReadonlySet<EventType>): { rows: AddressRow[]; total: number } {
     const sp = SPACE[space];
-    const out: number[] = [];
+    const hits: number[] = [];
     let last = -1;
+    const codes = types ? new Set([...types].map((t) => TYPE_CODE.get(t))) : null;
     for (let i = 0; i < this.n; i++) {
       if (this.space[i] !== sp || this.lo[i] > pfn || this.hi[i] < pfn) continue;
       if (sp === SPACE.iova && domain !== null && this.dom[i] !== -1 && this.dom[i] !== domain) continue;
-      if (this.seq[i] === last) continue;
+      if (this.seq[i] === last || (codes && !codes.has(this.type[i]))) continue;
       last = this.seq[i];
-      out.push(last);
+      hits.push(i);
     }
-    if (out.length <= limit) return { seqs: out, total: out.length };
-    let pos = out.findIndex((x) => x >= around);
-    if (pos < 0) pos = out.length;
-    const start = Math.max(0, Math.min(out.length - limit, pos - Math.floor(limit / 2)));
-    return { seqs: out.slice(start, start + limit), total: out.length };
+    let start = 0;
+    if (hits.length > limit) {
+      let pos = hits.findIndex((i) => this.seq[i] >= around);
+      if (pos < 0) pos = hits.length;
+      start = Math.max(0, Math.min(hits.length - limit, pos - Math.floor(limit / 2)));
+    }
+    const rows = hits.slice(start, start + limit).map((i) => ({
+      seq: this.seq[i],
+      type: EVENT_TYPES[this.type[i]],
+      space,
+      domain: this.dom[i] === -1 ? null : this.dom[i],
+      lo: this.lo[i],
+      hi: this.hi[i],
+      line: this.line[i] === -1 ? null : this.line[i],
+    }));
+    return { rows, total: hits.length };
   }
 }

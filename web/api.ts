@@ -1,7 +1,7 @@
 // The JSON API the page calls. Each answer is small: what one panel shows at one point. All
 // parameters are checked (Params); a bad one is an InputError, which the server turns into 400.
 import { type Finding } from '../checks/finding.js';
-import { type IommuEvent, InputError } from '../domain-events/index.js';
+import { type EventType, type IommuEvent, InputError } from '../domain-events/index.js';
 import { deviceStats, domainIds, domainStats, doorbellViews, iovaToPhys, pasidView } from '../projections/index.js';
 import { type DiffReport } from '../replay/diff-report.js';
 import { type State } from '../reducers/index.js';
@@ -20,6 +20,9 @@ export interface ApiContext {
   /** why findings or diff are missing, for the page to say */
   readonly notes: readonly string[];
 }
+
+const ALLOC_TYPES: ReadonlySet<EventType> = new Set(['IovaAllocated', 'IovaRangeReserved'] as const);
+const MAP_TYPES: ReadonlySet<EventType> = new Set(['Mapped'] as const);
 
 /** highest address the IOVA picture can show: 2^52 pages of 4 KiB (64-bit space) */
 const MAX_PAGE = 2 ** 52 - 1;
@@ -130,10 +133,8 @@ export function handleApi(ctx: ApiContext, name: string, p: Params): unknown {
       const r = run(ctx, p);
       const seq = seqOf(r, p);
       const domain = p.int('domain', { min: 0 });
-      const h = r.history('iova', p.int('page', { min: 0, max: MAX_PAGE }), domain, 100000);
-      const alloc = h.events.filter((e) => e.seq <= seq && (e.type === 'IovaAllocated' || e.type === 'IovaRangeReserved')).pop() ?? null;
-      const map = h.events.filter((e) => e.seq <= seq && e.type === 'Mapped').pop() ?? null;
-      return { seq, domain, alloc, map };
+      const page = p.int('page', { min: 0, max: MAX_PAGE });
+      return { seq, domain, alloc: r.lastTouch(page, domain, seq, ALLOC_TYPES), map: r.lastTouch(page, domain, seq, MAP_TYPES) };
     }
     case 'findings': {
       if (!ctx.findings) return { available: false, findings: [] };

@@ -1,9 +1,9 @@
 // One run the page explores: the load-pass index plus the queries the API answers. A seek
 // starts from the state kept before the event's block (or a nearer state seeked lately, so
 // stepping costs one event) and folds at most one block.
-import { type IommuEvent, InputError } from '../domain-events/index.js';
+import { type EventType, type IommuEvent, InputError } from '../domain-events/index.js';
 import { evolveBatch, initialState, type State } from '../reducers/index.js';
-import { type Space } from './address-index.js';
+import { type AddressRow, type Space } from './address-index.js';
 import { CATEGORIES, categoryOf as categoryName, loadRun, type RunIndex } from './load.js';
 import { blockIndexOf, type EventStore } from './store.js';
 
@@ -153,9 +153,21 @@ export class UiSession {
     return { from, to, categories: CATEGORIES, buckets };
   }
 
-  /** Events that touched a page (IOVA in a domain, or physical), oldest first. */
-  history(space: Space, pfn: number, domain: number | null, limit: number, around?: number): { total: number; events: IommuEvent[] } {
-    const { seqs, total } = this.index.addresses.query(space, pfn, domain, limit, around);
-    return { total, events: seqs.map((s) => this.event(s)) };
+  /**
+   * Events that touched a page (IOVA in a domain, or physical), oldest first, as index rows:
+   * no block is decoded, so a history over a million events costs one scan of typed arrays.
+   */
+  history(space: Space, pfn: number, domain: number | null, limit: number, around?: number): { total: number; events: AddressRow[] } {
+    const { rows, total } = this.index.addresses.query(space, pfn, domain, limit, around);
+    return { total, events: rows };
+  }
+
+  /** The latest event of one of `types` that touched the page at or before `seq`, decoded. */
+  lastTouch(pfn: number, domain: number, seq: number, types: ReadonlySet<EventType>): IommuEvent | null {
+    // centred on seq + 1 with room for two: the one before seq is among them if it exists
+    const { rows } = this.index.addresses.query('iova', pfn, domain, 2, seq + 1, types);
+    let best: number | null = null;
+    for (const r of rows) if (r.seq <= seq) best = r.seq;
+    return best === null ? null : this.event(best);
   }
 }

@@ -114,7 +114,7 @@ export class IovaView {
     }
     const axisY = bandB[0] + bandB[1] + 4;
     svg.append(node('line', { x1: 0, x2: W, y1: axisY, y2: axisY, stroke: '#999' }));
-    if (!this.compact) {
+    {
       for (let i = 0; i <= 4; i++) {
         const p = this.lo + Math.floor((i / 4) * span);
         const t = node('text', { x: Math.min(W - 4, Math.max(2, (i / 4) * W)), y: axisY + 13, 'font-size': 10, fill: '#555', 'text-anchor': i === 0 ? 'start' : i === 4 ? 'end' : 'middle' });

@@ -1,7 +1,7 @@
 // Side panels at the current point: the event, its neighbours, devices / groups / domains,
 // doorbells and PASIDs.
 import { api } from './api.js';
-import { bytes, el, eventLine, hex, table } from './fmt.js';
+import { bytes, el, eventLine, hex, hexPage, table } from './fmt.js';
 
 export function showEvent(pre, ev) {
   pre.textContent = ev ? JSON.stringify(ev, null, 1) : '(before the first event)';
@@ -43,7 +43,8 @@ export function showPasids(box, st) {
 /** history list: every event that touched one page, the current one highlighted */
 export function showHistory(box, label, h, seq, onSeek) {
   label.textContent = `${h.space} ${h.addr}${h.domain !== null ? ' in domain ' + h.domain : ''}: ${h.total} events${h.total > h.events.length ? ` (${h.events.length} around the current one)` : ''}`;
-  box.replaceChildren(...h.events.map((e) => el('div', { class: `row${e.seq === seq ? ' cur' : ''}`, 'data-seq': e.seq, text: eventLine(e), onclick: () => onSeek(e.seq) })));
+  const line = (r) => `#${r.seq} ${r.type}${r.domain !== null ? ' domain=' + r.domain : ''} ${r.space} ${hexPage(r.lo)}${r.hi > r.lo ? ' +' + (r.hi - r.lo + 1) + ' pages' : ''}${r.line !== null ? ' L' + r.line : ''}`;
+  box.replaceChildren(...h.events.map((r) => el('div', { class: `row${r.seq === seq ? ' cur' : ''}`, 'data-seq': r.seq, text: line(r), onclick: () => onSeek(r.seq) })));
   if (!h.events.length) box.replaceChildren(el('div', { class: 'muted', text: 'no event touched this page' }));
   const cur = box.querySelector('.row.cur');
   // scroll the list only, never the page

@@ -9,7 +9,7 @@ import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CheckRun, type Finding } from '../checks/finding.js';
 import { type IommuEvent } from '../domain-events/index.js';
-import { iovaToPhys, leavesIn } from '../projections/index.js';
+import { iovaRanges, iovaToPhys, leavesIn } from '../projections/index.js';
 import { evolveBatch, initialState, livePages, pagesOf, pfnOf, type State } from '../reducers/index.js';
 import { type DiffReport } from '../replay/diff-report.js';
 import { openUiInput } from './open.js';
@@ -190,7 +190,34 @@ describe.skipIf(!browserPath)('ui in a real browser', () => {
     await page.waitForSelector(`#history .row.cur[data-seq="${f.seq}"]`);
     // the history holds the earlier event the finding relates to
     for (const r of f.related) expect(await page.locator(`#history .row[data-seq="${r.seq}"]`).count()).toBe(1);
-    await page.screenshot({ path: join(SHOTS, 'finding.png'), fullPage: false });
+    expect(await page.locator(`#findings .row.cur[data-seq="${f.seq}"]`).count()).toBeGreaterThan(0);
+    await page.screenshot({ path: join(SHOTS, 'finding.png'), fullPage: true });
+  });
+
+  it('a journal the model produced shows the allocator: ranges, rcache-held ranges and the doorbell, as the reducers have them', async () => {
+    const store = await openUiInput('fixtures/journals/demo.journal');
+    const one = await createUiServer({ stores: [store], port: 0 });
+    try {
+      const p = await browser.newPage({ viewport: { width: 1500, height: 900 } });
+      await p.goto(one.url);
+      await p.waitForSelector('body[data-ready="1"][data-busy="0"]');
+      const dom = Number(await p.locator('body').getAttribute('data-domain'));
+      const st = replayTo(one, one.sessions[0].lastSeq);
+      const iov = st.iova.domains.get(dom)!;
+      const g = iov.granule / 4096;
+      const lo = Number(await p.locator('svg#iova').getAttribute('data-lo'));
+      const hi = Number(await p.locator('svg#iova').getAttribute('data-hi'));
+      const expected = iovaRanges(iov, Math.floor(lo / g), Math.floor(hi / g)).map((r) => `${r.kind}:${r.pfnLo * g}-${(r.pfnHi + 1) * g - 1}`);
+      const shown = await p.locator('svg#iova rect.range').evaluateAll((rs) => rs.map((r) => `${r.getAttribute('data-kind')}:${r.getAttribute('data-lo')}-${r.getAttribute('data-hi')}`));
+      expect(shown).toEqual(expected);
+      expect(shown.some((x) => x.startsWith('cached:'))).toBe(true);
+      expect(await p.locator('svg#iova .doorbell').count()).toBe(st.cookies.byDomain[dom].msiPages.length);
+      await p.locator('#explore .col.wide > .card').first().screenshot({ path: join(SHOTS, 'iova-allocator.png') });
+      await p.close();
+    } finally {
+      await one.close();
+      store.close();
+    }
   });
 
   it('opens the diff of two runs: first divergence highlighted on both sides, IOVA pictures side by side', async () => {

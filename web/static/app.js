@@ -97,6 +97,7 @@ async function render(seq) {
     S.domain !== null ? tree.show(S.run, seq, S.domain) : Promise.resolve(),
   ]);
   if (S.history) await history(S.history.space, S.history.addr, S.history.domain);
+  for (const r of document.querySelectorAll('#findings .row')) r.classList.toggle('cur', Number(r.dataset.seq) === seq);
   document.body.dataset.seq = seq;
   document.body.dataset.domain = S.domain ?? '';
 }

@@ -123,7 +123,7 @@ export class IovaView {
       }
     }
     const lab = node('text', { x: 2, y: bandA[0] + 10, 'font-size': 9, fill: '#333' });
-    lab.textContent = 'allocator';
+    lab.textContent = win.startPage === null ? 'allocator (no IOVA allocator events for this domain)' : 'allocator';
     const lab2 = node('text', { x: 2, y: bandB[0] + 10, 'font-size': 9, fill: '#333' });
     lab2.textContent = 'page table';
     svg.append(lab, lab2);

@@ -145,9 +145,11 @@ export function handleApi(ctx: ApiContext, name: string, p: Params): unknown {
     case 'diff': {
       if (!ctx.diff || ctx.runs.length < 2) return { available: false };
       const d = ctx.diff.firstDivergence;
+      // both columns put their diverging event on the same row
+      const before = Math.min(8, d?.seqA ?? 8, d?.seqB ?? 8);
       const around = (r: UiSession, seq: number | null) => {
         const at = seq === null ? r.lastSeq : Math.min(seq, r.lastSeq);
-        const events = r.eventsPage(Math.max(0, at - 8), 17);
+        const events = r.eventsPage(Math.max(0, at - before), before + 9);
         const ev = at >= 0 ? r.event(at) : null;
         const dom = domainOf(ev) ?? domainIds(r.stateAt(at)).find((id) => r.stateAt(at).iova.domains.get(id)) ?? null;
         return { seq: at, domain: dom, events };

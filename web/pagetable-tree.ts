@@ -75,7 +75,10 @@ export function leafPte(fmt: string, prot: number | null, paddr: bigint, last: b
     pte |= 1n << 10n;
     return pte | paddr | (last ? 3n : 1n);
   }
-  // VT-d second level: DMA_PTE_READ, DMA_PTE_WRITE, DMA_PTE_LARGE_PAGE above level 1
+  if (!fmt.startsWith('VTD')) return null;
+  // VT-d second level (intel/iommu.c __domain_mapping): DMA_PTE_READ, DMA_PTE_WRITE, and
+  // DMA_PTE_LARGE_PAGE for a superpage; DMA_PTE_SNP depends on the IOMMU's snoop control,
+  // which the journal does not record, so it is left out
   let pte = paddr;
   if (prot & R) pte |= 1n;
   if (prot & W) pte |= 2n;

@@ -22,16 +22,46 @@ export class Timeline {
     window.addEventListener('mousemove', (ev) => { if (dragging) seekAt(ev); });
     window.addEventListener('mouseup', () => { dragging = false; });
     window.addEventListener('resize', () => this.draw());
+    // wheel zooms the seq range around the pointer, double-click shows the whole run again
+    canvas.addEventListener('wheel', (ev) => {
+      if (!this.data) return;
+      ev.preventDefault();
+      const r = this.c.getBoundingClientRect();
+      const f = (ev.clientX - r.left) / r.width;
+      const span = this.data.to - this.data.from + 1;
+      const next = Math.max(50, Math.min(this.lastSeq + 1, Math.round(span * (ev.deltaY > 0 ? 1.5 : 1 / 1.5))));
+      const at = this.data.from + f * span;
+      const from = Math.max(0, Math.min(this.lastSeq + 1 - next, Math.round(at - f * next)));
+      this.fetch(from, from + next - 1);
+    }, { passive: false });
+    canvas.addEventListener('dblclick', () => this.fetch(0, this.lastSeq));
+    canvas.addEventListener('mousemove', (ev) => {
+      if (!this.data) return;
+      const r = this.c.getBoundingClientRect();
+      const seq = Math.round(this.data.from + ((ev.clientX - r.left) / r.width) * (this.data.to - this.data.from));
+      const m = this.data.markers.filter((x) => x.seq <= seq).pop();
+      this.c.title = `event #${seq}${m ? ' · ' + m.text : ''} (wheel: zoom, double-click: whole run)`;
+    });
     this.legend = legend;
   }
 
   async load(run, lastSeq) {
-    const w = Math.max(100, Math.floor(this.c.clientWidth / 2));
-    this.data = await api('timeline', { run, from: 0, to: Math.max(0, lastSeq), buckets: w });
+    this.run = run;
+    this.lastSeq = Math.max(0, lastSeq);
+    await this.fetch(0, this.lastSeq);
     this.legend.replaceChildren(...this.data.categories.map((c) => el('span', {}, el('i', { style: `background:${COLORS[c]}` }), c)),
       el('span', {}, el('i', { style: 'background:#f08c00' }), 'phase marker'), el('span', {}, el('i', { style: 'background:#e03131' }), 'finding'));
+  }
+
+  async fetch(from, to) {
+    const token = (this.token = (this.token ?? 0) + 1);
+    const w = Math.max(100, Math.floor(this.c.clientWidth / 2));
+    const data = await api('timeline', { run: this.run, from, to, buckets: w });
+    if (token !== this.token) return;
+    this.data = data;
     this.draw();
   }
+
 
   setCursor(seq) {
     this.cursor = seq;
@@ -75,7 +105,15 @@ export class Timeline {
     }
     g.fillStyle = '#e03131';
     for (const f of d.findings) g.fillRect(x(f.seq) - 1, H - 8, 3, 8);
-    if (this.cursor >= 0) {
+    if (d.from > 0 || d.to < this.lastSeq) {
+      const label = `#${d.from} – #${d.to} · double-click: whole run`;
+      const tw = g.measureText(label).width;
+      g.fillStyle = 'rgba(255,255,255,0.9)';
+      g.fillRect(W - tw - 8, 14, tw + 6, 13);
+      g.fillStyle = '#333';
+      g.fillText(label, W - tw - 5, 24);
+    }
+    if (this.cursor >= d.from && this.cursor <= d.to) {
       g.fillStyle = '#1c7ed6';
       g.fillRect(x(this.cursor) - 1, 0, 2, H);
     }

@@ -161,6 +161,14 @@ describe.skipIf(!browserPath)('ui in a real browser', () => {
     await settled(m.seq + 1);
     await page.keyboard.press('ArrowLeft');
     await settled(m.seq);
+    // the history of the physical page the map targets, from the event's address buttons
+    await page.click('#event-addrs button[data-space="phys"]');
+    await page.waitForSelector(`#history .row.cur[data-seq="${m.seq}"]`);
+    expect(await page.locator('#history-of').textContent()).toContain(`phys 0x${m.paddr.toString(16)}`);
+    const physRows = await page.locator('#history .row').evaluateAll((rs) => rs.map((r) => Number(r.getAttribute('data-seq'))));
+    const page0 = m.paddr >> 12n;
+    const touching = ev.filter((x) => x.paddr >> 12n <= page0 && (x.paddr + x.size - 1n) >> 12n >= page0).map((x) => x.seq);
+    for (const seq of touching) if (Math.abs(seq - m.seq) < 100) expect(physRows).toContain(seq);
     await page.screenshot({ path: join(SHOTS, 'iova.png'), fullPage: false });
 
     // page table: open the tables down to the leaf of that map

@@ -7,7 +7,7 @@ import { showDiff } from './diff.js';
 import { loadFindings } from './findings.js';
 import { el, hexPage } from './fmt.js';
 import { describe, IovaView, KIND_COLORS } from './iova-view.js';
-import { showDoorbells, showEvent, showHistory, showNear, showPasids, showTopology } from './panels.js';
+import { showDoorbells, showEvent, showEventAddrs, showHistory, showNear, showPasids, showTopology } from './panels.js';
 import { PageTableTree } from './pagetable.js';
 import { Timeline } from './timeline.js';
 
@@ -76,6 +76,7 @@ async function render(seq) {
   timeline.setCursor(seq);
   charts.setCursor(seq);
   showEvent($('event'), st.event);
+  showEventAddrs($('event-addrs'), st.event, S.domain, (space, addr, d) => history(space, addr, d));
   const withIova = st.domains.filter((d) => d.hasIova || d.maps > 0);
   const doms = withIova.length ? withIova : st.domains;
   const sel = $('domain');

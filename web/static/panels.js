@@ -7,6 +7,16 @@ export function showEvent(pre, ev) {
   pre.textContent = ev ? JSON.stringify(ev, null, 1) : '(before the first event)';
 }
 
+/** buttons for the history of each address the event names */
+export function showEventAddrs(box, ev, domain, onHistory) {
+  const out = [];
+  if (ev) {
+    for (const k of ['iova', 'dmaAddr']) if (typeof ev[k] === 'string') out.push(['iova', k, ev[k], typeof ev.domain === 'number' ? ev.domain : domain]);
+    for (const k of ['paddr', 'phys', 'doorbell']) if (typeof ev[k] === 'string') out.push(['phys', k, ev[k], null]);
+  }
+  box.replaceChildren(...out.map(([space, k, addr, d]) => el('button', { 'data-space': space, text: `history of ${k} ${addr}`, onclick: () => onHistory(space, addr, d) })));
+}
+
 export async function showNear(box, run, seq, onSeek) {
   const from = Math.max(0, seq - 6);
   const { events } = await api('events', { run, from, count: 13 });

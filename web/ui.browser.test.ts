@@ -250,6 +250,12 @@ describe.skipIf(!browserPath)('ui in a real browser', () => {
       expect(await p.locator('#diff-a-iova rect.map').count()).toBeGreaterThan(0);
       expect(await p.locator('#diff-b-iova rect.map').count()).toBeGreaterThan(0);
       await p.screenshot({ path: join(SHOTS, 'diff.png'), fullPage: true });
+      // step both runs together, then back
+      await p.click('#diff-step button:has-text("both ▶")');
+      await p.waitForSelector(`#diff-a-events .row.cur[data-seq="${expected.seqA! + 1}"]`);
+      await p.waitForSelector(`#diff-b-events .row.cur[data-seq="${expected.seqB! + 1}"]`);
+      await p.click('#diff-step button:has-text("back to the divergence")');
+      await p.waitForSelector(`#diff-b-events .row.cur.diverge[data-seq="${expected.seqB}"]`);
       // a diverging row opens that run at that event
       await p.click(`#diff-b-events .row.diverge[data-seq="${expected.seqB}"]`);
       await p.waitForSelector(`body[data-seq="${expected.seqB}"][data-busy="0"]`);

@@ -156,7 +156,11 @@ function bind() {
   $('seq-input').onkeydown = (e) => { if (e.key === 'Enter') seek(Number(e.target.value)); };
   $('ts-input').onkeydown = (e) => { if (e.key === 'Enter') $('ts-go').click(); };
   $('ts-go').onclick = async () => {
-    try { seek((await api('seek', { run: S.run, ts: $('ts-input').value.trim() })).seq); } catch (err) { status(err.message); }
+    // trace time as ns, or with a unit: 3.2s, 150ms, 40us
+    const m = /^(\d+(?:\.\d+)?)\s*(s|ms|us|ns)?$/.exec($('ts-input').value.trim());
+    if (!m) return status(`time: expected nanoseconds or a number with s / ms / us / ns, got "${$('ts-input').value}"`);
+    const ns = Math.round(Number(m[1]) * { s: 1e9, ms: 1e6, us: 1e3, ns: 1 }[m[2] ?? 'ns']);
+    try { seek((await api('seek', { run: S.run, ts: ns })).seq); } catch (err) { status(err.message); }
   };
   $('domain').onchange = (e) => setDomain(Number(e.target.value));
   $('z-all').onclick = () => iova.setWindow(0, S.maxPage);

@@ -22,6 +22,14 @@ export class Charts {
     ];
     const self = this;
     for (const [label, ys, color] of defs) {
+      if (ys.every((v) => v === 0)) {
+        // a trace without allocator events has nothing to draw here: say so instead of a flat line
+        const note = document.createElement('div');
+        note.className = 'muted';
+        note.textContent = `${label}: zero throughout this journal`;
+        this.box.append(note);
+        continue;
+      }
       const div = document.createElement('div');
       div.className = 'chart';
       this.box.append(div);

@@ -27,7 +27,7 @@ export function categoryOf(type: IommuEvent['type']): Category {
 const CAT_INDEX = new Map<string, number>(CATEGORIES.map((c, i) => [c, i]));
 
 /** at most this many fine buckets and statistics samples */
-export const FINE_BUCKETS = 4096;
+export const FINE_BUCKETS = 65536;
 export const STAT_SAMPLES = 1500;
 
 export interface StatsSeries {
@@ -66,9 +66,9 @@ function sample(s: State, stats: StatsSeries, seq: number, ts: number | null, tr
   stats.rcachePages.push(cached);
 }
 
-export function loadRun(store: EventStore): RunIndex {
+export function loadRun(store: EventStore, opts: { fineBuckets?: number } = {}): RunIndex {
   const n = store.events;
-  const fineWidth = Math.max(1, Math.ceil(n / FINE_BUCKETS));
+  const fineWidth = Math.max(1, Math.ceil(n / (opts.fineBuckets ?? FINE_BUCKETS)));
   const fine = new Uint32Array(Math.ceil(n / fineWidth) * CATEGORIES.length);
   const every = Math.max(1, Math.ceil(n / STAT_SAMPLES));
   const stats: StatsSeries = { seq: [], ts: [], mappedBytes: [], iovaPages: [], rcachePages: [] };

@@ -7,6 +7,7 @@ import { type IommuEvent } from '../domain-events/index.js';
 import { iovaRanges, iovaToPhys, leavesIn } from '../projections/index.js';
 import { evolveBatch, initialState, type State, stateHash } from '../reducers/index.js';
 import { createUiServer, type UiServer } from './server.js';
+import { UiSession } from './session.js';
 import { memoryStore } from './store.js';
 
 const EVENTS = syntheticJournal(12000, 7, 3);
@@ -186,6 +187,27 @@ describe('ui server: answers match the reducers', () => {
     expect(t.buckets.reduce((a, b) => a + b.counts.reduce((x, y) => x + y, 0), 0)).toBe(EVENTS.length);
     const z = (await json(ui.port, '/api/timeline?from=100&to=199&buckets=10')) as { buckets: { counts: number[] }[] };
     expect(z.buckets.map((b) => b.counts.reduce((x, y) => x + y, 0))).toEqual(new Array(10).fill(10));
+  });
+
+  it('timeline buckets count the same from the precomputed fine buckets and from the events', () => {
+    const coarse = UiSession.load(memoryStore('synthetic', null, EVENTS, 1000), { fineBuckets: 100 });
+    const cats = coarse.index.fine.length / 100;
+    expect(cats).toBe(10);
+    const count = (from: number, to: number, n: number) => {
+      const w = (to - from + 1) / n;
+      const out = Array.from({ length: n }, () => 0);
+      for (const e of EVENTS) if (e.seq >= from && e.seq <= to) out[Math.min(n - 1, Math.floor((e.seq - from) / w))]++;
+      return out;
+    };
+    // fine path: buckets narrower than a fine bucket (120 events) scan the events
+    const a = coarse.timeline(3000, 3599, 60);
+    expect(a.buckets.map((b) => b.counts.reduce((x, y) => x + y, 0))).toEqual(count(3000, 3599, 60));
+    // coarse path: whole fine buckets, bucket edges aligned to them here
+    const b = coarse.timeline(0, 11999, 25);
+    expect(b.buckets.map((x) => x.counts.reduce((p, q) => p + q, 0))).toEqual(count(0, 11999, 25));
+    // per category too: the maps in a scanned window
+    const mapIdx = a.categories.indexOf('map');
+    expect(a.buckets.reduce((n, x) => n + x.counts[mapIdx], 0)).toBe(EVENTS.filter((e) => e.seq >= 3000 && e.seq <= 3599 && e.type === 'Mapped').length);
   });
 
   it('seeks by trace time to the last event at or before it', async () => {

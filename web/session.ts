@@ -41,12 +41,16 @@ export class UiSession {
   private readonly blockCache = new Lru<number, readonly IommuEvent[]>(8);
   private readonly stateCache = new Lru<number, State>(32);
 
-  private constructor(readonly store: EventStore) {
-    this.index = loadRun(store);
+  private constructor(
+    readonly store: EventStore,
+    opts: { fineBuckets?: number },
+  ) {
+    this.index = loadRun(store, opts);
   }
 
-  static load(store: EventStore): UiSession {
-    return new UiSession(store);
+  /** `fineBuckets`: resolution of the precomputed timeline (tests use a coarse one) */
+  static load(store: EventStore, opts: { fineBuckets?: number } = {}): UiSession {
+    return new UiSession(store, opts);
   }
 
   get events(): number {
@@ -135,8 +139,9 @@ export class UiSession {
     const width = span / n;
     const buckets = Array.from({ length: n }, (_, k) => ({ lo: from + Math.floor(k * width), hi: from + Math.floor((k + 1) * width) - 1, counts: new Array<number>(C).fill(0) }));
     const fw = this.index.fineWidth;
-    if (width >= fw * 4 || span > 200_000) {
-      // coarse: add up fine buckets, each into the bucket holding its first seq
+    if (width >= fw) {
+      // coarse: add up fine buckets, each into the bucket holding its first seq (fine buckets
+      // are at most 16 events wide up to a million events, so the edges move by at most that)
       for (let f = Math.floor(from / fw); f * fw <= to; f++) {
         const k = Math.min(n - 1, Math.max(0, Math.floor((f * fw - from) / width)));
         for (let c = 0; c < C; c++) buckets[k].counts[c] += this.index.fine[f * C + c] ?? 0;

@@ -231,6 +231,15 @@ describe.skipIf(!browserPath)('ui in a real browser', () => {
       expect(shown).toEqual(expected);
       expect(shown.some((x) => x.startsWith('cached:'))).toBe(true);
       expect(await p.locator('#charts .chart canvas').count()).toBeGreaterThanOrEqual(3);
+      // hover an allocated range: its pages, size, and who allocated it when
+      const r0 = p.locator('svg#iova rect.range.allocated').first();
+      const page0 = Number(await r0.getAttribute('data-lo'));
+      const allocs = [...one.sessions[0].blocks()].flat().filter((e) => e.type === 'IovaAllocated' && e.domain === dom && e.pfnLo * g <= page0 && (e.pfnHi + 1) * g - 1 >= page0);
+      await r0.hover();
+      await p.waitForFunction(() => document.getElementById('tip')!.textContent!.includes('allocated by'));
+      const tip = await p.locator('#tip').textContent();
+      expect(tip).toContain(`allocated by #${allocs[allocs.length - 1].seq}`);
+      expect(tip).toContain(`pfn  0x${page0.toString(16)}`);
       expect(await p.locator('svg#iova .doorbell').count()).toBe(st.cookies.byDomain[dom].msiPages.length);
       await p.locator('#explore .col.wide > .card').first().screenshot({ path: join(SHOTS, 'iova-allocator.png') });
       await p.close();

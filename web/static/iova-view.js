@@ -137,6 +137,8 @@ export function describe(item, who) {
   if (item.reason) lines.push(`reason ${item.reason}`);
   if (item.paddr) lines.push(`paddr ${item.paddr}`, `leaves ${item.count} × ${bytes(item.pgsize)}  prot ${prot(item.prot)}`, `mapped by #${item.seq}`);
   if (item.doorbell) lines.push(`doorbell ${item.doorbell}`, `iova ${item.iova}`, `got at #${item.seq}`);
-  if (who?.alloc) lines.push(`${who.alloc.type === 'IovaRangeReserved' ? 'reserved' : 'allocated'} by #${who.alloc.seq}${who.alloc.cmd ? ' ' + who.alloc.cmd : ''}${who.alloc.cpu !== null ? ' cpu' + who.alloc.cpu : ''}${who.alloc.ts !== null ? ' at ' + who.alloc.ts + ' ns' : ''}${who.alloc.task ? ' (' + who.alloc.task + ')' : ''}`);
+  const by = (e) => `#${e.seq}${e.cmd ? ' ' + e.cmd : ''}${e.cpu !== null ? ' cpu' + e.cpu : ''}${e.ts !== null ? ' at ' + e.ts + ' ns' : ''}${e.task ? ' (' + e.task + ')' : ''}${e.line !== null ? ' L' + e.line : ''}`;
+  if (who?.map && item.kind === 'mapping') lines.push(`last mapped by ${by(who.map)}`);
+  if (who?.alloc) lines.push(`${who.alloc.type === 'IovaRangeReserved' ? 'reserved' : 'allocated'} by ${by(who.alloc)}`);
   return lines.join('\n');
 }

@@ -123,7 +123,7 @@ describe.skipIf(!browserPath)('ui in a real browser', () => {
     storeB?.close();
   });
 
-  const settled = (seq: number) => page.waitForSelector(`body[data-seq="${seq}"][data-busy="0"]`, { timeout: 10000 });
+  const settled = (seq: number) => page.waitForSelector(`body[data-seq="${seq}"][data-busy="0"]`, { timeout: 20000 });
 
   it('loads the capture: timeline, charts, the last event', async () => {
     expect(await page.locator('#pos').getAttribute('data-seq')).toBe(String(ui.sessions[0].lastSeq));

@@ -206,6 +206,7 @@ async function switchRun(run) {
   if (run === S.run && S.loaded) return;
   S.run = run;
   S.loaded = true;
+  $('run').value = run;
   S.domain = null;
   S.history = null;
   const r = S.info.runs[run];
@@ -227,6 +228,12 @@ async function main() {
   $('tab-diff').hidden = S.info.runs.length < 2;
   for (const p of S.info.runs.flatMap((r) => r.problems).concat(S.info.notes)) status(p);
   bind();
+  if (S.info.runs.length > 1) {
+    const sel = $('run');
+    sel.hidden = false;
+    sel.replaceChildren(...S.info.runs.map((r, i) => el('option', { value: i, text: `run ${i === 0 ? 'A' : 'B'}: ${r.input}` })));
+    sel.onchange = async () => { await switchRun(Number(sel.value)); await seek(S.info.runs[S.run].lastSeq); };
+  }
   const legend = [['allocated', 'allocated'], ['cached', 'in rcache'], ['reserved', 'reserved'], ['map', 'mapped'], ['gap', 'free'], ['doorbell', 'doorbell'], ['region', 'reserved region']];
   $('iova-legend').replaceChildren(...legend.map(([k, t]) => el('span', {}, el('i', { style: `background:${KIND_COLORS[k]};border:1px solid #ccc` }), t)));
   const h = new URLSearchParams(location.hash.slice(1));

@@ -12,10 +12,22 @@ import { registerOracle } from './commands/oracle.js';
 import { registerReplay } from './commands/replay.js';
 import { registerState } from './commands/state.js';
 import { registerTrace } from './commands/trace.js';
+import { registerUi } from './commands/ui.js';
 import './trace-source.js';
 import { warn } from './output.js';
 
-const COMMANDS: ((p: Command) => void)[] = [registerImport, registerTrace, registerReplay, registerState, registerEvents, registerJournal, registerExport, registerOracle, registerDemo];
+const COMMANDS: ((p: Command) => void)[] = [
+  registerImport,
+  registerTrace,
+  registerReplay,
+  registerState,
+  registerEvents,
+  registerJournal,
+  registerExport,
+  registerOracle,
+  registerUi,
+  registerDemo,
+];
 
 export function buildProgram(): Command {
   const program = new Command('iommu-journal')

@@ -6,6 +6,7 @@ import { exportChrome } from '../../ingest/export/chrome.js';
 import { exportCsv } from '../../ingest/export/csv.js';
 import { exportJsonl } from '../../ingest/export/jsonl.js';
 import { type TextSink } from '../../ingest/export/sink.js';
+import { Redactor } from '../../ingest/redact.js';
 import { act } from '../act.js';
 import { openSource } from '../inputs.js';
 import { warn } from '../output.js';
@@ -34,6 +35,11 @@ function fileSink(path: string): { sink: TextSink; commit(): void; abort(): void
   };
 }
 
+function* redacted(blocks: Iterable<readonly IommuEvent[]>): Generator<readonly IommuEvent[]> {
+  const r = new Redactor();
+  for (const b of blocks) yield b.map((e) => r.event(e));
+}
+
 export function registerExport(program: Command): void {
   program
     .command('export')
@@ -42,8 +48,9 @@ export function registerExport(program: Command): void {
     .requiredOption('--format <format>', 'jsonl | csv | chrome')
     .option('-o, --output <file>', 'write here instead of stdout')
     .option('--force', 'replace an existing output file')
+    .option('--redact', 'replace physical addresses with stable pseudonyms (2 MiB regions in order of first use, offsets kept)')
     .action(
-      act(async (input: string, opts: { format: string; output?: string; force?: boolean }) => {
+      act(async (input: string, opts: { format: string; output?: string; force?: boolean; redact?: boolean }) => {
         const fn = FORMATS[opts.format];
         if (!fn) throw new InputError(`--format ${opts.format}: unknown format (one of ${Object.keys(FORMATS).join(', ')})`);
         if (opts.output && existsSync(opts.output) && !opts.force) throw new InputError(`${opts.output}: exists (use --force to replace it)`);
@@ -52,7 +59,7 @@ export function registerExport(program: Command): void {
         const sink: TextSink = file?.sink ?? { write: (s) => void process.stdout.write(s) };
         let n = 0;
         try {
-          n = fn(src.blocks(), sink);
+          n = fn(opts.redact ? redacted(src.blocks()) : src.blocks(), sink);
           file?.commit();
         } catch (err) {
           file?.abort();

@@ -73,6 +73,15 @@ describe('export', () => {
     expect(rows[0]).toBe('seq,ts,cpu,type,src,line,how,conf,domain,device,iova,paddr,size,task,pid,fields');
     expect(rows).toHaveLength(261);
   });
+  it('--redact leaves no physical address of the trace in the export, and keeps the IOVAs', async () => {
+    const plain = (await runCli(['export', VFIO, '--format', 'jsonl'])).out;
+    const red = (await runCli(['export', VFIO, '--format', 'jsonl', '--redact'])).out;
+    const phys = [...plain.matchAll(/"paddr":"(0x[0-9a-f]+)"/g)].map((m) => m[1]);
+    expect(phys.length).toBeGreaterThan(10);
+    for (const p of new Set(phys)) expect(red).not.toContain(`"${p}"`);
+    const iovas = (t: string) => [...t.matchAll(/"iova":"(0x[0-9a-f]+)"/g)].map((m) => m[1]);
+    expect(iovas(red)).toEqual(iovas(plain));
+  });
   it('rejects an unknown format before reading anything', async () => {
     const dir = tmp();
     writeFileSync(join(dir, 'x'), 'x');

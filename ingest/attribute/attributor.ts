@@ -217,16 +217,18 @@ export class Attributor {
     a.domain.lastActivity = ++this.activity;
     this.lastMap.set(key, { domain: a.domain, end: r.iova + r.size, line: r.at.line });
     const m = { ...meta, how: a.how, conf: a.conf };
-    this.emit(Mapped.make({ domain: a.domain.id, iova: r.iova, paddr: r.paddr, size: r.size, prot: null, leaves: null, warn: 0 }, m));
-    if (a.how === 'doorbell' || a.how === 'msi-window') {
-      a.domain.doorbell = true;
-      const cookie = a.domain.type === 'UNMANAGED' ? 'msi' : 'dma';
-      this.emit(MsiPageGot.make({ domain: a.domain.id, device: null, doorbell: r.paddr, iova: r.iova, cookie, reused: false, refcount: 0 }, m));
-    }
-    if (continues) return;
+    const emitMap = () => {
+      this.emit(Mapped.make({ domain: a.domain.id, iova: r.iova, paddr: r.paddr, size: r.size, prot: null, leaves: null, warn: 0 }, m));
+      if (a.how === 'doorbell' || a.how === 'msi-window') {
+        a.domain.doorbell = true;
+        const cookie = a.domain.type === 'UNMANAGED' ? 'msi' : 'dma';
+        this.emit(MsiPageGot.make({ domain: a.domain.id, device: null, doorbell: r.paddr, iova: r.iova, cookie, reused: false, refcount: 0 }, m));
+      }
+    };
+    if (continues) return emitMap();
     if (!this.mirror.has(a.domain.id) || a.how === 'direct-region') {
       this.score.callerChosen(true);
-      return;
+      return emitMap();
     }
     // the kernel chose this IOVA: score the mirror's prediction for the operation the trace
     // implies, then let the mirror allocate what the trace shows
@@ -242,6 +244,9 @@ export class Attributor {
     if (got && got.mask !== learned) this.maskOf.set(`${device}/${kind}`, got.mask);
     const pages = got?.pages ?? order[0];
     if (pages > single) this.extent.set(key, { end: r.iova + BigInt(pages) * 0x1000n });
+    // dma-iommu allocates the IOVA, then maps it
+    this.emitMirror(meta, got ? 0.9 : 0.6);
+    emitMap();
     this.score.record(r.at.line, r.iova, guess.iova, this.whyMissed(a.domain, guess.iova, r.iova));
     if (process.env.IJ_DEBUG && guess.iova !== r.iova && this.score.maps - this.score.exact < 12)
       process.stderr.write(`line ${r.at.line} iova ${r.iova.toString(16)} pages ${multi}/${single} -> dom ${a.domain.id} (${a.how}) predicted ${guess.iova?.toString(16)} resolved ${JSON.stringify(got)}\n`);
@@ -380,6 +385,15 @@ export class Attributor {
     return all.length ? { domain: mostRecent(all), how: 'conflict', conf: 0.1 } : null;
   }
 
+  /**
+   * The allocator events the mirror decided for a strict domain (IOVA allocated, freed, cached),
+   * recorded in the journal with the trace line that implied them: the IOVA tree of an imported
+   * trace is the model's reading of it, marked as such (how 'allocator-model').
+   */
+  private emitMirror(meta: Meta, conf: number): void {
+    for (const e of this.mirror.drain()) this.emit({ ...e, ts: meta.ts ?? e.ts, src: meta.src ?? null, line: meta.line ?? null, how: 'allocator-model', conf } as IommuEvent);
+  }
+
   /** The current DMA domain of the device the phase marker or the probe timeline points at. */
   private hinted(r: Located): BookDomain | undefined {
     const dev = this.hints.deviceAt(r.at.ts, this.phase);
@@ -469,6 +483,8 @@ export class Attributor {
     a.domain.lastActivity = ++this.activity;
     if (this.mirror.has(a.domain.id)) this.mirror.free(a.domain.id, r.iova, Number((r.size + 0xfffn) / 0x1000n), r.at.cpu, r.at.ts);
     this.emit(Unmapped.make({ domain: a.domain.id, iova: r.iova, size: r.size, unmappedSize: r.unmapped, warn: 0 }, { ...meta, how: a.how, conf: a.conf }));
+    // __iommu_dma_unmap: the page tables first, then the IOVA goes back to the allocator
+    this.emitMirror(meta, a.conf);
   }
 
   private attributeUnmap(i: number, r: Extract<Located, { kind: 'unmap' }>): Attribution | null {

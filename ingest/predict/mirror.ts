@@ -9,7 +9,7 @@
 // domain's next allocation (nothing else observes them); then the firing is placed between them
 // where the learned delay puts it (the prediction), and once the trace's IOVA is known, where it
 // must have been to give that IOVA (the commit).
-import { IovaAllocated, type Meta } from '../../domain-events/index.js';
+import { type IommuEvent, IovaAllocated, type Meta } from '../../domain-events/index.js';
 import { evolveBatch, initialState, type IovaDomainState, type State } from '../../reducers/index.js';
 import { DMA_BIT_MASK_32, iommuDmaAllocIova } from '../../kernel/dma/alloc-iova.js';
 import { fqFlushTimeout, queueIova } from '../../kernel/dma/flush-queue.js';
@@ -55,6 +55,25 @@ export class AllocatorMirror {
     readonly cpus: number,
   ) {}
 
+  /** allocator events of strict domains not yet taken by drain() */
+  private out: IommuEvent[] = [];
+
+  /** The allocator events decided since the last call, for the journal. */
+  drain(): IommuEvent[] {
+    const o = this.out;
+    this.out = [];
+    return o;
+  }
+
+  /**
+   * Strict domains' allocator events go to the journal as they happen. A lazy domain's are
+   * decided only at its next allocation (where the flush timer fired is placed then), after
+   * the unmaps they belong to: they stay in the mirror.
+   */
+  private record(domain: number, events: readonly IommuEvent[]): void {
+    if (!this.lazy.get(domain)) this.out.push(...events);
+  }
+
   /** A copy to try a hypothesis on: the state is persistent, so this costs a few Map copies. */
   fork(): AllocatorMirror {
     const m = new AllocatorMirror(this.profile, this.cpus);
@@ -62,6 +81,7 @@ export class AllocatorMirror {
     for (const [k, v] of this.lazy) m.lazy.set(k, v);
     for (const [k, v] of this.held) m.held.set(k, [...v]);
     for (const [k, v] of this.workaround) m.workaround.set(k, v);
+    m.record = () => undefined;
     return m;
   }
 
@@ -86,6 +106,7 @@ export class AllocatorMirror {
     for (const w of d.reserved) reserveIova(r, Number(w.start / GRANULE), Number(w.end / GRANULE), w.why);
     this.state = evolveBatch(this.state, r.events);
     this.lazy.set(domain, d.lazy);
+    this.record(domain, [...c.events, ...r.events]);
   }
 
   private armedAt(k: KernelCtx, domain: number): number | null {
@@ -193,6 +214,7 @@ export class AllocatorMirror {
           }
           this.held.delete(domain);
           this.state = k.state;
+          this.record(domain, k.events);
           if (this.profile.dma.pci32 === 'sticky-per-device' && r.tried32bit && iova > DMA_BIT_MASK_32) this.workaround.set(device, false);
           return { pages, mask };
         }
@@ -202,6 +224,11 @@ export class AllocatorMirror {
     this.force(domain, Number(iova / GRANULE), sizes[0], cpu);
     if (this.profile.dma.pci32 === 'sticky-per-device' && iova > DMA_BIT_MASK_32) this.workaround.set(device, false);
     return null;
+  }
+
+  private apply(domain: number, e: IommuEvent): void {
+    this.state = evolveBatch(this.state, [e]);
+    this.record(domain, [e]);
   }
 
   /** Enter an allocation the model did not choose (it was wrong, or the trace lacks a free). */
@@ -214,9 +241,7 @@ export class AllocatorMirror {
     for (let c = 0; c < mags.length; c++) {
       const i = mags[c].loaded.indexOf(pfn);
       if (i >= 0) {
-        this.state = evolveBatch(this.state, [
-          IovaAllocated.make({ domain, size: pages, limitPfn: pfn + rounded - 1, sizeAligned: true, pfnLo: pfn, pfnHi: pfn + rounded - 1, fromRcache: true, magIndex: i, cachedNode: d.cachedNode, cached32Node: d.cached32Node }, { ...meta, cpu: c }),
-        ]);
+        this.apply(domain, IovaAllocated.make({ domain, size: pages, limitPfn: pfn + rounded - 1, sizeAligned: true, pfnLo: pfn, pfnHi: pfn + rounded - 1, fromRcache: true, magIndex: i, cachedNode: d.cachedNode, cached32Node: d.cached32Node }, { ...meta, cpu: c }));
         return;
       }
     }
@@ -225,9 +250,7 @@ export class AllocatorMirror {
     const hi = pfn + rounded - 1;
     const cached32 = hi < d.dma32bitPfn ? pfn : d.cached32Node;
     const cached = hi < d.dma32bitPfn ? d.cachedNode : pfn;
-    this.state = evolveBatch(this.state, [
-      IovaAllocated.make({ domain, size: pages, limitPfn: hi, sizeAligned: true, pfnLo: pfn, pfnHi: hi, fromRcache: false, magIndex: null, cachedNode: cached, cached32Node: cached32 }, meta),
-    ]);
+    this.apply(domain, IovaAllocated.make({ domain, size: pages, limitPfn: hi, sizeAligned: true, pfnLo: pfn, pfnHi: hi, fromRcache: false, magIndex: null, cachedNode: cached, cached32Node: cached32 }, meta));
   }
 
   /** The unmap of an allocation: strict frees at once; lazy holds it for the next allocation to place. */
@@ -243,5 +266,6 @@ export class AllocatorMirror {
     const k = new KernelCtx(this.state, this.profile, { ts, cpu });
     k.withIova(domain, (c) => freeIovaFast(c, pfn, pages));
     this.state = k.state;
+    this.record(domain, k.events);
   }
 }

@@ -90,7 +90,8 @@ export function registerDemo(program: Command): void {
           println(`  IOVA prediction: ${sc.exact} of ${sc.maps} kernel-chosen IOVAs predicted exactly (${rate}%), ${sc.callerChosenMaps} maps at caller-chosen IOVAs replayed as is`);
           println('');
         }
-        println('next: ./bin/iommu-journal --help  (import, trace verify, state, events, export, …)');
+        println('next: ./bin/iommu-journal ui fixtures/traces/x86-q35-vtd-strict   (the time-travel page)');
+        println('      ./bin/iommu-journal --help                               (import, trace verify, state, events, export, …)');
         return 0;
       }),
     );

@@ -17,6 +17,8 @@ export interface CookieState {
   /** MSI cookie: SW_MSI base and the bump pointer */
   readonly msiBase: bigint | null;
   readonly msiNext: bigint | null;
+  /** reserved window (2016 series, v7): the prot gets are checked against */
+  readonly windowProt?: number;
   /** the list head first, as the kernel links new pages at the head */
   readonly msiPages: readonly MsiPageState[];
   readonly gotSeq: number;
@@ -48,6 +50,17 @@ export const cookiesSlice = immerSlice<CookiesState>({
         delete d.byDomain[e.domain];
         d.putSeq[e.domain] = e.seq;
       }
+    },
+    // the 2016 series keeps its window beside (not in) the dma cookie; VFIO domains have none
+    ReservedIovaDomainAllocated(d, e) {
+      if (e.errno !== null) return;
+      d.byDomain[e.domain] = { domain: e.domain, kind: 'reserved', msiBase: e.iova, msiNext: null, windowProt: e.prot, msiPages: [], gotSeq: e.seq };
+      delete d.putSeq[e.domain];
+    },
+    ReservedIovaDomainFreed(d, e) {
+      if (d.byDomain[e.domain]?.kind !== 'reserved') return;
+      delete d.byDomain[e.domain];
+      d.putSeq[e.domain] = e.seq;
     },
     MsiCookieIovaMoved(d, e) {
       const c = d.byDomain[e.domain];
@@ -88,7 +101,7 @@ export const cookiesSlice = immerSlice<CookiesState>({
   hash(s, h) {
     for (const id of Object.keys(s.byDomain).map(Number).sort((a, b) => a - b)) {
       const c = s.byDomain[id];
-      h.add('cookie', c.domain, c.kind, c.msiBase, c.msiNext, c.gotSeq);
+      h.add('cookie', c.domain, c.kind, c.msiBase, c.msiNext, c.windowProt ?? null, c.gotSeq);
       for (const p of c.msiPages) h.add('msi', p.doorbell, p.iova, p.refcount, p.seq, p.devices.join(','));
     }
     for (const id of Object.keys(s.putSeq).map(Number).sort((a, b) => a - b)) h.add('put', id, s.putSeq[id]);

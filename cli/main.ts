@@ -8,11 +8,12 @@ import { registerEvents } from './commands/events.js';
 import { registerJournal } from './commands/journal.js';
 import { registerOracle } from './commands/oracle.js';
 import { registerReplay } from './commands/replay.js';
+import { registerSimulate } from './commands/simulate.js';
 import { registerState } from './commands/state.js';
 import './trace-source.js';
 import { warn } from './output.js';
 
-const COMMANDS: ((p: Command) => void)[] = [registerReplay, registerState, registerEvents, registerJournal, registerOracle, registerDemo];
+const COMMANDS: ((p: Command) => void)[] = [registerReplay, registerState, registerEvents, registerJournal, registerOracle, registerDemo, registerSimulate];
 
 export function buildProgram(): Command {
   const program = new Command('iommu-journal')

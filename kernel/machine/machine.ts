@@ -35,6 +35,8 @@ export interface CommandResult {
 
 export class KernelModel {
   private mmPasids = new Map<string, number>();
+  /** set to stamp journal positions as events are made (a model writing one journal) */
+  seqCounter: { next: number } | null = null;
 
   constructor(
     readonly profile: Profile,
@@ -43,7 +45,7 @@ export class KernelModel {
   ) {}
 
   run(cmd: KernelCommand, meta: Meta = {}): CommandResult {
-    const k = new KernelCtx(this.state, this.profile, { cmd: cmd.op, ...meta }, this.mmPasids);
+    const k = new KernelCtx(this.state, this.profile, { cmd: cmd.op, ...meta }, this.mmPasids, this.seqCounter);
     // lazy-mode flush-queue timers that fell due before this call run first
     if (meta.ts !== undefined && meta.ts !== null) runDueTimers(k, meta.ts);
     const value = this.exec(k, cmd);

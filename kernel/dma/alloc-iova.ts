@@ -40,7 +40,7 @@ export interface DmaIovaResult {
 export function iommuDmaAllocIova(ctx: IovaCtx, size: bigint, dmaLimit: bigint, dev: DmaAllocDevice, geo: DmaGeometry): DmaIovaResult {
   const shift = BigInt(Math.log2(ctx.d.granule));
   const iovaLen = Number(size >> shift);
-  if (ctx.profile.dma.iovaApi === 'alloc_iova') return allocIova2015(ctx, iovaLen, dmaLimit, dev, shift);
+  if (ctx.profile.dma.iovaApi === 'alloc_iova') return allocIova2015(ctx, iovaLen, geo.forceAperture && geo.apertureEnd < dmaLimit ? geo.apertureEnd : dmaLimit, dev, shift);
   // dma-iommu.c: min_not_zero with the bus limit, then the aperture when forced
   let limit = dev.busDmaLimit !== 0n && dev.busDmaLimit < dmaLimit ? dev.busDmaLimit : dmaLimit;
   if (geo.forceAperture && geo.apertureEnd < limit) limit = geo.apertureEnd;

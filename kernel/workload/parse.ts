@@ -51,7 +51,15 @@ function parseExpr(r: LineReader): Expr {
     r.i++;
     return { k: 'var', name: r.word(), pos: r.pos(start) };
   }
-  if (/[0-9]/.test(c)) return parseNumber(r);
+  // a number, unless more name characters follow (PCI names like 0000:00:08.0 are words)
+  if (/[0-9]/.test(c)) {
+    const tok = /^[A-Za-z0-9_.:\-]+/.exec(r.text.slice(r.i))![0];
+    if (!/^(0x[0-9a-fA-F_]+|[0-9][0-9_]*)(K|M|G|T|ns|us|ms|s)?$/.test(tok) && /[.:]/.test(tok)) {
+      r.i += tok.length;
+      return { k: 'word', text: tok, pos: r.pos(start) };
+    }
+    return parseNumber(r);
+  }
   if (c === '"') {
     const end = r.text.indexOf('"', r.i + 1);
     if (end < 0) r.fail('unterminated string');

@@ -150,12 +150,21 @@ function header(w: WorkloadFile): { platform: IommuPlatform; seed: number } {
   return { platform: cpus === null ? p : { ...p, cpus }, seed };
 }
 
+/** Every `as=NAME` of the file names a pool, empty until something lands in it. */
+function declarePools(nodes: readonly Node[], pools: Map<string, PoolEntry[]>): void {
+  for (const n of nodes) {
+    if (n.k === 'repeat') declarePools(n.body, pools);
+    else if (n.verb.startsWith('dma_')) for (const a of n.args) if (a.key === 'as' && a.value.k === 'word') pools.set(a.value.text, []);
+  }
+}
+
 export function runWorkload(w: WorkloadFile, profile: Profile, opts: RunOptions = {}): RunResult {
   const h = header(w);
   const seed = opts.seed ?? h.seed;
   const model = new KernelModel(profile, h.platform);
   model.seqCounter = { next: 0 };
   const run = new WorkloadRun(w.path, model, new Prng(seed), opts.onEvents);
+  declarePools(w.body, run.pools);
   run.run(w.body.filter((n) => n.k !== 'stmt' || !HEADER.has(n.verb)));
   return { model, events: run.events, seed, platform: h.platform.name, expectations: run.expectations, failures: run.failures };
 }

@@ -4,6 +4,7 @@ import { Command, CommanderError } from 'commander';
 import { isInputError } from '../domain-events/index.js';
 import { takeExitCode } from './act.js';
 import { registerDemo } from './commands/demo.js';
+import { registerDiff } from './commands/diff.js';
 import { registerEvents } from './commands/events.js';
 import { registerJournal } from './commands/journal.js';
 import { registerOracle } from './commands/oracle.js';
@@ -13,7 +14,7 @@ import { registerState } from './commands/state.js';
 import './trace-source.js';
 import { warn } from './output.js';
 
-const COMMANDS: ((p: Command) => void)[] = [registerReplay, registerState, registerEvents, registerJournal, registerOracle, registerDemo, registerSimulate];
+const COMMANDS: ((p: Command) => void)[] = [registerReplay, registerState, registerEvents, registerJournal, registerOracle, registerDemo, registerSimulate, registerDiff];
 
 export function buildProgram(): Command {
   const program = new Command('iommu-journal')

@@ -7,7 +7,8 @@ import { type PoolEntry, type WorkloadRun } from './run.js';
 
 type Verb = (r: WorkloadRun, s: Statement) => void;
 
-const PROT: Record<string, number> = { r: 1, w: 2, rw: 3, rwx: 3, rwn: 3 | 8 };
+// IOMMU_READ 1, WRITE 2, CACHE 4, NOEXEC 8 (n), MMIO 16 (m)
+const PROT: Record<string, number> = { r: 1, w: 2, rw: 3, rn: 1 | 8, rwn: 3 | 8, rwnc: 3 | 8 | 4, wnm: 2 | 8 | 16 };
 const ORDERS = ['fifo', 'lifo', 'random'] as const;
 const DIRS = DMA_DIRS as readonly string[];
 

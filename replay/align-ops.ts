@@ -25,9 +25,13 @@ function leavesOf(leaves: readonly { pgsize: bigint; count: number }[] | null): 
   return { 'page sizes': leaves.map((l) => `${l.count}×${hex(l.pgsize)}`).join(' ') };
 }
 
+/** Kernel calls whose page-table writes are the doorbell's: the MSI op that follows says it in MSI terms. */
+const MSI_CALLS = new Set(['msi_enable', 'msi_disable', 'vfio_release', 'unmap_reserved', 'attach']);
+
 /** The op an event records, or null when it records no decision `diff` compares. */
 export function opOf(e: IommuEvent): Op | null {
   const base = { seq: e.seq, line: e.line, event: e };
+  if ((e.type === 'Mapped' || e.type === 'Unmapped' || e.type === 'MapFailed') && e.cmd !== null && MSI_CALLS.has(e.cmd)) return null;
   switch (e.type) {
     case 'DmaApiCalled': {
       const size = e.size ?? (e.sg ? e.sg.sizes.reduce((s, x) => s + x, 0n) : null);

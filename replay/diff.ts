@@ -39,9 +39,8 @@ function deltas(a: Record<string, number>, b: Record<string, number>): Record<st
   return out;
 }
 
-/** Runs are related when they share workload steps or devices, or most operations line up. */
-function isRelated(a: OpStream, b: OpStream, sharedSteps: number, compared: number): boolean {
-  if (sharedSteps > 0) return true;
+/** Runs are related when they share devices, or most operations line up (a step name like "boot" alone says little). */
+function isRelated(a: OpStream, b: OpStream, compared: number): boolean {
   for (const d of a.devices) if (b.devices.has(d)) return true;
   const opsA = a.segments.reduce((n, s) => n + s.ops.length, 0);
   const opsB = b.segments.reduce((n, s) => n + s.ops.length, 0);
@@ -52,7 +51,7 @@ export function diffRuns(a: DiffInput, b: DiffInput): DiffReport {
   const ra = readRun(a);
   const rb = readRun(b);
   const al = alignRuns(ra.ops, rb.ops);
-  const related = isRelated(ra.ops, rb.ops, al.sharedSteps, al.compared);
+  const related = isRelated(ra.ops, rb.ops, al.compared);
   let firstDivergence: Divergence | null = null;
   if (!related)
     firstDivergence = { seqA: null, seqB: null, lineA: null, lineB: null, what: 'unrelated runs: no shared workload steps or devices, and their operations do not line up; totals only', step: null, eventA: null, eventB: null };

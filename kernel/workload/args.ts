@@ -52,12 +52,15 @@ export function evaluate(env: EvalEnv, e: Expr): Value {
         case 'pick':
           if (!e.args.length) fail(env, e.pos, 'pick() needs at least one choice');
           return evaluate(env, e.args[Number(env.prng.between(0n, BigInt(e.args.length - 1)))]);
+        case 'cat':
+          // names built from parts: cat(proc, $i) → "proc3"
+          return e.args.map((a) => String(evaluate(env, a))).join('');
         case 'add':
           return e.args.reduce((s, a) => s + num(env, a), 0n);
         case 'mul':
           return e.args.reduce((s, a) => s * num(env, a), 1n);
         default:
-          return fail(env, e.pos, `unknown function ${e.fn}() (known: rand, randpow2, pick, add, mul)`);
+          return fail(env, e.pos, `unknown function ${e.fn}() (known: rand, randpow2, pick, add, mul, cat)`);
       }
     }
   }

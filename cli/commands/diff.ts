@@ -19,7 +19,7 @@ function printReport(r: DiffReport): void {
   println(runLine('A', r.a));
   println(runLine('B', r.b));
   const d = r.firstDivergence;
-  if (!r.related) println(`the runs are unrelated: ${d?.what ?? 'no shared steps or devices'}`);
+  if (!r.related) println(d?.what ?? 'unrelated runs');
   else if (!d) println('no divergence: every aligned operation had the same outcome');
   else {
     println(`first divergence${d.step && d.step !== '(start)' ? ` in step "${d.step}"` : ''}: ${d.what}`);
@@ -29,8 +29,11 @@ function printReport(r: DiffReport): void {
   const al = r.alignment;
   if (al && r.related) println(`aligned ${al.compared} operations in ${al.sharedSteps} shared steps: ${al.differing} with different outcomes, ${al.onlyA} only in A, ${al.onlyB} only in B`);
   println('totals:');
-  const rows = Object.entries(r.deltas).map(([k, x]) => ['  ' + k, fmt(x.a), fmt(x.b), x.delta === 0 ? '' : (x.delta > 0 ? '+' : '') + fmt(x.delta)]);
+  const shown = Object.entries(r.deltas).filter(([, x]) => x.a !== 0 || x.b !== 0);
+  const rows = shown.map(([k, x]) => ['  ' + k, fmt(x.a), fmt(x.b), x.delta === 0 ? '' : (x.delta > 0 ? '+' : '') + fmt(x.delta)]);
   for (const l of table(rows, ['', 'A', 'B', 'B-A'])) println(l);
+  const zero = Object.keys(r.deltas).length - shown.length;
+  if (zero) println(`  (${zero} totals zero in both runs not shown; --json has them all)`);
 }
 
 export function registerDiff(program: Command): void {

@@ -131,7 +131,8 @@ export const VERBS: Readonly<Record<string, Verb>> = {
       return { phys: r.phys(length), length };
     });
     const out = r.exec(s, { op: 'dma_map_sg', device, sg, dir: dir(a) }) as { dmaAddrs: bigint[]; sizes: bigint[] } | null;
-    if (out) push(r, a, { device, dmaAddrs: out.dmaAddrs, sizes: sg.map((e) => e.length), phys: sg.map((e) => e.phys) });
+    // the unmap takes the DMA segments the map returned (merged by __finalise_sg), not the entries
+    if (out) push(r, a, { device, dmaAddrs: out.dmaAddrs, sizes: out.sizes, phys: sg.map((e) => e.phys) });
   },
   dma_unmap_sg(r, s) {
     const a = args(r, s, ['order', 'dir'], 2);

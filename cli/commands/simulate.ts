@@ -108,7 +108,10 @@ export function registerSimulate(program: Command): void {
         for (const f of r.failures) warn(`${workload.path}:${f.line}:${f.column}: ${f.message}`);
         const cpus = r.model.platform.cpus;
         if (o.json) printJson({ output: o.output, profile: profile.name, workload: workload.name, platform: r.platform, cpus, seed: r.seed, events: r.events, expectations: r.expectations, failures: r.failures });
-        else println(`${workload.name} under ${profile.name} (${r.platform}, ${cpus} CPU${cpus === 1 ? '' : 's'}, seed ${r.seed}): ${r.events} events → ${o.output}`);
+        else {
+          const checks = r.expectations ? `, ${r.expectations - r.failures.length}/${r.expectations} expectations met` : '';
+          println(`${workload.name} under ${profile.name} (${r.platform}, ${cpus} CPU${cpus === 1 ? '' : 's'}, seed ${r.seed}): ${r.events} events${checks} → ${o.output}`);
+        }
         return r.failures.length ? 1 : 0;
       }),
     );

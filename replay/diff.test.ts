@@ -64,3 +64,31 @@ describe('diffRuns', () => {
     expect(r.firstDivergence).toMatchObject({ step: 'narrow', what: 'errno EOVERFLOW vs ok', lineA: 22 });
   });
 });
+
+describe('diffRuns across schema versions', () => {
+  it('a run written under an older schema is upcast on read, then diffs clean against the current one', async () => {
+    const { eventToJson, registerUpcaster, unregisterUpcaster } = await import('../domain-events/index.js');
+    const { parseJsonl } = await import('./jsonl.js');
+    const cur = sim('vfio-msi', 'linux-6.1');
+    const events = [...cur.blocks()].flat();
+    // pretend MarkerWritten v0 called its text "message" (as journal.test.ts does)
+    const lines = events.map((e) => {
+      const j = eventToJson(e);
+      if (e.type !== 'MarkerWritten') return JSON.stringify(j);
+      const { text, ...rest } = j as Record<string, unknown>;
+      return JSON.stringify({ ...rest, v: 0, message: text });
+    });
+    registerUpcaster('MarkerWritten', 0, (e) => {
+      const { message, ...rest } = e as Record<string, unknown> & { type: string; v: number };
+      return { ...rest, v: 1, text: message };
+    });
+    try {
+      const old = parseJsonl(lines.join('\n') + '\n', 'old.jsonl');
+      const r = diffRuns({ input: 'old.jsonl', profile: null, blocks: () => [old.events] }, cur);
+      expect(r.firstDivergence).toBeNull();
+      expect(r.alignment?.sharedSteps).toBe(6);
+    } finally {
+      unregisterUpcaster('MarkerWritten', 0);
+    }
+  });
+});

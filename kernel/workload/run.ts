@@ -16,6 +16,8 @@ export interface RunOptions {
   readonly seed?: number;
   /** receives every command's events, in order (a journal writer) */
   readonly onEvents?: (events: readonly IommuEvent[]) => void;
+  /** stop after this many statements have run (a quick smoke run of a long workload) */
+  readonly stopAfter?: number;
 }
 
 export interface ExpectFailure {
@@ -53,6 +55,8 @@ export class WorkloadRun implements EvalEnv {
   ts = 0;
   cpu = 0;
   events = 0;
+  statements = 0;
+  stopAfter = Infinity;
   private nextPhys = 0x40000000n;
 
   constructor(
@@ -111,6 +115,7 @@ export class WorkloadRun implements EvalEnv {
 
   run(nodes: readonly Node[]): void {
     for (const n of nodes) {
+      if (this.statements >= this.stopAfter) return;
       if (n.k === 'repeat') {
         const count = new Args(this, { k: 'stmt', verb: 'repeat', args: [{ key: null, value: n.count, pos: n.pos }], text: '', pos: n.pos }, [], 1).num(0);
         const outer = this.vars.get('i');
@@ -125,6 +130,7 @@ export class WorkloadRun implements EvalEnv {
       const verb = VERBS[n.verb];
       if (!verb) fail(this, n.pos, `unknown statement ${JSON.stringify(n.verb)}`);
       verb(this, n);
+      this.statements++;
       this.ts += 1000;
     }
   }
@@ -165,6 +171,7 @@ export function runWorkload(w: WorkloadFile, profile: Profile, opts: RunOptions 
   model.seqCounter = { next: 0 };
   const run = new WorkloadRun(w.path, model, new Prng(seed), opts.onEvents);
   declarePools(w.body, run.pools);
+  run.stopAfter = opts.stopAfter ?? Infinity;
   run.run(w.body.filter((n) => n.k !== 'stmt' || !HEADER.has(n.verb)));
   return { model, events: run.events, seed, platform: h.platform.name, expectations: run.expectations, failures: run.failures };
 }

@@ -1,12 +1,14 @@
 // npm run bench [-- --json] [-- --only core,...]: every benchmark figure, measured in one run.
 import { coreBench } from './core.js';
 import { kernelBench } from './kernel.js';
+import { seriesBench } from './series.js';
 
 type Bench = { name: string; run: () => Promise<Record<string, number>> | Record<string, number> };
 
 const BENCHES: Bench[] = [
   { name: 'core', run: () => coreBench(1_000_000) },
   { name: 'kernel', run: () => kernelBench() },
+  { name: 'series', run: () => seriesBench() },
 ];
 
 async function main(): Promise<void> {

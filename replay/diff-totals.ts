@@ -67,6 +67,9 @@ export class RunTotals {
       msiUntranslated: end.cookies.untranslated,
       pasids: s.pasids + s.ioasids,
       faults: s.faults,
+      // what CONFIG_DMA_API_DEBUG would flag at the end: unmaps of nothing mapped, mappings never unmapped
+      dmaUnmatchedUnmaps: s.devices.reduce((n, d) => n + d.dmaUnmatched, 0),
+      dmaLiveMappings: s.devices.reduce((n, d) => n + d.dmaLive, 0),
       kernelErrors: this.kernelErrors,
       kernelWarnings: this.kernelWarnings,
     };

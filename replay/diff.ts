@@ -54,7 +54,7 @@ export function diffRuns(a: DiffInput, b: DiffInput): DiffReport {
   const related = isRelated(ra.ops, rb.ops, al.compared);
   let firstDivergence: Divergence | null = null;
   if (!related)
-    firstDivergence = { seqA: null, seqB: null, lineA: null, lineB: null, what: 'unrelated runs: no shared workload steps or devices, and their operations do not line up; totals only', step: null, eventA: null, eventB: null };
+    firstDivergence = { seqA: null, seqB: null, lineA: null, lineB: null, what: 'unrelated runs: no device in common and their operations do not line up; totals only', step: null, eventA: null, eventB: null };
   else if (al.first)
     firstDivergence = {
       seqA: al.first.a?.seq ?? null,

@@ -107,3 +107,19 @@ describe('2016 dma-reserved-iommu series (reference §3)', () => {
     expect(outcome('list')).toEqual(outcome('rbtree'));
   });
 });
+
+describe('murphy-2015 (seed 003): plain alloc_iova, unmap by find_iova', () => {
+  it('no rcache: a freed IOVA goes back to the tree with __free_iova and the next map takes it from the tree', async () => {
+    const { murphy2015 } = await import('../profiles/murphy-2015.js');
+    const m = new KernelModel(murphy2015, ARM_SMMU_V3);
+    m.run({ op: 'probe', device: DEV });
+    const a = m.run({ op: 'dma_map_page', device: DEV, phys: 0x40000000n, size: 0x3000n, dir: 'TO_DEVICE' });
+    // size-aligned under the DMA limit, no PCI 32-bit-first: the top of the 48-bit space, 4-page aligned
+    expect(a.value).toBe(0xffffffffc000n);
+    const un = m.run({ op: 'dma_unmap_page', device: DEV, dmaAddr: a.value as bigint, size: 0x3000n, dir: 'TO_DEVICE' });
+    expect(un.events.filter((e) => e.type === 'IovaFreed').map((e) => (e as { via: string }).via)).toEqual(['__free_iova']);
+    const b = m.run({ op: 'dma_map_page', device: DEV, phys: 0x40004000n, size: 0x3000n, dir: 'TO_DEVICE' });
+    expect(b.events.some((e) => e.type === 'RcacheChanged' || (e.type === 'IovaAllocated' && e.fromRcache))).toBe(false);
+    expect(b.value).toBe(a.value);
+  });
+});

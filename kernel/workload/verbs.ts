@@ -1,6 +1,7 @@
 // What each workload statement does: the kernel command it issues and what `expect=` compares.
 import { DMA_DIRS, type DmaDir, DOMAIN_TYPES, type DomainType, type Errno } from '../../domain-events/index.js';
 import { iovaToPhys } from '../../projections/page-table.js';
+import { DMA_MAPPING_ERROR } from '../../reducers/index.js';
 import { Args, fail } from './args.js';
 import { type Statement } from './ast.js';
 import { type PoolEntry, type WorkloadRun } from './run.js';
@@ -115,7 +116,7 @@ export const VERBS: Readonly<Record<string, Verb>> = {
     const size = a.num('size');
     const phys = a.has('phys') ? a.num('phys') : r.phys(size);
     const addr = r.exec(s, { op: 'dma_map_page', device, phys, size, dir: dir(a) }) as bigint;
-    if (addr !== (1n << 64n) - 1n) push(r, a, { device, dmaAddrs: [addr], sizes: [size], phys: [phys] });
+    if (addr !== DMA_MAPPING_ERROR) push(r, a, { device, dmaAddrs: [addr], sizes: [size], phys: [phys] });
   },
   dma_unmap(r, s) {
     const a = args(r, s, ['order', 'dir'], 2);

@@ -68,7 +68,9 @@ export function describeOp(op: Op): string {
   const o = Object.entries(op.outcome)
     .map(([k, v]) => `${k} ${v}`)
     .join(', ');
-  return `#${op.seq}${op.line !== null ? ` (line ${op.line})` : ''} ${op.event.type}: ${op.sig}: ${o}`;
+  const dom = (op.event as { domain?: number | null }).domain;
+  const where = dom !== undefined && dom !== null ? ` [domain ${dom}]` : '';
+  return `#${op.seq}${op.line !== null ? ` (line ${op.line})` : ''} ${op.event.type}${where}: ${op.sig}: ${o}`;
 }
 
 /** Ops split at markers (workload steps): the first alignment level. */

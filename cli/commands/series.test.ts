@@ -78,7 +78,7 @@ describe('diff', () => {
     const r = await cli('diff', a, b);
     expect(r.code).toBe(1);
     expect(r.out).toContain('first divergence in step "msix": doorbell IOVA 0x8000000 vs 0x80ff000');
-    expect(r.out).toMatch(/ {2}A #\d+ \(line 33\) MsiPageGot: msi 0000:00:08.0 doorbell=0x8090000: doorbell IOVA 0x8000000/);
+    expect(r.out).toMatch(/ {2}A #\d+ \(line 33\) MsiPageGot \[domain 3\]: msi 0000:00:08.0 doorbell=0x8090000: doorbell IOVA 0x8000000/);
   });
 
   it('a missing input is one line, exit 2', async () => {

@@ -6,13 +6,13 @@ import { runWorkload } from './run.js';
 
 const DIR = join(import.meta.dirname, '..', '..', 'fixtures', 'workloads');
 
-// A smoke run of every profile on every workload: the first 600 statements of each (the long
+// A smoke run of every profile on every workload: the first 200 statements of each (the long
 // bursts of nic run in full under linux-6.12 in workloads.test.ts and in the demonstrations).
 describe('every bundled workload under every profile', () => {
-  it.each(PROFILES.map((p) => p.name))('%s runs the first 600 statements of each without a model error', (name) => {
+  it.each(PROFILES.map((p) => p.name))('%s runs the first 200 statements of each without a model error', (name) => {
     const p = PROFILES.find((x) => x.name === name)!;
     for (const w of listWorkloads(DIR)) {
-      const r = runWorkload(w, p, { stopAfter: 600 });
+      const r = runWorkload(w, p, { stopAfter: 200 });
       expect(r.failures).toEqual([]);
       expect(r.events).toBeGreaterThan(10);
     }

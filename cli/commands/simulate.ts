@@ -4,7 +4,7 @@ import { type Command } from 'commander';
 import { InputError } from '../../domain-events/index.js';
 import { applySwitches, type Switches } from '../../kernel/profile.js';
 import { getProfile, PROFILES } from '../../kernel/profiles/index.js';
-import { listWorkloads, loadWorkload, runWorkload } from '../../kernel/workload/index.js';
+import { listWorkloads, loadWorkload, runWorkload, workloadHeader } from '../../kernel/workload/index.js';
 import { JournalRecorder } from '../../replay/index.js';
 import { act } from '../act.js';
 import { printJson, println, table, warn } from '../output.js';
@@ -95,7 +95,10 @@ export function registerSimulate(program: Command): void {
         // a simulated journal is a function of profile, workload and seed: no wall-clock date in it
         process.env.SOURCE_DATE_EPOCH ??= '0';
         const seed = parseSeed(o.seed);
-        const rec = JournalRecorder.create(o.output, { profile: profile.name, source: workload.path, overwrite: !!o.force, meta: { workload: workload.name, seed: seed ?? null } });
+        const h = workloadHeader(workload);
+        // the workload as named on the command line: the journal must not depend on where the checkout lives
+        const meta = { workload: workload.name, seed: seed ?? h.seed, platform: h.platform.name, cpus: h.platform.cpus };
+        const rec = JournalRecorder.create(o.output, { profile: profile.name, source: o.workload, overwrite: !!o.force, meta });
         let r;
         try {
           r = runWorkload(workload, profile, { seed, onEvents: (ev) => rec.append(ev) });

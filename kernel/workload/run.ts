@@ -138,7 +138,8 @@ export class WorkloadRun implements EvalEnv {
 
 const HEADER = new Set(['platform', 'cpus', 'seed']);
 
-function header(w: WorkloadFile): { platform: IommuPlatform; seed: number } {
+/** The header statements: platform (with its CPU count) and the file's seed. */
+export function workloadHeader(w: WorkloadFile): { platform: IommuPlatform; seed: number } {
   let platform: IommuPlatform | undefined;
   let cpus: number | null = null;
   let seed = 1;
@@ -165,7 +166,7 @@ function declarePools(nodes: readonly Node[], pools: Map<string, PoolEntry[]>): 
 }
 
 export function runWorkload(w: WorkloadFile, profile: Profile, opts: RunOptions = {}): RunResult {
-  const h = header(w);
+  const h = workloadHeader(w);
   const seed = opts.seed ?? h.seed;
   const model = new KernelModel(profile, h.platform);
   model.seqCounter = { next: 0 };

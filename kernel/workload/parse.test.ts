@@ -34,6 +34,8 @@ describe('workload language', () => {
     ['platform arm-smmu-v3\nprobe d\ndma_map d size=4K sizee=1\n', 'w.wl:3:19: dma_map takes no sizee='],
     ['platform arm-smmu-v3\nprobe d\ndma_map d size=rand(1)\n', 'w.wl:3:16: rand() takes 2 arguments'],
     ['platform arm-smmu-v3\nprobe d\ndma_unmap d nopool\n', 'w.wl:3:13: unknown pool "nopool"'],
+    ['platform arm-smmu-v3\ncpus 2\ncpu 2\n', 'w.wl:3:5: cpu 2: the platform has 2 CPUs'],
+    ['platform arm-smmu-v3\nprobe d\nprobe d\n', 'w.wl:3:1: probe d: already probed'],
   ])('a runtime mistake names file:line:column (%#)', (text, msg) => {
     expect(() => run(text)).toThrow(msg);
   });

@@ -2,7 +2,7 @@
 // in order, each a kernel command (or a query) stamped with the workload file and line, the
 // current CPU and a clock that advances 1 µs per statement (`wait` adds more).
 import { basename } from 'node:path';
-import { type IommuEvent, type Meta } from '../../domain-events/index.js';
+import { type IommuEvent, isInputError, type Meta } from '../../domain-events/index.js';
 import { KernelModel } from '../machine/machine.js';
 import { type IommuPlatform, platformNamed } from '../machine/platform.js';
 import { type Profile } from '../profile.js';
@@ -71,7 +71,14 @@ export class WorkloadRun implements EvalEnv {
   }
 
   exec(s: Statement, cmd: Parameters<KernelModel['run']>[0]): unknown {
-    const r = this.model.run(cmd, this.meta(s));
+    let r;
+    try {
+      r = this.model.run(cmd, this.meta(s));
+    } catch (err) {
+      // a command the model refuses (attach of an unprobed device …) is the workload's mistake
+      if (isInputError(err)) fail(this, s.pos, (err as Error).message);
+      throw err;
+    }
     this.events += r.events.length;
     if (r.events.length) this.sink?.(r.events);
     return r.value;

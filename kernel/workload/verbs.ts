@@ -41,7 +41,11 @@ export const VERBS: Readonly<Record<string, Verb>> = {
     r.exec(s, { op: 'marker', text: s.text });
   },
   cpu(r, s) {
-    r.cpu = Number(args(r, s, [], 1).num(0));
+    const a = args(r, s, [], 1);
+    const cpu = Number(a.num(0));
+    const n = r.model.platform.cpus;
+    if (cpu < 0 || cpu >= n) fail(r, a.posOf(0), `cpu ${cpu}: the platform has ${n} CPU${n === 1 ? '' : 's'} (set more with "cpus N")`);
+    r.cpu = cpu;
   },
   wait(r, s) {
     r.ts += Number(args(r, s, [], 1).num(0));
@@ -185,7 +189,10 @@ export const VERBS: Readonly<Record<string, Verb>> = {
     r.exec(s, { op: 'depot_tick' });
   },
   cpu_dead(r, s) {
-    r.exec(s, { op: 'cpu_dead', cpu: Number(args(r, s, [], 1).num(0)) });
+    const a = args(r, s, [], 1);
+    const cpu = Number(a.num(0));
+    if (cpu < 0 || cpu >= r.model.platform.cpus) fail(r, a.posOf(0), `cpu_dead ${cpu}: the platform has ${r.model.platform.cpus} CPUs`);
+    r.exec(s, { op: 'cpu_dead', cpu });
   },
   ioas(r, s) {
     const a = args(r, s, [], 1);

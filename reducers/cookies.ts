@@ -1,5 +1,6 @@
 // dma-iommu cookies and their MSI doorbell pages (dma-iommu.c struct iommu_dma_cookie,
 // struct iommu_dma_msi_page). Few and small: an immer slice.
+import { current, isDraft } from 'immer';
 import { immerSlice } from './slice.js';
 
 export interface MsiPageState {
@@ -75,13 +76,17 @@ export const cookiesSlice = immerSlice<CookiesState>({
         msiPages: [],
         gotSeq: e.seq,
       });
-      const existing = c.msiPages.find((p) => p.doorbell === e.doorbell);
-      if (existing) {
+      // search a plain view: reading a draft array's elements makes a proxy of each, which made
+      // the 256 pages of the x86 MSI window quadratic at probe
+      const plain = isDraft(c.msiPages) ? current(c.msiPages) : c.msiPages;
+      const i = plain.findIndex((p) => p.doorbell === e.doorbell);
+      if (i >= 0) {
+        const existing = c.msiPages[i];
         existing.refcount = e.refcount;
         if (e.device !== null && !existing.devices.includes(e.device)) existing.devices.push(e.device);
         return;
       }
-      c.msiPages.unshift({ doorbell: e.doorbell, iova: e.iova, refcount: e.refcount, seq: e.seq, devices: e.device === null ? [] : [e.device] });
+      c.msiPages = [{ doorbell: e.doorbell, iova: e.iova, refcount: e.refcount, seq: e.seq, devices: e.device === null ? [] : [e.device] }, ...plain];
     },
     MsiPagePut(d, e) {
       const c = d.byDomain[e.domain];

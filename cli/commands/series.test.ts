@@ -81,6 +81,15 @@ describe('diff', () => {
     expect(r.out).toMatch(/ {2}A #\d+ \(line 33\) MsiPageGot \[domain 3\]: msi 0000:00:08.0 doorbell=0x8090000: doorbell IOVA 0x8000000/);
   });
 
+  it('takes traces too: a capture against itself does not diverge; against a simulated journal it is compared', async () => {
+    const trace = join(import.meta.dirname, '..', '..', 'fixtures', 'traces', 'x86-q35-vtd-passthrough');
+    const self = await cli('diff', trace, trace, '--json');
+    expect(self.code).toBe(0);
+    expect(JSON.parse(self.out)).toMatchObject({ firstDivergence: null, a: { profile: 'linux-6.1' } });
+    const mixed = await cli('diff', trace, join(dir, 'self.journal'), '--json');
+    expect(JSON.parse(mixed.out).deltas.events.a).toBe(JSON.parse(self.out).a.events);
+  });
+
   it('a missing input is one line, exit 2', async () => {
     const r = await cli('diff', join(dir, 'nope.journal'), join(dir, 'self.journal'));
     expect(r.code).toBe(2);

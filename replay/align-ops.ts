@@ -43,7 +43,7 @@ export function opOf(e: IommuEvent): Op | null {
     case 'MapFailed':
       return { ...base, family: 'iommu', sig: `map size=${hex(e.size)}`, outcome: { 'IOVA chosen': hex(e.iova), errno: e.errno ?? 'ok' } };
     case 'Unmapped':
-      return { ...base, family: 'iommu', sig: `unmap size=${hex(e.size)}`, outcome: { IOVA: hex(e.iova), 'bytes unmapped': hex(e.unmappedSize) } };
+      return { ...base, family: 'iommu', sig: `unmap size=${hex(e.size)}`, outcome: { 'IOVA unmapped': hex(e.iova), 'bytes unmapped': hex(e.unmappedSize) } };
     case 'MsiPageGot':
       return { ...base, family: 'msi', sig: `msi ${e.device ?? '-'} doorbell=${hex(e.doorbell & PAGE_MASK)}`, outcome: { 'doorbell IOVA': hex(e.iova), errno: 'ok' } };
     case 'MsiUntranslated':
@@ -53,11 +53,11 @@ export function opOf(e: IommuEvent): Op | null {
     case 'SvaBound':
       return { ...base, family: 'pasid', sig: `sva_bind ${e.device} ${e.mm}`, outcome: { PASID: String(e.pasid), errno: e.errno ?? 'ok' } };
     case 'IoasAreaMapped':
-      return { ...base, family: 'ioas', sig: `ioas_map length=${hex(e.length)}${e.auto ? ' auto' : ''}`, outcome: { IOVA: hex(e.iova), errno: e.errno ?? 'ok' } };
+      return { ...base, family: 'ioas', sig: `ioas_map length=${hex(e.length)}${e.auto ? ' auto' : ''}`, outcome: { 'IOVA chosen': hex(e.iova), errno: e.errno ?? 'ok' } };
     case 'IoasAreaUnmapped':
       return { ...base, family: 'ioas', sig: `ioas_unmap length=${hex(e.length)}`, outcome: { 'bytes unmapped': hex(e.unmapped), errno: e.errno ?? 'ok' } };
     case 'PageFaulted':
-      return { ...base, family: 'fault', sig: `fault ${e.device}`, outcome: { IOVA: hex(e.iova) } };
+      return { ...base, family: 'fault', sig: `fault ${e.device}`, outcome: { 'fault IOVA': hex(e.iova) } };
     default:
       return null;
   }

@@ -20,16 +20,13 @@ export interface Alignment {
   readonly onlyA: number;
   readonly onlyB: number;
   readonly sharedSteps: number;
+  /** aligned pairs whose outcome differed, by what differed ("IOVA chosen", "errno", "PASID" …) */
+  readonly byField: Readonly<Record<string, number>>;
   readonly first: OpDiff | null;
 }
 
-function outcomeDiff(a: Op, b: Op): string | null {
-  const parts: string[] = [];
-  for (const k of Object.keys(a.outcome)) {
-    if (!(k in b.outcome)) continue;
-    if (a.outcome[k] !== b.outcome[k]) parts.push(`${k} ${a.outcome[k]} vs ${b.outcome[k]}`);
-  }
-  return parts.length ? parts.join('; ') : null;
+function differingFields(a: Op, b: Op): string[] {
+  return Object.keys(a.outcome).filter((k) => k in b.outcome && a.outcome[k] !== b.outcome[k]);
 }
 
 class Aligner {
@@ -37,6 +34,7 @@ class Aligner {
   differing = 0;
   onlyA = 0;
   onlyB = 0;
+  readonly byField: Record<string, number> = {};
   first: OpDiff | null = null;
 
   note(d: OpDiff): void {
@@ -64,9 +62,11 @@ class Aligner {
     while (i < a.length && j < b.length) {
       if (a[i].sig === b[j].sig) {
         this.compared++;
-        const what = outcomeDiff(a[i], b[j]);
-        if (what) {
+        const fields = differingFields(a[i], b[j]);
+        if (fields.length) {
           this.differing++;
+          for (const f of fields) this.byField[f] = (this.byField[f] ?? 0) + 1;
+          const what = fields.map((k) => `${k} ${a[i].outcome[k]} vs ${b[j].outcome[k]}`).join('; ');
           this.note({ a: a[i], b: b[j], step, what });
         }
         i++;
@@ -124,5 +124,5 @@ export function alignRuns(a: OpStream, b: OpStream): Alignment {
     al.segment(s.ops, other.ops, s.key);
   }
   for (const [key, s] of segB) if (!used.has(key)) al.extraB(s.ops, key);
-  return { compared: al.compared, differing: al.differing, onlyA: al.onlyA, onlyB: al.onlyB, sharedSteps, first: al.first };
+  return { compared: al.compared, differing: al.differing, onlyA: al.onlyA, onlyB: al.onlyB, sharedSteps, byField: al.byField, first: al.first };
 }

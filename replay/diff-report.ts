@@ -28,6 +28,8 @@ export interface AlignmentStats {
   readonly onlyA: number;
   readonly onlyB: number;
   readonly sharedSteps: number;
+  /** differing pairs by what differed: "IOVA chosen", "page sizes", "doorbell IOVA", "errno", "PASID" … */
+  readonly differingBy?: Readonly<Record<string, number>>;
 }
 
 export interface Delta {

@@ -71,7 +71,7 @@ export function diffRuns(a: DiffInput, b: DiffInput): DiffReport {
     b: { input: b.input, profile: b.profile, events: rb.ops.events },
     related,
     firstDivergence,
-    alignment: { compared: al.compared, differing: al.differing, onlyA: al.onlyA, onlyB: al.onlyB, sharedSteps: al.sharedSteps },
+    alignment: { compared: al.compared, differing: al.differing, onlyA: al.onlyA, onlyB: al.onlyB, sharedSteps: al.sharedSteps, differingBy: al.byField },
     deltas: deltas(ra.figures, rb.figures),
   };
 }

@@ -27,7 +27,11 @@ function printReport(r: DiffReport): void {
     println(`  B ${d.eventB ?? '(no matching operation)'}`);
   }
   const al = r.alignment;
-  if (al && r.related) println(`aligned ${al.compared} operations in ${al.sharedSteps} shared steps: ${al.differing} with different outcomes, ${al.onlyA} only in A, ${al.onlyB} only in B`);
+  if (al && r.related) {
+    println(`aligned ${al.compared} operations in ${al.sharedSteps} shared steps: ${al.differing} with different outcomes, ${al.onlyA} only in A, ${al.onlyB} only in B`);
+    const by = Object.entries(al.differingBy ?? {}).sort((x, y) => y[1] - x[1]);
+    if (by.length) println(`  what differs: ${by.map(([k, n]) => `${k} ${n}`).join(', ')}`);
+  }
   println('totals:');
   const shown = Object.entries(r.deltas).filter(([, x]) => x.a !== 0 || x.b !== 0);
   const rows = shown.map(([k, x]) => ['  ' + k, fmt(x.a), fmt(x.b), x.delta === 0 ? '' : (x.delta > 0 ? '+' : '') + fmt(x.delta)]);

@@ -11,7 +11,9 @@ export interface Op {
   readonly family: 'dma' | 'iommu' | 'msi' | 'pasid' | 'ioas' | 'fault';
   readonly sig: string;
   readonly outcome: Readonly<Record<string, string>>;
-  readonly event: IommuEvent;
+  /** the event's type and domain, for the report (the event itself is not kept: traces are big) */
+  readonly type: IommuEvent['type'];
+  readonly domain: number | null;
 }
 
 const PAGE_MASK = ~0xfffn;
@@ -30,7 +32,8 @@ const MSI_CALLS = new Set(['msi_enable', 'msi_disable', 'vfio_release', 'unmap_r
 
 /** The op an event records, or null when it records no decision `diff` compares. */
 export function opOf(e: IommuEvent): Op | null {
-  const base = { seq: e.seq, line: e.line, event: e };
+  const domain = (e as { domain?: number | null }).domain ?? null;
+  const base = { seq: e.seq, line: e.line, type: e.type, domain };
   if ((e.type === 'Mapped' || e.type === 'Unmapped' || e.type === 'MapFailed') && e.cmd !== null && MSI_CALLS.has(e.cmd)) return null;
   switch (e.type) {
     case 'DmaApiCalled': {
@@ -68,9 +71,8 @@ export function describeOp(op: Op): string {
   const o = Object.entries(op.outcome)
     .map(([k, v]) => `${k} ${v}`)
     .join(', ');
-  const dom = (op.event as { domain?: number | null }).domain;
-  const where = dom !== undefined && dom !== null ? ` [domain ${dom}]` : '';
-  return `#${op.seq}${op.line !== null ? ` (line ${op.line})` : ''} ${op.event.type}${where}: ${op.sig}: ${o}`;
+  const where = op.domain !== null ? ` [domain ${op.domain}]` : '';
+  return `#${op.seq}${op.line !== null ? ` (line ${op.line})` : ''} ${op.type}${where}: ${op.sig}: ${o}`;
 }
 
 /** Ops split at markers (workload steps): the first alignment level. */

@@ -38,6 +38,14 @@ describe('simulate', () => {
     expect(readFileSync(p('a.journal')).equals(readFileSync(p('c.journal')))).toBe(false);
   });
 
+  it('switches apply to any profile and name the run: --forcedac puts the first IOVA under 2^48, not 4 GiB', async () => {
+    const j = join(dir, 'dac.journal');
+    const r = await cli('simulate', '-p', 'auger-2016-v7', '--forcedac', '--lazy', '-w', 'virtio-blk', '-o', j, '--json');
+    expect(JSON.parse(r.out)).toMatchObject({ profile: 'auger-2016-v7+lazy+forcedac' });
+    const ev = await cli('events', j, '--type', 'Mapped', '--limit', '1', '--json');
+    expect(JSON.parse(ev.out).iova).toBe('0xffffffffc000');
+  });
+
   it.each([
     [['-p', 'linux-9.9', '-w', 'nvme'], 'unknown profile "linux-9.9"'],
     [['-p', 'linux-6.1', '-w', 'no-such-workload'], 'unknown workload "no-such-workload"'],

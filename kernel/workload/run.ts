@@ -2,7 +2,7 @@
 // in order, each a kernel command (or a query) stamped with the workload file and line, the
 // current CPU and a clock that advances 1 µs per statement (`wait` adds more).
 import { basename } from 'node:path';
-import { type IommuEvent, isInputError, type Meta } from '../../domain-events/index.js';
+import { type DmaDir, type IommuEvent, isInputError, type Meta } from '../../domain-events/index.js';
 import { KernelModel } from '../machine/machine.js';
 import { type IommuPlatform, platformNamed } from '../machine/platform.js';
 import { type Profile } from '../profile.js';
@@ -41,6 +41,8 @@ export interface PoolEntry {
   readonly dmaAddrs: readonly bigint[];
   readonly sizes: readonly bigint[];
   readonly phys: readonly bigint[];
+  /** the mapping's direction: its unmap passes the same (dma-debug checks it) */
+  readonly dir: DmaDir;
 }
 
 export class WorkloadRun implements EvalEnv {

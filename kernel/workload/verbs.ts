@@ -119,13 +119,14 @@ export const VERBS: Readonly<Record<string, Verb>> = {
     const device = a.word(0);
     const size = a.num('size');
     const phys = a.has('phys') ? a.num('phys') : r.phys(size);
-    const addr = r.exec(s, { op: 'dma_map_page', device, phys, size, dir: dir(a) }) as bigint;
-    if (addr !== DMA_MAPPING_ERROR) push(r, a, { device, dmaAddrs: [addr], sizes: [size], phys: [phys] });
+    const d = dir(a);
+    const addr = r.exec(s, { op: 'dma_map_page', device, phys, size, dir: d }) as bigint;
+    if (addr !== DMA_MAPPING_ERROR) push(r, a, { device, dmaAddrs: [addr], sizes: [size], phys: [phys], dir: d });
   },
   dma_unmap(r, s) {
     const a = args(r, s, ['order', 'dir'], 2);
     const e = take(r, a, r.pool(a, 1));
-    if (e) r.exec(s, { op: 'dma_unmap_page', device: e.device, dmaAddr: e.dmaAddrs[0], size: e.sizes[0], dir: dir(a) });
+    if (e) r.exec(s, { op: 'dma_unmap_page', device: e.device, dmaAddr: e.dmaAddrs[0], size: e.sizes[0], dir: a.has('dir') ? dir(a) : e.dir });
   },
   dma_map_sg(r, s) {
     const a = args(r, s, ['nents', 'seg', 'dir', 'as'], 1);
@@ -135,14 +136,15 @@ export const VERBS: Readonly<Record<string, Verb>> = {
       const length = a.num('seg');
       return { phys: r.phys(length), length };
     });
-    const out = r.exec(s, { op: 'dma_map_sg', device, sg, dir: dir(a) }) as { dmaAddrs: bigint[]; sizes: bigint[] } | null;
+    const d = dir(a);
+    const out = r.exec(s, { op: 'dma_map_sg', device, sg, dir: d }) as { dmaAddrs: bigint[]; sizes: bigint[] } | null;
     // the unmap takes the DMA segments the map returned (merged by __finalise_sg), not the entries
-    if (out) push(r, a, { device, dmaAddrs: out.dmaAddrs, sizes: out.sizes, phys: sg.map((e) => e.phys) });
+    if (out) push(r, a, { device, dmaAddrs: out.dmaAddrs, sizes: out.sizes, phys: sg.map((e) => e.phys), dir: d });
   },
   dma_unmap_sg(r, s) {
     const a = args(r, s, ['order', 'dir'], 2);
     const e = take(r, a, r.pool(a, 1));
-    if (e) r.exec(s, { op: 'dma_unmap_sg', device: e.device, dmaAddrs: e.dmaAddrs, sizes: e.sizes, physAddrs: e.phys, dir: dir(a) });
+    if (e) r.exec(s, { op: 'dma_unmap_sg', device: e.device, dmaAddrs: e.dmaAddrs, sizes: e.sizes, physAddrs: e.phys, dir: a.has('dir') ? dir(a) : e.dir });
   },
   dma_alloc(r, s) {
     const a = args(r, s, ['size', 'as'], 1);
@@ -150,7 +152,7 @@ export const VERBS: Readonly<Record<string, Verb>> = {
     const size = a.num('size');
     const phys = r.phys(size);
     const addr = r.exec(s, { op: 'dma_alloc', device, size, pages: [phys] }) as bigint;
-    if (addr !== 0n) push(r, a, { device, dmaAddrs: [addr], sizes: [size], phys: [phys] });
+    if (addr !== 0n) push(r, a, { device, dmaAddrs: [addr], sizes: [size], phys: [phys], dir: 'BIDIRECTIONAL' });
   },
   dma_free(r, s) {
     const a = args(r, s, ['order'], 2);

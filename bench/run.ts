@@ -2,6 +2,7 @@
 import { coreBench } from './core.js';
 import { ingestBench } from './ingest.js';
 import { kernelBench } from './kernel.js';
+import { seriesBench } from './series.js';
 
 type Bench = { name: string; run: () => Promise<Record<string, number>> | Record<string, number> };
 
@@ -9,6 +10,7 @@ const BENCHES: Bench[] = [
   { name: 'core', run: () => coreBench(1_000_000) },
   { name: 'kernel', run: () => kernelBench() },
   { name: 'ingest', run: () => ingestBench() },
+  { name: 'series', run: () => seriesBench() },
 ];
 
 async function main(): Promise<void> {

@@ -4,12 +4,14 @@ import { Command, CommanderError } from 'commander';
 import { isInputError } from '../domain-events/index.js';
 import { takeExitCode } from './act.js';
 import { registerDemo } from './commands/demo.js';
+import { registerDiff } from './commands/diff.js';
 import { registerEvents } from './commands/events.js';
 import { registerExport } from './commands/export.js';
 import { registerImport } from './commands/import.js';
 import { registerJournal } from './commands/journal.js';
 import { registerOracle } from './commands/oracle.js';
 import { registerReplay } from './commands/replay.js';
+import { registerSimulate } from './commands/simulate.js';
 import { registerState } from './commands/state.js';
 import { registerTrace } from './commands/trace.js';
 import { registerUi } from './commands/ui.js';
@@ -22,6 +24,8 @@ const COMMANDS: ((p: Command) => void)[] = [
   registerReplay,
   registerState,
   registerEvents,
+  registerSimulate,
+  registerDiff,
   registerJournal,
   registerExport,
   registerOracle,

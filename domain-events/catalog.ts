@@ -3,10 +3,12 @@
 import { type EventDef, type EventOfDef } from './define.js';
 import * as cookie from './events/cookie.js';
 import * as dmaApi from './events/dma-api.js';
+import * as ioas from './events/ioas.js';
 import * as ioasid from './events/ioasid.js';
 import * as iova from './events/iova.js';
 import * as mapping from './events/mapping.js';
 import * as msi from './events/msi.js';
+import * as reserved from './events/reserved.js';
 import * as topology from './events/topology.js';
 import * as trace from './events/trace.js';
 
@@ -47,6 +49,11 @@ export const EVENT_DEFS = [
   msi.MsiPagePut,
   msi.MsiUntranslated,
   msi.MsiCookieIovaMoved,
+  reserved.ReservedIovaDomainAllocated,
+  reserved.ReservedIovaDomainFreed,
+  ioas.IoasAllocated,
+  ioas.IoasAreaMapped,
+  ioas.IoasAreaUnmapped,
   ioasid.IoasidSetAllocated,
   ioasid.IoasidAllocated,
   ioasid.IoasidFreed,

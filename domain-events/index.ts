@@ -13,6 +13,8 @@ export * from './events/cookie.js';
 export * from './events/iova.js';
 export * from './events/mapping.js';
 export * from './events/msi.js';
+export * from './events/reserved.js';
+export * from './events/ioas.js';
 export * from './events/ioasid.js';
 export * from './events/dma-api.js';
 export * from './events/trace.js';

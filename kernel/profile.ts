@@ -32,6 +32,8 @@ export interface DmaSwitches {
   readonly fqQueue: 'percpu' | 'single';
   /** DMA_FQ allowed only when the IOMMU has IOMMU_CAP_DEFERRED_FLUSH (6.12+) */
   readonly fqNeedsCap: boolean;
+  /** IOVA calls of the DMA layer: alloc_iova_fast/free_iova_fast with rcaches (v4.7+), or plain alloc_iova/__free_iova (2015 common ops) */
+  readonly iovaApi: 'fast' | 'alloc_iova';
 }
 
 export interface MsiSwitches {
@@ -43,6 +45,8 @@ export interface MsiSwitches {
   readonly reservedSeries: 'merged-cookie' | 'reserved-iova-domain';
   /** reserved-series bindings kept in an rbtree by PA or a list (v7 review question) */
   readonly reservedIndex: 'rbtree' | 'list';
+  /** reserved-series put: by the IOVA the get returned (v6, translated back) or by physical address with a window prot check (v7) */
+  readonly reservedPutKey: 'iova' | 'phys';
   /** prot of a doorbell mapping */
   readonly prot: 'w-noexec-mmio' | 'rw-mmio';
 }
@@ -98,6 +102,8 @@ export interface Switches {
   readonly forcedac?: boolean;
   readonly splitOnUnmap?: 'split' | 'refuse';
   readonly depot?: 'array32' | 'list+trim';
+  /** 2016 reserved series: bindings in an rbtree by PA or a list (v7 review question) */
+  readonly reservedIndex?: 'rbtree' | 'list';
 }
 
 export function applySwitches(p: Profile, s: Switches): Profile {
@@ -119,6 +125,10 @@ export function applySwitches(p: Profile, s: Switches): Profile {
   if (s.depot) {
     out = { ...out, iova: { ...out.iova, depot: s.depot } };
     tags.push(`depot-${s.depot}`);
+  }
+  if (s.reservedIndex) {
+    out = { ...out, msi: { ...out.msi, reservedIndex: s.reservedIndex } };
+    tags.push(`reserved-${s.reservedIndex}`);
   }
   return tags.length ? { ...out, name: `${p.name}+${tags.join('+')}` } : out;
 }

@@ -1,5 +1,6 @@
 // dma-iommu cookies and their MSI doorbell pages (dma-iommu.c struct iommu_dma_cookie,
 // struct iommu_dma_msi_page). Few and small: an immer slice.
+import { current, isDraft } from 'immer';
 import { immerSlice } from './slice.js';
 
 export interface MsiPageState {
@@ -17,6 +18,8 @@ export interface CookieState {
   /** MSI cookie: SW_MSI base and the bump pointer */
   readonly msiBase: bigint | null;
   readonly msiNext: bigint | null;
+  /** reserved window (2016 series, v7): the prot gets are checked against */
+  readonly windowProt?: number;
   /** the list head first, as the kernel links new pages at the head */
   readonly msiPages: readonly MsiPageState[];
   readonly gotSeq: number;
@@ -49,6 +52,17 @@ export const cookiesSlice = immerSlice<CookiesState>({
         d.putSeq[e.domain] = e.seq;
       }
     },
+    // the 2016 series keeps its window beside (not in) the dma cookie; VFIO domains have none
+    ReservedIovaDomainAllocated(d, e) {
+      if (e.errno !== null) return;
+      d.byDomain[e.domain] = { domain: e.domain, kind: 'reserved', msiBase: e.iova, msiNext: null, windowProt: e.prot, msiPages: [], gotSeq: e.seq };
+      delete d.putSeq[e.domain];
+    },
+    ReservedIovaDomainFreed(d, e) {
+      if (d.byDomain[e.domain]?.kind !== 'reserved') return;
+      delete d.byDomain[e.domain];
+      d.putSeq[e.domain] = e.seq;
+    },
     MsiCookieIovaMoved(d, e) {
       const c = d.byDomain[e.domain];
       if (c) c.msiNext = e.next;
@@ -62,13 +76,17 @@ export const cookiesSlice = immerSlice<CookiesState>({
         msiPages: [],
         gotSeq: e.seq,
       });
-      const existing = c.msiPages.find((p) => p.doorbell === e.doorbell);
-      if (existing) {
+      // search a plain view: reading a draft array's elements makes a proxy of each, which made
+      // the 256 pages of the x86 MSI window quadratic at probe
+      const plain = isDraft(c.msiPages) ? current(c.msiPages) : c.msiPages;
+      const i = plain.findIndex((p) => p.doorbell === e.doorbell);
+      if (i >= 0) {
+        const existing = c.msiPages[i];
         existing.refcount = e.refcount;
         if (e.device !== null && !existing.devices.includes(e.device)) existing.devices.push(e.device);
         return;
       }
-      c.msiPages.unshift({ doorbell: e.doorbell, iova: e.iova, refcount: e.refcount, seq: e.seq, devices: e.device === null ? [] : [e.device] });
+      c.msiPages = [{ doorbell: e.doorbell, iova: e.iova, refcount: e.refcount, seq: e.seq, devices: e.device === null ? [] : [e.device] }, ...plain];
     },
     MsiPagePut(d, e) {
       const c = d.byDomain[e.domain];
@@ -88,7 +106,7 @@ export const cookiesSlice = immerSlice<CookiesState>({
   hash(s, h) {
     for (const id of Object.keys(s.byDomain).map(Number).sort((a, b) => a - b)) {
       const c = s.byDomain[id];
-      h.add('cookie', c.domain, c.kind, c.msiBase, c.msiNext, c.gotSeq);
+      h.add('cookie', c.domain, c.kind, c.msiBase, c.msiNext, c.windowProt ?? null, c.gotSeq);
       for (const p of c.msiPages) h.add('msi', p.doorbell, p.iova, p.refcount, p.seq, p.devices.join(','));
     }
     for (const id of Object.keys(s.putSeq).map(Number).sort((a, b) => a - b)) h.add('put', id, s.putSeq[id]);

@@ -13,4 +13,5 @@ export * from './page-tables.js';
 export * from './flush-queues.js';
 export * from './dma-api.js';
 export * from './ioasid.js';
+export * from './ioas.js';
 export * from './timeline.js';

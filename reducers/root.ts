@@ -7,6 +7,7 @@ import { cookiesSlice, type CookiesState } from './cookies.js';
 import { dmaApiSlice, type DmaApiState } from './dma-api.js';
 import { flushQueuesSlice, type FlushQueuesState } from './flush-queues.js';
 import { Hasher } from './hasher.js';
+import { ioasSlice, type IoasState } from './ioas.js';
 import { ioasidSlice, type IoasidState } from './ioasid.js';
 import { iovaSlice, type IovaState } from './iova-domains.js';
 import { pageTablesSlice, type PageTablesState } from './page-tables.js';
@@ -23,6 +24,7 @@ export interface State {
   readonly flushQueues: FlushQueuesState;
   readonly dmaApi: DmaApiState;
   readonly ioasid: IoasidState;
+  readonly ioas: IoasState;
   readonly timeline: TimelineState;
 }
 
@@ -36,10 +38,13 @@ const SLICES: { [K in SliceName]: Slice<State[K]> } = {
   flushQueues: flushQueuesSlice,
   dmaApi: dmaApiSlice,
   ioasid: ioasidSlice,
+  ioas: ioasSlice,
   timeline: timelineSlice,
 };
 
 const SLICE_NAMES = Object.keys(SLICES) as SliceName[];
+/** slices newer than the first journal format: absent from older checkpoints */
+const LATER_SLICES: ReadonlySet<string> = new Set<SliceName>(['ioas']);
 
 interface Route {
   readonly slice: number;
@@ -119,6 +124,11 @@ export function snapshotState(state: State): Record<string, unknown> {
 export function restoreState(data: Record<string, unknown>): State {
   const out: Record<string, unknown> = {};
   for (const name of SLICE_NAMES) {
+    // a slice added after the journal was written (ioas) starts empty: no event of it came before
+    if (!(name in data) && LATER_SLICES.has(name)) {
+      out[name] = SLICES[name].initial;
+      continue;
+    }
     if (!(name in data)) throw new Error(`snapshot: slice ${name} missing`);
     out[name] = (SLICES[name] as Slice<unknown>).restore(data[name]);
   }

@@ -89,6 +89,8 @@ export const topologySlice = immerSlice<TopologyState>({
       if (dev) {
         dev.group = null;
         dev.removed = true;
+        // the default domain was the group's: a device probed again gets the new group's
+        dev.defaultDomain = null;
       }
     },
     DomainAllocated(d, e) {

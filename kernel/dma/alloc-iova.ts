@@ -2,7 +2,7 @@
 // iova.c — the device's DMA limit, the aperture, and the PCI "try below 4 GiB first" rule that
 // 6.1 applies to every allocation and 6.12 drops for good after the first failure.
 import { Pci32WorkaroundCleared } from '../../domain-events/index.js';
-import { allocIovaFast, freeIovaFast, type IovaCtx } from '../iova/index.js';
+import { allocIova, allocIovaFast, freeIova, freeIovaFast, type IovaCtx } from '../iova/index.js';
 
 export const DMA_BIT_MASK_32 = 0xffffffffn;
 
@@ -40,6 +40,7 @@ export interface DmaIovaResult {
 export function iommuDmaAllocIova(ctx: IovaCtx, size: bigint, dmaLimit: bigint, dev: DmaAllocDevice, geo: DmaGeometry): DmaIovaResult {
   const shift = BigInt(Math.log2(ctx.d.granule));
   const iovaLen = Number(size >> shift);
+  if (ctx.profile.dma.iovaApi === 'alloc_iova') return allocIova2015(ctx, iovaLen, geo.forceAperture && geo.apertureEnd < dmaLimit ? geo.apertureEnd : dmaLimit, dev, shift);
   // dma-iommu.c: min_not_zero with the bus limit, then the aperture when forced
   let limit = dev.busDmaLimit !== 0n && dev.busDmaLimit < dmaLimit ? dev.busDmaLimit : dmaLimit;
   if (geo.forceAperture && geo.apertureEnd < limit) limit = geo.apertureEnd;
@@ -63,9 +64,17 @@ export function iommuDmaAllocIova(ctx: IovaCtx, size: bigint, dmaLimit: bigint, 
   return { iova: BigInt(pfn) << shift, iovaPages: iovaLen, tried32bit, pci32WorkaroundAfter: workaround };
 }
 
+/** Robin Murphy's 2015 dma-iommu (seed 003) __alloc_iova: alloc_iova(iovad, length, dma_limit >> shift, true). */
+function allocIova2015(ctx: IovaCtx, iovaLen: number, dmaLimit: bigint, dev: DmaAllocDevice, shift: bigint): DmaIovaResult {
+  const pfn = allocIova(ctx, iovaLen, Number(dmaLimit >> shift), true) ?? 0;
+  return { iova: BigInt(pfn) << shift, iovaPages: iovaLen, tried32bit: false, pci32WorkaroundAfter: dev.pci32Workaround };
+}
+
 /** iommu_dma_free_iova, strict path: free_iova_fast with the unrounded size in pfns. */
 export function iommuDmaFreeIova(ctx: IovaCtx, iova: bigint, size: bigint): void {
   const shift = BigInt(Math.log2(ctx.d.granule));
+  // 2015 __iommu_dma_unmap: find_iova by the DMA address, then __free_iova of that node
+  if (ctx.profile.dma.iovaApi === 'alloc_iova') return void freeIova(ctx, Number(iova >> shift), '__free_iova');
   freeIovaFast(ctx, Number(iova >> shift), Number(size >> shift));
 }
 

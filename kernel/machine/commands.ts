@@ -36,6 +36,18 @@ export type KernelCommand =
   | { op: 'dma_free'; device: string; dmaAddr: bigint; size: bigint }
   | { op: 'dma_sync'; device: string; dmaAddr: bigint; size: bigint; dir: DmaDir; forCpu: boolean }
   | { op: 'msi_enable'; device: string; doorbell: bigint }
+  /** msi_domain_deactivate: the 2016 series puts the doorbell binding (iova: what the enable returned) */
+  | { op: 'msi_disable'; device: string; doorbell: bigint; iova?: bigint }
+  /** VFIO sets up MSI translation for a user domain: the 2016 reserved window, or the merged MSI cookie at `iova` */
+  | { op: 'vfio_msi_window'; domain: number; iova: bigint; size: bigint }
+  /** vfio_iommu_type1 release: the 2016 series tears every reserved binding down and frees the window */
+  | { op: 'vfio_release'; domain: number }
+  | { op: 'reserved_domain_alloc'; domain: number; iova: bigint; size: bigint; order?: number; prot?: number }
+  | { op: 'reserved_domain_free'; domain: number }
+  | { op: 'unmap_reserved'; domain: number }
+  | { op: 'ioas_alloc' }
+  | { op: 'ioas_map'; ioas: number; size: bigint; iova?: bigint; uptr?: bigint }
+  | { op: 'ioas_unmap'; ioas: number; iova: bigint; size: bigint }
   | { op: 'depot_tick' }
   | { op: 'cpu_dead'; cpu: number }
   | { op: 'pasid_alloc'; device: string }

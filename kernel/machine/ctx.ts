@@ -17,10 +17,13 @@ export class KernelCtx {
     public meta: Meta,
     /** mm -> PASID of processes bound for SVA (the mm's own field, outside the IOMMU state) */
     readonly mmPasids: Map<string, number> = new Map(),
+    /** when set, events get their journal position here, before the state sees them */
+    readonly seq: { next: number } | null = null,
   ) {}
 
   emit(...events: IommuEvent[]): void {
     if (events.length === 0) return;
+    if (this.seq) for (const e of events) if (e.seq === -1) (e as { seq: number }).seq = this.seq.next++;
     this.events.push(...events);
     this.state = evolveBatch(this.state, events);
   }

@@ -10,7 +10,12 @@ import { coreDomain } from '../dma/core-domain.js';
 import { runDueTimers } from '../dma/flush-queue.js';
 import { dmaMapPage, dmaUnmapPage } from '../dma/map.js';
 import { dmaMapSg, dmaUnmapSg } from '../dma/map-sg.js';
-import { iommuDmaPrepareMsi } from '../dma/msi.js';
+import { ioasAlloc, ioasMap, ioasUnmap } from '../iommufd/ioas.js';
+import { iommufdAttachMsi } from '../iommufd/sw-msi.js';
+import { IOMMU_WRITE } from '../pgtable/arm-lpae-pte.js';
+import { iommuUnmapReserved } from '../reserved/bindings.js';
+import { allocReservedIovaDomain, freeReservedIovaDomain } from '../reserved/window.js';
+import { msiDisable, msiEnable } from './msi-route.js';
 import { cpuDead, depotTick } from '../iova/index.js';
 import { decideGlobalPasidAlloc, decideGlobalPasidFree, decidePasidDevice } from '../ioasid/index.js';
 import { type Profile } from '../profile.js';
@@ -30,6 +35,8 @@ export interface CommandResult {
 
 export class KernelModel {
   private mmPasids = new Map<string, number>();
+  /** set to stamp journal positions as events are made (a model writing one journal) */
+  seqCounter: { next: number } | null = null;
 
   constructor(
     readonly profile: Profile,
@@ -38,7 +45,7 @@ export class KernelModel {
   ) {}
 
   run(cmd: KernelCommand, meta: Meta = {}): CommandResult {
-    const k = new KernelCtx(this.state, this.profile, { cmd: cmd.op, ...meta }, this.mmPasids);
+    const k = new KernelCtx(this.state, this.profile, { cmd: cmd.op, ...meta }, this.mmPasids, this.seqCounter);
     // lazy-mode flush-queue timers that fell due before this call run first
     if (meta.ts !== undefined && meta.ts !== null) runDueTimers(k, meta.ts);
     const value = this.exec(k, cmd);
@@ -60,8 +67,11 @@ export class KernelModel {
         return allocDomain(k, p, c.type, c.owner ?? 'driver', null, c.parent ?? null);
       case 'free_domain':
         return freeDomain(k, c.domain);
-      case 'attach':
-        return attach(k, c.device, c.domain);
+      case 'attach': {
+        const r = attach(k, c.device, c.domain);
+        iommufdAttachMsi(k, p, c.device);
+        return r;
+      }
       case 'detach':
         return detach(k, c.device);
       case 'get_msi_cookie':
@@ -90,7 +100,32 @@ export class KernelModel {
         k.emit(DmaApiCalled.make({ device: c.device, call: c.forCpu ? 'sync_single_for_cpu' : 'sync_single_for_device', dir: c.dir, dmaAddr: c.dmaAddr, phys: null, size: c.size, attrs: '', gfp: null, sg: null, errno: null, domain: null }, k.meta));
         return null;
       case 'msi_enable':
-        return iommuDmaPrepareMsi(k, c.device, c.doorbell);
+        return msiEnable(k, p, c.device, c.doorbell);
+      case 'msi_disable':
+        return msiDisable(k, c.device, c.doorbell, c.iova ?? null);
+      case 'vfio_msi_window':
+        // 2016: VFIO_DMA_MAP_FLAG_MSI_RESERVED_IOVA registers a window; merged: iommu_get_msi_cookie(domain, base)
+        if (this.profile.msi.reservedSeries === 'reserved-iova-domain')
+          return allocReservedIovaDomain(k, { domain: c.domain, iova: c.iova, size: c.size, order: 12, prot: IOMMU_WRITE });
+        return iommuGetMsiCookie(k, c.domain, c.iova);
+      case 'vfio_release': {
+        if (this.profile.msi.reservedSeries !== 'reserved-iova-domain') return 0;
+        const n = iommuUnmapReserved(k, c.domain);
+        freeReservedIovaDomain(k, c.domain);
+        return n;
+      }
+      case 'reserved_domain_alloc':
+        return allocReservedIovaDomain(k, { domain: c.domain, iova: c.iova, size: c.size, order: c.order ?? 12, prot: c.prot ?? IOMMU_WRITE });
+      case 'reserved_domain_free':
+        return freeReservedIovaDomain(k, c.domain);
+      case 'unmap_reserved':
+        return iommuUnmapReserved(k, c.domain);
+      case 'ioas_alloc':
+        return ioasAlloc(k);
+      case 'ioas_map':
+        return ioasMap(k, c.ioas, c.size, c.iova !== undefined ? { iova: c.iova } : { uptr: c.uptr ?? 0n });
+      case 'ioas_unmap':
+        return ioasUnmap(k, c.ioas, c.iova, c.size);
       case 'depot_tick':
         return this.eachIovaDomain(k, (d) => k.withIova(d, (x) => depotTick(x)));
       case 'cpu_dead':

@@ -14,7 +14,8 @@ import { iovaRanges, iovaToPhys, leavesIn } from '../projections/index.js';
 import { evolveBatch, initialState, livePages, pagesOf, pfnOf, type State } from '../reducers/index.js';
 import { type DiffReport } from '../replay/diff-report.js';
 import { openUiInput } from './open.js';
-import { createUiServer, type DiffInput, type UiServer } from './server.js';
+import { diffRuns } from '../replay/diff.js';
+import { createUiServer, type UiServer } from './server.js';
 import { type EventStore } from './store.js';
 
 const TRACE_A = 'fixtures/traces/arm64-virt-smmuv3-strict/trace.txt';
@@ -65,28 +66,6 @@ function testChecks(blocks: Iterable<readonly IommuEvent[]>): CheckRun {
     }
   }
   return { events: n, findings };
-}
-
-/** The first Mapped event whose IOVA differs between the runs, the k-th map against the k-th. */
-function testDiff(a: DiffInput, b: DiffInput): DiffReport {
-  const maps = (x: DiffInput) => [...x.blocks()].flat().filter((e): e is Mapped => e.type === 'Mapped');
-  const count = (x: DiffInput) => [...x.blocks()].reduce((n, blk) => n + blk.length, 0);
-  const ma = maps(a);
-  const mb = maps(b);
-  let first: DiffReport['firstDivergence'] = null;
-  for (let k = 0; k < Math.min(ma.length, mb.length); k++) {
-    if (ma[k].iova !== mb[k].iova) {
-      first = { seqA: ma[k].seq, seqB: mb[k].seq, lineA: ma[k].line, lineB: mb[k].line, what: `IOVA chosen 0x${ma[k].iova.toString(16)} vs 0x${mb[k].iova.toString(16)}` };
-      break;
-    }
-  }
-  return {
-    a: { input: a.input, profile: a.profile, events: count(a) },
-    b: { input: b.input, profile: b.profile, events: count(b) },
-    related: true,
-    firstDivergence: first,
-    deltas: { maps: { a: ma.length, b: mb.length, delta: mb.length - ma.length } },
-  };
 }
 
 function replayTo(ui: UiServer, seq: number): State {
@@ -253,9 +232,9 @@ describe.skipIf(!browserPath)('ui in a real browser', () => {
   });
 
   it('opens the diff of two runs: first divergence highlighted on both sides, IOVA pictures side by side', async () => {
-    const two = await createUiServer({ stores: [storeA, storeB], port: 0, diffRuns: testDiff });
+    const two = await createUiServer({ stores: [storeA, storeB], port: 0, diffRuns });
     try {
-      const expected = testDiff(
+      const expected = diffRuns(
         { input: TRACE_A, profile: null, blocks: () => two.sessions[0].blocks() },
         { input: TRACE_B, profile: null, blocks: () => two.sessions[1].blocks() },
       ).firstDivergence!;

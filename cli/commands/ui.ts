@@ -4,6 +4,7 @@
 import { spawn } from 'node:child_process';
 import { type Command } from 'commander';
 import { InputError } from '../../domain-events/index.js';
+import { diffRuns } from '../../replay/diff.js';
 import { openUiInput } from '../../web/open.js';
 import { createUiServer, type DiffRunsFn, type RunChecksFn } from '../../web/server.js';
 import { type EventStore } from '../../web/store.js';
@@ -12,13 +13,9 @@ import { println, warn } from '../output.js';
 import { parseIntArg } from '../parse.js';
 import { progressBar } from '../progress.js';
 
-// ---- checks and diff are passed in here ------------------------------------------------------
-// runChecks (checks/index.js) and diffRuns (replay/diff.js) come from other branches; wire them
-// here when they are merged, e.g. `const RUN_CHECKS: RunChecksFn | undefined = runChecks;`.
-// Until then the page says that findings and diff are not available in this build.
+// The diff view uses replay/diff.ts; findings come from checks/ (wired below once merged).
 const RUN_CHECKS: RunChecksFn | undefined = undefined;
-const DIFF_RUNS: DiffRunsFn | undefined = undefined;
-// -----------------------------------------------------------------------------------------------
+const DIFF_RUNS: DiffRunsFn = diffRuns;
 
 /** Best effort: the desktop's browser. A headless machine just prints the address. */
 function openBrowser(url: string): void {

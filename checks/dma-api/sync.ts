@@ -1,0 +1,19 @@
+// The sync checks of debug.c check_sync: what the sync refers to.
+import { type DmaApiCalled } from '../../domain-events/index.js';
+import { type DmaEntry } from '../../reducers/index.js';
+import { type ShadowState } from '../shadow.js';
+import { containingEntry, isSyncCall, syncRange } from './match.js';
+
+export interface SyncTarget {
+  readonly addr: bigint;
+  readonly size: bigint;
+  /** the live entry that holds the sync's first byte, if any */
+  readonly entry: DmaEntry | undefined;
+}
+
+export function syncTarget(s: ShadowState, e: DmaApiCalled): SyncTarget | null {
+  if (!isSyncCall(e.call)) return null;
+  const r = syncRange(e);
+  if (r === null) return null;
+  return { ...r, entry: containingEntry(s.dmaApi.devices[e.device], r.addr) };
+}

@@ -1,6 +1,6 @@
 // Fault checks over the event stream: DMA-API debug rules (kernel/dma/debug.c) and IOMMU-level
 // consistency, each an RxJS operator, each versioned and switchable.
-import { from, map, type OperatorFunction } from 'rxjs';
+import { filter, from, map, type OperatorFunction, take } from 'rxjs';
 import { type IommuEvent, InputError } from '../domain-events/index.js';
 import { type CheckDef, type CheckInput } from './check.js';
 import { type CheckRun, type Finding, type Severity } from './finding.js';
@@ -63,4 +63,22 @@ export function runChecks(blocks: Iterable<readonly IommuEvent[]>, opts: CheckSe
   if (failure !== null) throw (failure as { err: unknown }).err;
   findings.sort((a, b) => a.seq - b.seq);
   return { events, findings };
+}
+
+/**
+ * The first finding (of the selected checks; of error severity unless `severity` says
+ * otherwise), reading no further than it. End-of-stream findings are not waited for.
+ */
+export function firstFinding(blocks: Iterable<readonly IommuEvent[]>, opts: CheckSelection & { severity?: readonly Severity[] } = {}): Finding | null {
+  const want = new Set(opts.severity ?? ['error']);
+  let hit: Finding | null = null;
+  from(blocks)
+    .pipe(
+      map((b): CheckInput => ({ events: b })),
+      checkOperator(opts),
+      filter((f) => want.has(f.severity)),
+      take(1),
+    )
+    .subscribe({ next: (f) => void (hit = f) });
+  return hit;
 }

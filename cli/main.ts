@@ -3,6 +3,7 @@
 import { Command, CommanderError } from 'commander';
 import { isInputError } from '../domain-events/index.js';
 import { takeExitCode } from './act.js';
+import { registerBisect } from './commands/bisect.js';
 import { registerCheck } from './commands/check.js';
 import { registerDemo } from './commands/demo.js';
 import { registerEvents } from './commands/events.js';
@@ -13,7 +14,7 @@ import { registerState } from './commands/state.js';
 import './trace-source.js';
 import { warn } from './output.js';
 
-const COMMANDS: ((p: Command) => void)[] = [registerReplay, registerState, registerEvents, registerJournal, registerOracle, registerDemo, registerCheck];
+const COMMANDS: ((p: Command) => void)[] = [registerReplay, registerState, registerEvents, registerJournal, registerOracle, registerDemo, registerCheck, registerBisect];
 
 export function buildProgram(): Command {
   const program = new Command('iommu-journal')

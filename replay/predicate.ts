@@ -2,6 +2,7 @@
 //   mapped 0xfee00000 [in 3]     the IOVA translates (in domain 3, or in any domain)
 //   unmapped 0xfee00000 in 3     it does not
 //   pages 3 > 100                4 KiB pages mapped in domain 3 (pages > N: in all domains)
+//   maps 3 >= 1000               iommu_map calls so far in domain 3 (maps >= N: all domains)
 //   dma-live 0000:00:04.0 >= 1   live DMA-API mappings of a device
 //   freed 3                      domain 3 was freed
 //   attached 0000:00:04.0 to 5   the device translates through domain 5
@@ -20,7 +21,7 @@ const OPS: Record<string, (a: number, b: number) => boolean> = {
 };
 
 function bad(text: string, why: string): never {
-  throw new InputError(`--where ${JSON.stringify(text)}: ${why} (terms: mapped IOVA [in D], unmapped IOVA [in D], pages [D] OP N, dma-live DEV OP N, freed D, attached DEV to D; joined by && or ||)`);
+  throw new InputError(`--where ${JSON.stringify(text)}: ${why} (terms: mapped IOVA [in D], unmapped IOVA [in D], pages [D] OP N, maps [D] OP N, dma-live DEV OP N, freed D, attached DEV to D; joined by && or ||)`);
 }
 
 function addr(tok: string | undefined, text: string): bigint {
@@ -65,6 +66,7 @@ function term(t: string[], text: string): StatePredicate {
       } else end(1);
       return head === 'mapped' ? (s) => mappedIn(s, iova, domain) : (s) => !mappedIn(s, iova, domain);
     }
+    case 'maps':
     case 'pages': {
       const withDomain = rest.length === 3;
       const domain = withDomain ? int(rest[0], text) : null;
@@ -73,7 +75,7 @@ function term(t: string[], text: string): StatePredicate {
       end(withDomain ? 3 : 2);
       return (s) => {
         let pages = 0;
-        s.pageTables.domains.forEach((id, d) => void (domain === null || id === domain ? (pages += d.mappedPages) : 0));
+        s.pageTables.domains.forEach((id, d) => void (domain === null || id === domain ? (pages += head === 'maps' ? d.maps : d.mappedPages) : 0));
         return f(pages, n);
       };
     }

@@ -16,7 +16,7 @@ export interface OpenTimeline {
 export async function openTimeline(input: string, opts: { quiet?: boolean } = {}): Promise<OpenTimeline> {
   const src = await openSource(input, opts);
   if (src.journal !== undefined) {
-    const tl = Timeline.open(src.journal);
+    const tl = Timeline.open(src.journal, input);
     return { tl, src, close: () => (tl.close(), src.close()) };
   }
   const dir = mkdtempSync(join(tmpdir(), 'iommu-journal-tl-'));
@@ -25,7 +25,7 @@ export async function openTimeline(input: string, opts: { quiet?: boolean } = {}
     for (const b of src.blocks()) rec.append(b);
     rec.close();
     src.close();
-    const tl = Timeline.open(join(dir, 'events.journal'));
+    const tl = Timeline.open(join(dir, 'events.journal'), input);
     return { tl, src, close: () => (tl.close(), rmSync(dir, { recursive: true, force: true })) };
   } catch (err) {
     rmSync(dir, { recursive: true, force: true });

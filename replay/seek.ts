@@ -37,7 +37,11 @@ export class Timeline {
   readonly total: number;
   readonly stats: SeekStats = { checkpointsRestored: 0, eventsReplayed: 0, blocksDecoded: 0 };
 
-  private constructor(readonly reader: JournalReader) {
+  private constructor(
+    readonly reader: JournalReader,
+    /** what messages call the input (a trace imported into a temporary journal is named by the trace) */
+    readonly label: string = reader.path,
+  ) {
     const scan = reader.scan();
     for (const r of scan.records) {
       if (r.kind === RecordKind.events) this.blocks.push(r);
@@ -46,12 +50,8 @@ export class Timeline {
     this.total = scan.events;
   }
 
-  static open(path: string): Timeline {
-    return new Timeline(JournalReader.open(path));
-  }
-
-  static of(reader: JournalReader): Timeline {
-    return new Timeline(reader);
+  static open(path: string, label?: string): Timeline {
+    return new Timeline(JournalReader.open(path), label);
   }
 
   close(): void {
@@ -73,7 +73,7 @@ export class Timeline {
 
   private checkSeq(seq: number, what: string): void {
     if (!Number.isInteger(seq) || seq < -1 || seq > this.lastSeq)
-      throw new InputError(`${what} ${seq}: past the end of ${this.reader.path} (events are #0..#${this.lastSeq})`);
+      throw new InputError(`${what} ${seq}: past the end of ${this.label} (events are #0..#${this.lastSeq})`);
   }
 
   private blockIndex(seq: number): number {

@@ -7,14 +7,16 @@ import { registerBisect } from './commands/bisect.js';
 import { registerCheck } from './commands/check.js';
 import { registerDemo } from './commands/demo.js';
 import { registerEvents } from './commands/events.js';
+import { registerHistory } from './commands/history.js';
 import { registerJournal } from './commands/journal.js';
 import { registerOracle } from './commands/oracle.js';
 import { registerReplay } from './commands/replay.js';
 import { registerState } from './commands/state.js';
+import { registerStep } from './commands/step.js';
 import './trace-source.js';
 import { warn } from './output.js';
 
-const COMMANDS: ((p: Command) => void)[] = [registerReplay, registerState, registerEvents, registerJournal, registerOracle, registerDemo, registerCheck, registerBisect];
+const COMMANDS: ((p: Command) => void)[] = [registerReplay, registerState, registerEvents, registerJournal, registerOracle, registerDemo, registerCheck, registerBisect, registerHistory, registerStep];
 
 export function buildProgram(): Command {
   const program = new Command('iommu-journal')

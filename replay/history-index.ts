@@ -3,7 +3,7 @@
 // buckets (an event is listed under each bucket its range spans; ranges of more than 4096
 // buckets go to one `wide` list that every address query reads), so a query reads a few short
 // lists and decodes only the events on them.
-import { type IommuEvent } from '../domain-events/index.js';
+import { EVENT_TYPES, type EventType, type IommuEvent } from '../domain-events/index.js';
 
 /** a growable list of seqs in increasing order */
 export class SeqList {
@@ -112,7 +112,117 @@ export function rangesOf(e: IommuEvent, granule: (domain: number) => number): { 
   }
 }
 
+const CHUNK = 1 << 20;
+const NONE = -0x80000000;
+
+/**
+ * What a history needs of each event, column by column in chunked typed arrays (~50 bytes an
+ * event): its type, provenance, domain, device, and the one IOVA / physical range it is about.
+ * A query reads these instead of decoding journal blocks.
+ */
+export class Facts {
+  private readonly chunks: {
+    type: Uint8Array;
+    line: Int32Array;
+    src: Uint16Array;
+    domain: Int32Array;
+    device: Int32Array;
+    iova: BigUint64Array;
+    size: BigUint64Array;
+    paddr: BigUint64Array;
+    unmapped: BigUint64Array;
+    flags: Uint8Array;
+  }[] = [];
+  private readonly strings: string[] = [];
+  private readonly stringIds = new Map<string, number>();
+  length = 0;
+
+  private id(s: string): number {
+    let i = this.stringIds.get(s);
+    if (i === undefined) {
+      i = this.strings.push(s) - 1;
+      this.stringIds.set(s, i);
+    }
+    return i;
+  }
+
+  add(e: IommuEvent, iovaRange: { addr: bigint; size: bigint } | null, phys: bigint | null): void {
+    const seq = e.seq;
+    const c = seq >>> 20;
+    while (this.chunks.length <= c)
+      this.chunks.push({
+        type: new Uint8Array(CHUNK),
+        line: new Int32Array(CHUNK),
+        src: new Uint16Array(CHUNK),
+        domain: new Int32Array(CHUNK),
+        device: new Int32Array(CHUNK),
+        iova: new BigUint64Array(CHUNK),
+        size: new BigUint64Array(CHUNK),
+        paddr: new BigUint64Array(CHUNK),
+        unmapped: new BigUint64Array(CHUNK),
+        flags: new Uint8Array(CHUNK),
+      });
+    const k = this.chunks[c];
+    const i = seq & (CHUNK - 1);
+    const r = e as unknown as Record<string, unknown>;
+    k.type[i] = TYPE_ID.get(e.type)!;
+    k.line[i] = e.line ?? NONE;
+    k.src[i] = e.src === null ? 0xffff : this.id(e.src);
+    k.domain[i] = typeof r.domain === 'number' ? r.domain : NONE;
+    k.device[i] = typeof r.device === 'string' ? this.id(r.device) : NONE;
+    k.flags[i] = (iovaRange ? 1 : 0) | (phys !== null ? 2 : 0) | (e.type === 'DmaApiCalled' && e.errno === null ? 4 : 0);
+    k.iova[i] = iovaRange?.addr ?? 0n;
+    k.size[i] = iovaRange?.size ?? 0n;
+    k.paddr[i] = phys ?? 0n;
+    k.unmapped[i] = e.type === 'Unmapped' ? e.unmappedSize : (iovaRange?.size ?? 0n);
+    if (seq >= this.length) this.length = seq + 1;
+  }
+
+  get(seq: number): Fact {
+    const k = this.chunks[seq >>> 20];
+    const i = seq & (CHUNK - 1);
+    const f = k.flags[i];
+    const dom = k.domain[i];
+    const dev = k.device[i];
+    return {
+      seq,
+      type: EVENT_TYPES[k.type[i]],
+      line: k.line[i] === NONE ? null : k.line[i],
+      src: k.src[i] === 0xffff ? null : this.strings[k.src[i]],
+      domain: dom === NONE ? null : dom,
+      device: dev === NONE ? null : this.strings[dev],
+      iova: f & 1 ? k.iova[i] : null,
+      size: k.size[i],
+      paddr: f & 2 ? k.paddr[i] : null,
+      unmappedSize: k.unmapped[i],
+      ok: (f & 4) !== 0,
+    };
+  }
+}
+
+const TYPE_ID = new Map<string, number>(EVENT_TYPES.map((t, i) => [t, i]));
+
+/** An event as the history sees it. */
+export interface Fact {
+  readonly seq: number;
+  readonly type: EventType;
+  readonly line: number | null;
+  readonly src: string | null;
+  readonly domain: number | null;
+  readonly device: string | null;
+  /** the IOVA range it is about (DMA address for DMA-API calls), if any */
+  readonly iova: bigint | null;
+  readonly size: bigint;
+  /** the physical address it maps, if any */
+  readonly paddr: bigint | null;
+  /** Unmapped: bytes the driver unmapped; otherwise the size */
+  readonly unmappedSize: bigint;
+  /** DmaApiCalled without an error */
+  readonly ok: boolean;
+}
+
 export class HistoryIndex {
+  readonly facts = new Facts();
   readonly iova = new AddressIndex();
   readonly phys = new AddressIndex();
   readonly devices = new Map<string, SeqList>();
@@ -137,7 +247,21 @@ export class HistoryIndex {
     if (typeof r.pasid === 'number') list(this.pasids, r.pasid).push(e.seq);
     else if (e.type.startsWith('Ioasid') && typeof r.id === 'number') list(this.pasids, r.id).push(e.seq);
     if (typeof r.doorbell === 'bigint') list(this.doorbells, r.doorbell).push(e.seq);
-    for (const x of rangesOf(e, (d) => this.granules.get(d) ?? 4096)) (x.space === 'iova' ? this.iova : this.phys).add(x.addr, x.size, e.seq);
+    let first: { addr: bigint; size: bigint } | null = null;
+    let phys: bigint | null = null;
+    for (const x of rangesOf(e, (d) => this.granules.get(d) ?? 4096)) {
+      (x.space === 'iova' ? this.iova : this.phys).add(x.addr, x.size, e.seq);
+      if (x.space === 'iova') first ??= x;
+      else phys ??= x.addr;
+    }
+    // a DMA-API call or sg list is about the whole span of its segments
+    if (e.type === 'DmaApiCalled' && e.sg && e.sg.dmaAddrs.length > 1) {
+      const lo = e.sg.dmaAddrs.reduce((a, b) => (b < a ? b : a));
+      let hi = lo;
+      e.sg.dmaAddrs.forEach((a, i) => (a + (e.sg!.sizes[i] ?? 1n) > hi ? (hi = a + (e.sg!.sizes[i] ?? 1n)) : 0));
+      first = { addr: lo, size: hi - lo };
+    }
+    this.facts.add(e, first, phys);
   }
 }
 

@@ -1,9 +1,9 @@
 // History of one thing: every event that touched it, in order, with provenance, and what that
 // thing looked like after each. The index (history-index.ts) says which events to read; the
 // "after" column is a fold over just those events, so a query never replays the journal.
-import { type IommuEvent, InputError } from '../domain-events/index.js';
+import { InputError } from '../domain-events/index.js';
 import { pagesOf, pfnOf } from '../reducers/index.js';
-import { type HistoryIndex, rangesOf, type SeqList } from './history-index.js';
+import { type Fact, type HistoryIndex, type SeqList } from './history-index.js';
 
 export type Subject =
   | { readonly kind: 'iova'; readonly lo: bigint; readonly hi: bigint; readonly domain: number | null }
@@ -17,9 +17,9 @@ export interface HistoryEntry {
   readonly seq: number;
   readonly line: number | null;
   readonly src: string | null;
-  readonly ts: number | null;
   readonly type: string;
-  readonly event: IommuEvent;
+  /** the event in one line: its domain, device and range */
+  readonly summary: string;
   /** the subject after this event */
   readonly after: string;
 }
@@ -43,34 +43,39 @@ export function describeSubject(s: Subject): string {
   }
 }
 
-function touches(e: IommuEvent, space: 'iova' | 'phys', lo: bigint, hi: bigint): boolean {
-  return rangesOf(e, () => 4096).some((r) => r.space === space && r.addr < hi && r.addr + (r.size > 0n ? r.size : 1n) > lo);
+function span(f: Fact): bigint {
+  const n = f.size > f.unmappedSize ? f.size : f.unmappedSize;
+  return n > 0n ? n : 1n;
 }
 
-function domainOf(e: IommuEvent): number | null {
-  const d = (e as { domain?: unknown }).domain;
-  return typeof d === 'number' ? d : null;
+function touchesIova(f: Fact, lo: bigint, hi: bigint): boolean {
+  return f.iova !== null && f.iova < hi && f.iova + span(f) > lo;
+}
+
+function touchesPhys(f: Fact, lo: bigint, hi: bigint): boolean {
+  return f.paddr !== null && f.paddr < hi && f.paddr + (f.size > 0n ? f.size : 1n) > lo;
 }
 
 /** The seqs of the subject's events (sorted). */
-function candidates(ix: HistoryIndex, s: Subject, eventAt: (seq: number) => IommuEvent): number[] {
+function candidates(ix: HistoryIndex, s: Subject): number[] {
   const from = (l: SeqList | undefined): number[] => l?.toArray() ?? [];
+  const fact = (q: number): Fact => ix.facts.get(q);
   switch (s.kind) {
     case 'iova':
       return ix.iova.query(s.lo, s.hi).filter((q) => {
-        const e = eventAt(q);
-        return touches(e, 'iova', s.lo, s.hi) && (s.domain === null || domainOf(e) === s.domain || domainOf(e) === null);
+        const f = fact(q);
+        return touchesIova(f, s.lo, s.hi) && (s.domain === null || f.domain === s.domain || f.domain === null);
       });
     case 'phys': {
       // the maps of the page, and the unmaps of the IOVAs it was mapped at
-      const maps = ix.phys.query(s.lo, s.hi).filter((q) => touches(eventAt(q), 'phys', s.lo, s.hi));
+      const maps = ix.phys.query(s.lo, s.hi).filter((q) => touchesPhys(fact(q), s.lo, s.hi));
       const out = new Set(maps);
       for (const q of maps) {
-        const e = eventAt(q);
-        if (e.type !== 'Mapped') continue;
-        for (const u of ix.iova.query(e.iova, e.iova + e.size)) {
-          const x = eventAt(u);
-          if (u > q && x.type === 'Unmapped' && x.domain === e.domain && touches(x, 'iova', e.iova, e.iova + e.size)) out.add(u);
+        const m = fact(q);
+        if (m.type !== 'Mapped' || m.iova === null) continue;
+        for (const u of ix.iova.query(m.iova, m.iova + m.size)) {
+          const x = fact(u);
+          if (u > q && x.type === 'Unmapped' && x.domain === m.domain && touchesIova(x, m.iova, m.iova + m.size)) out.add(u);
         }
       }
       return [...out].sort((a, b) => a - b);
@@ -86,21 +91,38 @@ function candidates(ix: HistoryIndex, s: Subject, eventAt: (seq: number) => Iomm
   }
 }
 
-export function history(ix: HistoryIndex, eventAt: (seq: number) => IommuEvent, s: Subject, limit = Infinity): HistoryEntry[] {
-  const seqs = candidates(ix, s, eventAt);
-  if (seqs.length === 0) throw new InputError(`${describeSubject(s)}: no event ever touched it (${ix.events} events indexed)`);
+export function summarizeFact(f: Fact): string {
+  const parts: string[] = [f.type];
+  if (f.domain !== null) parts.push(`domain=${f.domain}`);
+  if (f.device !== null) parts.push(`device=${f.device}`);
+  if (f.iova !== null) parts.push(`iova=${hex(f.iova)}`, `size=${hex(f.size)}`);
+  if (f.type === 'Unmapped' && f.unmappedSize !== f.size) parts.push(`unmapped=${hex(f.unmappedSize)}`);
+  if (f.paddr !== null) parts.push(`${f.type === 'MsiPageGot' ? 'doorbell' : 'paddr'}=${hex(f.paddr)}`);
+  return parts.join(' ');
+}
+
+/**
+ * The subject's history: every event that touched it, oldest first; with `before`, only up to
+ * that seq, and with `limit`, only the last `limit` of those (the ones nearest the point of
+ * interest). The "after" column is folded over all of them.
+ */
+export function history(ix: HistoryIndex, s: Subject, opts: { limit?: number; before?: number } = {}): HistoryEntry[] {
+  const all = candidates(ix, s);
+  if (all.length === 0) throw new InputError(`${describeSubject(s)}: no event ever touched it (${ix.events} events indexed)`);
+  const seqs = opts.before === undefined ? all : all.filter((q) => q <= opts.before!);
   const fold = folder(s);
+  const limit = opts.limit ?? Infinity;
   const out: HistoryEntry[] = [];
-  for (const q of seqs) {
-    const e = eventAt(q);
-    const after = fold(e);
-    if (out.length < limit) out.push({ seq: e.seq, line: e.line, src: e.src, ts: e.ts, type: e.type, event: e, after });
+  for (let i = 0; i < seqs.length; i++) {
+    const f = ix.facts.get(seqs[i]);
+    const after = fold(f);
+    if (i >= seqs.length - limit) out.push({ seq: f.seq, line: f.line, src: f.src, type: f.type, summary: summarizeFact(f), after });
   }
   return out;
 }
 
 /** A fold over the subject's own events giving its state after each. */
-function folder(s: Subject): (e: IommuEvent) => string {
+function folder(s: Subject): (f: Fact) => string {
   switch (s.kind) {
     case 'iova':
     case 'phys': {
@@ -109,26 +131,27 @@ function folder(s: Subject): (e: IommuEvent) => string {
       const dma = new Map<string, string>();
       const lo = pfnOf(s.lo);
       const hi = Math.max(lo + 1, pfnOf(s.hi - 1n) + 1);
-      return (e) => {
-        if (e.type === 'Mapped') {
-          const a = pfnOf(e.iova);
-          const n = pagesOf(e.size);
+      return (f) => {
+        if (f.type === 'Mapped' && f.iova !== null && f.paddr !== null) {
+          const a = pfnOf(f.iova);
+          const n = pagesOf(f.size);
           for (let i = 0; i < n && i < 1 << 16; i++) {
-            const p = pfnOf(e.paddr) + i;
-            if (s.kind === 'iova' ? a + i >= lo && a + i < hi : p >= lo && p < hi) live.set(`${e.domain}:${a + i}`, p);
+            const p = pfnOf(f.paddr) + i;
+            if (s.kind === 'iova' ? a + i >= lo && a + i < hi : p >= lo && p < hi) live.set(`${f.domain}:${a + i}`, p);
           }
-        } else if (e.type === 'Unmapped') {
-          const a = pfnOf(e.iova);
-          const n = pagesOf(e.unmappedSize);
+        } else if (f.type === 'Unmapped' && f.iova !== null) {
+          const a = pfnOf(f.iova);
+          const n = pagesOf(f.unmappedSize);
           for (const k of [...live.keys()]) {
             const [d, pfn] = k.split(':').map(Number);
-            if (d === e.domain && pfn >= a && pfn < a + n) live.delete(k);
+            if (d === f.domain && pfn >= a && pfn < a + n) live.delete(k);
           }
-        } else if (e.type === 'DomainFreed') {
-          for (const k of [...live.keys()]) if (k.startsWith(`${e.domain}:`)) live.delete(k);
-        } else if (e.type === 'DmaApiCalled' && e.dmaAddr !== null) {
-          if (e.call.startsWith('unmap') || e.call.startsWith('free')) dma.delete(`${e.device}:${e.dmaAddr}`);
-          else if (!e.call.startsWith('sync') && e.errno === null) dma.set(`${e.device}:${e.dmaAddr}`, `${e.call} ${e.dir}`);
+        } else if (f.type === 'DomainFreed') {
+          for (const k of [...live.keys()]) if (k.startsWith(`${f.domain}:`)) live.delete(k);
+        } else if (f.type === 'DmaApiCalled' && f.iova !== null && f.ok) {
+          const key = `${f.device} @${hex(f.iova)}`;
+          if (f.paddr === null) dma.delete(key);
+          else dma.set(key, 'mapped');
         }
         const byDomain = new Map<number, number[]>();
         for (const [k, p] of live) {
@@ -136,19 +159,20 @@ function folder(s: Subject): (e: IommuEvent) => string {
           (byDomain.get(d) ?? byDomain.set(d, []).get(d)!).push(p);
         }
         const parts = [...byDomain].map(([d, ps]) => `domain ${d}: ${ps.length} page(s) mapped${s.kind === 'iova' ? ` -> ${hex(BigInt(ps[0]) << 12n)}` : ''}`);
-        if (dma.size) parts.push(`DMA-API: ${[...dma].map(([k, v]) => `${k.split(':').slice(0, -1).join(':')} ${v}`).join(', ')}`);
+        if (dma.size) parts.push(`DMA-API: ${[...dma.keys()].join(', ')}`);
         return parts.length ? parts.join('; ') : 'not mapped';
       };
     }
     case 'device': {
       let domain: number | null = null;
       let live = 0;
-      return (e) => {
-        if (e.type === 'DeviceAttached' && e.errno === null) domain = e.domain;
-        else if (e.type === 'DeviceDetached' && domain === e.domain) domain = null;
-        else if (e.type === 'DmaApiCalled' && e.errno === null) {
-          if (/^(map|alloc)/.test(e.call)) live++;
-          else if (/^(unmap|free)/.test(e.call) && live > 0) live--;
+      return (f) => {
+        if (f.type === 'DeviceAttached') domain = f.domain;
+        else if (f.type === 'DeviceDetached' && domain === f.domain) domain = null;
+        else if (f.type === 'DmaApiCalled' && f.ok && f.iova !== null) {
+          // map calls carry the physical address, unmap calls do not
+          if (f.paddr !== null) live++;
+          else if (live > 0) live--;
         }
         return `domain ${domain ?? '-'}, ${live} live DMA-API mapping(s)`;
       };
@@ -157,31 +181,31 @@ function folder(s: Subject): (e: IommuEvent) => string {
       let pages = 0;
       const devices = new Set<string>();
       let freed = false;
-      return (e) => {
-        if (e.type === 'Mapped') pages += pagesOf(e.size);
-        else if (e.type === 'Unmapped') pages = Math.max(0, pages - pagesOf(e.unmappedSize));
-        else if (e.type === 'DeviceAttached' && e.errno === null) devices.add(e.device);
-        else if (e.type === 'DeviceDetached') devices.delete(e.device);
-        else if (e.type === 'DomainFreed') freed = true;
-        else if (e.type === 'DomainAllocated') freed = false;
+      return (f) => {
+        if (f.type === 'Mapped') pages += pagesOf(f.size);
+        else if (f.type === 'Unmapped') pages = Math.max(0, pages - pagesOf(f.unmappedSize));
+        else if (f.type === 'DeviceAttached' && f.device !== null) devices.add(f.device);
+        else if (f.type === 'DeviceDetached' && f.device !== null) devices.delete(f.device);
+        else if (f.type === 'DomainFreed') freed = true;
+        else if (f.type === 'DomainAllocated') freed = false;
         return `${freed ? 'freed, ' : ''}${pages} page(s) mapped, devices: ${[...devices].join(' ') || '-'}`;
       };
     }
     case 'pasid': {
       let state = 'unknown';
-      return (e) => {
-        if (e.type === 'IoasidAllocated' || e.type === 'PasidAllocated') state = 'allocated';
-        else if ((e.type === 'IoasidFreed' || e.type === 'PasidFreed') && e.found) state = 'free';
-        else if (e.type === 'SvaBound' && e.errno === null) state = `bound to ${e.mm} for ${e.device}`;
-        else if (e.type === 'SvaUnbound') state = 'allocated (unbound)';
+      return (f) => {
+        if (f.type === 'IoasidAllocated' || f.type === 'PasidAllocated') state = 'allocated';
+        else if (f.type === 'IoasidFreed' || f.type === 'PasidFreed') state = 'free';
+        else if (f.type === 'SvaBound') state = `bound for ${f.device}`;
+        else if (f.type === 'SvaUnbound') state = 'allocated (unbound)';
         return state;
       };
     }
     case 'doorbell': {
       const at = new Map<number, bigint>();
-      return (e) => {
-        if (e.type === 'MsiPageGot') at.set(e.domain, e.iova);
-        else if (e.type === 'MsiPagePut' && e.released) at.delete(e.domain);
+      return (f) => {
+        if (f.type === 'MsiPageGot' && f.domain !== null && f.iova !== null) at.set(f.domain, f.iova);
+        else if (f.type === 'MsiPagePut' && f.domain !== null) at.delete(f.domain);
         return at.size ? [...at].map(([d, i]) => `mapped at ${hex(i)} in domain ${d}`).join('; ') : 'not mapped';
       };
     }

@@ -6,7 +6,6 @@ import { HistoryIndex } from '../../replay/history-index.js';
 import { describeSubject, history, type Subject } from '../../replay/history.js';
 import { type Timeline } from '../../replay/seek.js';
 import { act } from '../act.js';
-import { formatEvent } from '../format-event.js';
 import { printJson, println } from '../output.js';
 import { parseAddress, parseIntArg, parseRange } from '../parse.js';
 import { openTimeline } from '../timeline-source.js';
@@ -19,6 +18,7 @@ interface Opts {
   pasid?: string;
   doorbell?: string;
   limit: string;
+  before?: string;
   json?: boolean;
 }
 
@@ -47,17 +47,19 @@ export function registerHistory(program: Command): void {
     .option('--domain <id>', 'a domain (alone), or the domain of --iova')
     .option('--pasid <n>', 'a PASID / IOASID')
     .option('--doorbell <addr>', 'an MSI doorbell (physical address)')
-    .option('--limit <n>', 'at most N entries', '1000')
+    .option('--before <seq>', 'only events up to SEQ (e.g. the fault a check reported)')
+    .option('--limit <n>', 'the last N entries (the state after each still counts every earlier one)', '1000')
     .option('--json', 'one JSON object')
     .action(
       act(async (input: string, opts: Opts) => {
         const subject = subjectOf(opts);
         const limit = parseIntArg(opts.limit, '--limit', 1);
+        const before = opts.before === undefined ? undefined : parseIntArg(opts.before, '--before');
         const { tl, close } = await openTimeline(input, { quiet: !!opts.json });
         let entries;
         try {
           const ix = HistoryIndex.build(blocksOf(tl));
-          entries = history(ix, (q) => tl.eventAt(q), subject, limit);
+          entries = history(ix, subject, { limit, before });
         } finally {
           close();
         }
@@ -67,7 +69,7 @@ export function registerHistory(program: Command): void {
         }
         println(`${input}: history of ${describeSubject(subject)} (${entries.length} events)`);
         for (const h of entries) {
-          println(`  #${h.seq}${h.line !== null ? ` line ${h.line}` : ''}: ${formatEvent(h.event)}`);
+          println(`  #${h.seq}${h.line !== null ? ` ${h.src ?? input}:${h.line}` : ''}: ${h.summary}`);
           println(`      after: ${h.after}`);
         }
         return 0;

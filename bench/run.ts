@@ -1,12 +1,14 @@
 // npm run bench [-- --json] [-- --only core,...]: every benchmark figure, measured in one run.
 import { coreBench } from './core.js';
 import { kernelBench } from './kernel.js';
+import { timetravelBench } from './timetravel.js';
 
 type Bench = { name: string; run: () => Promise<Record<string, number>> | Record<string, number> };
 
 const BENCHES: Bench[] = [
   { name: 'core', run: () => coreBench(1_000_000) },
   { name: 'kernel', run: () => kernelBench() },
+  { name: 'timetravel', run: () => timetravelBench(Number(process.argv.find((a) => a.startsWith('--events='))?.slice(9) ?? 10_000_000), (m) => process.stderr.write(m + '\n')) },
 ];
 
 async function main(): Promise<void> {

@@ -23,6 +23,19 @@ export function checksOperator(defs: readonly CheckDef[]): OperatorFunction<Chec
       let lostAt = Infinity;
       const recent = new RecentLines();
       const insts = defs.map((d) => d.create());
+      // type -> the inspectors that look at it (most checks care about two or three types)
+      const byType = new Map<string, number[]>();
+      const always: number[] = [];
+      defs.forEach((d, k) => {
+        if (d.on === undefined) always.push(k);
+        else for (const t of d.on) (byType.get(t) ?? byType.set(t, []).get(t)!).push(k);
+      });
+      const dispatch = new Map<string, readonly number[]>();
+      const route = (t: string): readonly number[] => {
+        let r = dispatch.get(t);
+        if (r === undefined) dispatch.set(t, (r = [...(byType.get(t) ?? []), ...always].sort((a, b) => a - b)));
+        return r;
+      };
       const emits: Emit[] = defs.map((d) => (r: Report) => {
         const e = r.at ?? current;
         if (e === null) return;
@@ -37,7 +50,8 @@ export function checksOperator(defs: readonly CheckDef[]): OperatorFunction<Chec
             current = e;
             recent.note(e);
             if (e.type === 'EventsLost' && e.seq < lostAt) lostAt = e.seq;
-            for (let k = 0; k < insts.length; k++) insts[k].inspect(e, shadow, emits[k]);
+            const ks = route(e.type);
+            for (let j = 0; j < ks.length; j++) insts[ks[j]].inspect(e, shadow, emits[ks[j]]);
             shadow.apply(e);
           }
         },

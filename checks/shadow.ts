@@ -26,6 +26,8 @@ import {
 } from '../reducers/index.js';
 
 export interface ShadowState {
+  /** answers the checks share about the event being inspected (cleared when it is applied) */
+  readonly scratch: Map<string, unknown>;
   readonly topology: TopologyState;
   readonly cookies: CookiesState;
   readonly iova: IovaState;
@@ -34,7 +36,7 @@ export interface ShadowState {
   readonly ioasid: IoasidState;
 }
 
-type Name = keyof ShadowState;
+type Name = Exclude<keyof ShadowState, 'scratch'>;
 
 const SLICES: { [K in Name]: Slice<ShadowState[K]> } = {
   topology: topologySlice,
@@ -47,9 +49,7 @@ const SLICES: { [K in Name]: Slice<ShadowState[K]> } = {
 
 type Handler = (s: unknown, e: IommuEvent, tx: Tx) => unknown;
 interface Route {
-  readonly name: Name;
-  readonly immer: boolean;
-  readonly fn: Handler;
+  readonly apply: (sh: Record<Name, unknown>, e: IommuEvent, tx: Tx) => void;
 }
 
 const routes = new Map<string, Route[]>();
@@ -58,7 +58,13 @@ for (const name of Object.keys(SLICES) as Name[]) {
   for (const [type, fn] of Object.entries(slice.on)) {
     let list = routes.get(type);
     if (!list) routes.set(type, (list = []));
-    list.push({ name, immer: slice.kind === 'immer', fn: fn as Handler });
+    const h = fn as Handler;
+    list.push({
+      apply:
+        slice.kind === 'immer'
+          ? (sh, e, tx) => void (sh[name] = produce(sh[name], (d: Draft<unknown>) => void h(d, e, tx)))
+          : (sh, e, tx) => void (sh[name] = h(sh[name], e, tx)),
+    });
   }
 }
 
@@ -69,6 +75,7 @@ export class Shadow implements ShadowState {
   pageTables: PageTablesState;
   dmaApi: DmaApiState;
   ioasid: IoasidState;
+  readonly scratch = new Map<string, unknown>();
   private readonly tx = new Tx();
 
   constructor(from: State = initialState()) {
@@ -82,13 +89,17 @@ export class Shadow implements ShadowState {
 
   /** Folds one event in (after the checks have looked at the state before it). */
   apply(e: IommuEvent): void {
+    if (this.scratch.size) this.scratch.clear();
     const rs = routes.get(e.type);
     if (rs === undefined) return;
-    for (let i = 0; i < rs.length; i++) {
-      const r = rs[i];
-      const self = this as unknown as Record<Name, unknown>;
-      if (r.immer) self[r.name] = produce(self[r.name], (d: Draft<unknown>) => void r.fn(d, e, this.tx));
-      else self[r.name] = r.fn(self[r.name], e, this.tx);
-    }
+    for (let i = 0; i < rs.length; i++) rs[i].apply(this as unknown as Record<Name, unknown>, e, this.tx);
   }
+}
+
+/** A value computed once per inspected event and shared by the checks that need it. */
+export function memo<T>(s: ShadowState, key: string, compute: () => T): T {
+  if (s.scratch.has(key)) return s.scratch.get(key) as T;
+  const v = compute();
+  s.scratch.set(key, v);
+  return v;
 }

@@ -1,9 +1,10 @@
 // The index behind `history`: for every IOVA range, physical page, device, domain, PASID and
-// doorbell, the seqs of the events that touched it, built in one pass. Address keys are 2 MiB
-// buckets (an event is listed under each bucket its range spans; ranges of more than 4096
+// doorbell, the seqs of the events that touched it, built in one pass. Address keys are
+// buckets of 64 KiB (an event is listed under each bucket its range spans; ranges of more than 4096
 // buckets go to one `wide` list that every address query reads), so a query reads a few short
-// lists and decodes only the events on them.
+// lists and reads the facts of only the events on them.
 import { EVENT_TYPES, type EventType, type IommuEvent } from '../domain-events/index.js';
+import { pfnOf } from '../reducers/index.js';
 
 /** a growable list of seqs in increasing order */
 export class SeqList {
@@ -25,7 +26,7 @@ export class SeqList {
   }
 }
 
-const BUCKET_PAGES = 512;
+const BUCKET_PAGES = 16;
 const MAX_BUCKETS = 4096;
 const SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 
@@ -53,6 +54,7 @@ class AddressIndex {
   query(lo: bigint, hi: bigint): number[] {
     const a = bucketOf(lo);
     const b = bucketOf(hi > lo ? hi - 1n : lo);
+    if (a === b && this.wide.length === 0) return this.buckets.get(a)?.toArray() ?? [];
     const out = new Set<number>(this.wide.toArray());
     if (b - a > MAX_BUCKETS) {
       for (const [k, l] of this.buckets) if (k >= a && k <= b) for (const s of l.toArray()) out.add(s);
@@ -62,7 +64,7 @@ class AddressIndex {
 }
 
 function bucketOf(addr: bigint): number {
-  return addr <= SAFE ? Math.floor(Number(addr) / (4096 * BUCKET_PAGES)) : Number(addr >> 21n);
+  return addr <= SAFE ? Math.floor(Number(addr) / (4096 * BUCKET_PAGES)) : Number(addr >> 16n);
 }
 
 /** The IOVA and physical ranges an event touches. */
@@ -132,6 +134,11 @@ export class Facts {
     paddr: BigUint64Array;
     unmapped: BigUint64Array;
     flags: Uint8Array;
+    /** the IOVA and physical ranges in 4 KiB pages, for filtering without bigints */
+    iovaLo: Float64Array;
+    iovaEnd: Float64Array;
+    physLo: Float64Array;
+    physEnd: Float64Array;
   }[] = [];
   private readonly strings: string[] = [];
   private readonly stringIds = new Map<string, number>();
@@ -161,6 +168,10 @@ export class Facts {
         paddr: new BigUint64Array(CHUNK),
         unmapped: new BigUint64Array(CHUNK),
         flags: new Uint8Array(CHUNK),
+        iovaLo: new Float64Array(CHUNK),
+        iovaEnd: new Float64Array(CHUNK),
+        physLo: new Float64Array(CHUNK),
+        physEnd: new Float64Array(CHUNK),
       });
     const k = this.chunks[c];
     const i = seq & (CHUNK - 1);
@@ -175,7 +186,30 @@ export class Facts {
     k.size[i] = iovaRange?.size ?? 0n;
     k.paddr[i] = phys ?? 0n;
     k.unmapped[i] = e.type === 'Unmapped' ? e.unmappedSize : (iovaRange?.size ?? 0n);
+    if (iovaRange) {
+      const span = e.type === 'Unmapped' && e.unmappedSize > iovaRange.size ? e.unmappedSize : iovaRange.size;
+      k.iovaLo[i] = pfnOf(iovaRange.addr);
+      k.iovaEnd[i] = pfnOf(iovaRange.addr + (span > 0n ? span - 1n : 0n)) + 1;
+    }
+    if (phys !== null) {
+      k.physLo[i] = pfnOf(phys);
+      k.physEnd[i] = pfnOf(phys + (iovaRange && e.type === 'Mapped' && iovaRange.size > 0n ? iovaRange.size - 1n : 0n)) + 1;
+    }
     if (seq >= this.length) this.length = seq + 1;
+  }
+
+  /** the event touches IOVA pages [lo, hi) (in `domain`, or a DMA-API call of no domain) */
+  touchesIova(seq: number, lo: number, hi: number, domain: number | null): boolean {
+    const k = this.chunks[seq >>> 20];
+    const i = seq & (CHUNK - 1);
+    if ((k.flags[i] & 1) === 0 || k.iovaLo[i] >= hi || k.iovaEnd[i] <= lo) return false;
+    return domain === null || k.domain[i] === domain || k.domain[i] === NONE;
+  }
+
+  touchesPhys(seq: number, lo: number, hi: number): boolean {
+    const k = this.chunks[seq >>> 20];
+    const i = seq & (CHUNK - 1);
+    return (k.flags[i] & 2) !== 0 && k.physLo[i] < hi && k.physEnd[i] > lo;
   }
 
   get(seq: number): Fact {

@@ -52,23 +52,21 @@ function touchesIova(f: Fact, lo: bigint, hi: bigint): boolean {
   return f.iova !== null && f.iova < hi && f.iova + span(f) > lo;
 }
 
-function touchesPhys(f: Fact, lo: bigint, hi: bigint): boolean {
-  return f.paddr !== null && f.paddr < hi && f.paddr + (f.size > 0n ? f.size : 1n) > lo;
-}
-
 /** The seqs of the subject's events (sorted). */
 function candidates(ix: HistoryIndex, s: Subject): number[] {
   const from = (l: SeqList | undefined): number[] => l?.toArray() ?? [];
   const fact = (q: number): Fact => ix.facts.get(q);
   switch (s.kind) {
-    case 'iova':
-      return ix.iova.query(s.lo, s.hi).filter((q) => {
-        const f = fact(q);
-        return touchesIova(f, s.lo, s.hi) && (s.domain === null || f.domain === s.domain || f.domain === null);
-      });
+    case 'iova': {
+      const lo = pfnOf(s.lo);
+      const hi = pfnOf(s.hi - 1n) + 1;
+      return ix.iova.query(s.lo, s.hi).filter((q) => ix.facts.touchesIova(q, lo, hi, s.domain));
+    }
     case 'phys': {
       // the maps of the page, and the unmaps of the IOVAs it was mapped at
-      const maps = ix.phys.query(s.lo, s.hi).filter((q) => touchesPhys(fact(q), s.lo, s.hi));
+      const lo = pfnOf(s.lo);
+      const hi = pfnOf(s.hi - 1n) + 1;
+      const maps = ix.phys.query(s.lo, s.hi).filter((q) => ix.facts.touchesPhys(q, lo, hi));
       const out = new Set(maps);
       for (const q of maps) {
         const m = fact(q);

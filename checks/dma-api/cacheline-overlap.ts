@@ -25,6 +25,7 @@ export const cachelineOverlap: Check = defineCheck({
   version: 1,
   severity: 'warning',
   description: 'two active mappings the device may write share their first cacheline',
+  on: ['DmaApiCalled'],
   create: () => {
     /** cacheline -> seqs of the active mappings starting in it */
     const active = new Map<number, number[]>();

@@ -27,6 +27,7 @@ export const dmaLeak: Check = defineCheck({
   version: 1,
   severity: 'error',
   description: 'DMA-API mappings still live when the device is detached, removed, or its domain freed',
+  on: ['DeviceRemovedFromGroup', 'DeviceDetached', 'DeviceAttached', 'DomainFreed'],
   create: () => ({
     inspect(e, s, emit) {
       if (e.type === 'DeviceRemovedFromGroup') reportLeak(s.dmaApi.devices[e.device], e.device, 'released from device (removed from its group)', s.topology.devices[e.device]?.domain ?? null, emit);

@@ -3,7 +3,7 @@
 // list), syncs by a containing match. Plus the wording shared by the DMA-API checks.
 import { type DmaApiCalled, type DmaCall } from '../../domain-events/index.js';
 import { callRange, type DeviceDma, type DmaEntry, type DmaEntryType, findEntry, isUnmapCall } from '../../reducers/index.js';
-import { type ShadowState } from '../shadow.js';
+import { memo, type ShadowState } from '../shadow.js';
 
 /** the entry type each unmap / free call expects (debug.c check_unmap: "unmapped as …") */
 const UNMAP_TYPE: Partial<Record<DmaCall, DmaEntryType>> = {
@@ -30,8 +30,10 @@ export function isSgCall(call: DmaCall): boolean {
 /** The live entry an unmap / free call releases (before it is applied), if any. */
 export function unmapEntry(s: ShadowState, e: DmaApiCalled): DmaEntry | undefined {
   if (!isUnmapCall(e.call)) return undefined;
-  const d = s.dmaApi.devices[e.device];
-  return d === undefined ? undefined : findEntry(d, e);
+  return memo(s, 'unmapEntry', () => {
+    const d = s.dmaApi.devices[e.device];
+    return d === undefined ? undefined : findEntry(d, e);
+  });
 }
 
 /** How far below an address a containing entry is looked for (64 MiB, in 4 KiB keys). */

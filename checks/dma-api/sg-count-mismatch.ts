@@ -9,6 +9,7 @@ export const sgCountMismatch: Check = defineCheck({
   version: 1,
   severity: 'error',
   description: 'dma_unmap_sg / dma_sync_sg_* with an entry count different from the one passed to dma_map_sg',
+  on: ['DmaApiCalled'],
   create: () => ({
     inspect(e, s, emit) {
       if (e.type !== 'DmaApiCalled' || e.sg === null) return;

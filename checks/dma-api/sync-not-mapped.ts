@@ -9,6 +9,7 @@ export const syncNotMapped: Check = defineCheck({
   version: 1,
   severity: 'error',
   description: 'dma_sync_* of memory that no live mapping of the device contains',
+  on: ['DmaApiCalled'],
   create: () => ({
     inspect(e, s, emit) {
       if (e.type !== 'DmaApiCalled') return;

@@ -9,6 +9,7 @@ export const syncOutOfRange: Check = defineCheck({
   version: 1,
   severity: 'error',
   description: 'dma_sync_* running past the end of the mapping that holds its start',
+  on: ['DmaApiCalled'],
   create: () => ({
     inspect(e, s, emit) {
       if (e.type !== 'DmaApiCalled') return;

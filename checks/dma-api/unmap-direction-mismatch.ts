@@ -8,6 +8,7 @@ export const unmapDirectionMismatch: Check = defineCheck({
   version: 1,
   severity: 'error',
   description: 'unmap with a DMA direction different from the mapping',
+  on: ['DmaApiCalled'],
   create: () => ({
     inspect(e, s, emit) {
       if (e.type !== 'DmaApiCalled') return;

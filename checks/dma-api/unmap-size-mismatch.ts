@@ -8,6 +8,7 @@ export const unmapSizeMismatch: Check = defineCheck({
   version: 1,
   severity: 'error',
   description: 'unmap or free with a size different from the mapping it releases',
+  on: ['DmaApiCalled'],
   create: () => ({
     inspect(e, s, emit) {
       // sg unmaps are traced without sizes; dma-debug compares each segment, which the trace does not give

@@ -9,6 +9,7 @@ export const ioasidStaleLookup: Check = defineCheck({
   version: 1,
   severity: 'error',
   description: 'ioasid_find of a freed IOASID, or from the wrong ioasid_set',
+  on: ['IoasidLookedUp'],
   create: () => ({
     inspect(e, s, emit) {
       if (e.type !== 'IoasidLookedUp') return;

@@ -5,10 +5,18 @@ import { type ShadowState } from '../shadow.js';
 
 export function liveRuns(s: ShadowState, domain: number, iova: bigint, size: bigint): Run[] {
   const pt = s.pageTables.domains.get(domain);
-  if (pt === undefined || pt.runs.size === 0) return [];
+  if (pt === undefined || pt.runs.size === 0) return NONE;
   const a = pfnOf(iova);
-  return overlapping(pt.runs, a, a + Math.max(1, pagesOf(size)));
+  const b = a + Math.max(1, pagesOf(size));
+  // several checks ask the same question about one event: one slot remembers the last answer
+  const last = s.scratch.get('live') as { domain: number; a: number; b: number; runs: Run[] } | undefined;
+  if (last !== undefined && last.domain === domain && last.a === a && last.b === b) return last.runs;
+  const runs = overlapping(pt.runs, a, b);
+  s.scratch.set('live', { domain, a, b, runs });
+  return runs;
 }
+
+const NONE: Run[] = [];
 
 /** 4 KiB pages of [iova, iova+size) the runs cover */
 export function coveredPages(runs: readonly Run[], iova: bigint, size: bigint): number {

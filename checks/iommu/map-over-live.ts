@@ -11,6 +11,7 @@ export const mapOverLive: Check = defineCheck({
   version: 1,
   severity: 'error',
   description: 'iommu_map over a range that is still mapped in the same domain (-EEXIST)',
+  on: ['Mapped', 'MapFailed'],
   create: () => ({
     inspect(e, s, emit) {
       if (e.type === 'MapFailed' && e.errno === 'EEXIST') {

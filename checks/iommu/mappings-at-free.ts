@@ -10,6 +10,7 @@ export const mappingsAtFree: Check = defineCheck({
   version: 1,
   severity: 'warning',
   description: 'iommu_domain_free of a domain that still has mappings',
+  on: ['DomainFreed'],
   create: () => ({
     inspect(e, s, emit) {
       if (e.type !== 'DomainFreed') return;

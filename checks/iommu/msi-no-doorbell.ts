@@ -26,6 +26,7 @@ export const msiNoDoorbell: Check = defineCheck({
   version: 1,
   severity: 'warning',
   description: 'device with translated MSIs attached to a domain where its doorbell is never mapped',
+  on: ['MsiPageGot', 'DeviceAttached'],
   create: () => {
     /** device -> its doorbell (the last one mapped for it) */
     const doorbells = new Map<string, { doorbell: bigint; seq: number }>();

@@ -10,6 +10,7 @@ export const mapOutsideAperture: Check = defineCheck({
   version: 1,
   severity: 'error',
   description: 'iommu_map outside the domain aperture',
+  on: ['Mapped'],
   create: () => ({
     inspect(e, s, emit) {
       if (e.type !== 'Mapped' || e.size === 0n) return;

@@ -14,6 +14,7 @@ export const pageFault: Check = defineCheck({
   version: 1,
   severity: 'error',
   description: 'IOMMU page fault, with the mapping state at the faulting IOVA',
+  on: ['PageFaulted'],
   create: () => ({
     inspect(e, s, emit) {
       if (e.type !== 'PageFaulted') return;

@@ -13,6 +13,7 @@ export const partialBlockUnmap: Check = defineCheck({
   version: 1,
   severity: 'warning',
   description: 'iommu_unmap of part of a block mapping (split on unmap up to 6.13, refused from 6.14, whole page on VT-d)',
+  on: ['Unmapped'],
   create: () => ({
     inspect(e, s, emit) {
       if (e.type !== 'Unmapped') return;

@@ -19,6 +19,7 @@ export const pgtableIovaInconsistent: Check = defineCheck({
   version: 1,
   severity: 'error',
   description: 'IOVA freed while its pages are still mapped, or pages mapped at an IOVA the allocator did not hand out',
+  on: ['IovaFreed', 'Mapped'],
   create: () => ({
     inspect(e, s, emit) {
       if (e.type === 'IovaFreed') {

@@ -34,6 +34,7 @@ export const mapInReservedRegion: Check = defineCheck({
   version: 1,
   severity: 'error',
   description: 'iommu_map inside a reserved region (IOMMU_RESV_RESERVED, the MSI window, a host-bridge window of a DMA domain)',
+  on: ['Mapped'],
   create: () => ({
     inspect(e, s, emit) {
       if (e.type !== 'Mapped' || e.size === 0n || s.topology.regions.length === 0) return;

@@ -12,6 +12,7 @@ export const unmapHole: Check = defineCheck({
   version: 1,
   severity: 'error',
   description: 'iommu_unmap of IOVAs that are not mapped in the domain',
+  on: ['Unmapped'],
   create: () => ({
     inspect(e, s, emit) {
       if (e.type !== 'Unmapped' || e.size === 0n) return;

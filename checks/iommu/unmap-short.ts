@@ -9,6 +9,7 @@ export const unmapShort: Check = defineCheck({
   version: 1,
   severity: 'error',
   description: 'iommu_unmap returned fewer bytes than requested (unmapped_size < size)',
+  on: ['Unmapped'],
   create: () => ({
     inspect(e, s, emit) {
       if (e.type !== 'Unmapped' || e.unmappedSize >= e.size) return;

@@ -1,6 +1,6 @@
 // Use of a freed domain (iommu_domain_free already ran) or of a put cookie
 // (iommu_put_dma_cookie): any later map, unmap, attach, IOVA or doorbell operation on it.
-import { type IommuEvent } from '../../domain-events/index.js';
+import { EVENT_TYPES, eventDefs, type IommuEvent } from '../../domain-events/index.js';
 import { type Check } from '../check.js';
 import { defineCheck } from '../define.js';
 import { type ShadowState } from '../shadow.js';
@@ -24,6 +24,7 @@ export const useAfterFree: Check = defineCheck({
   version: 1,
   severity: 'error',
   description: 'an operation on a domain after iommu_domain_free, or on a cookie after iommu_put_dma_cookie',
+  on: EVENT_TYPES.filter((t) => 'domain' in eventDefs.get(t)!.fields),
   create: () => ({
     inspect(e, s, emit) {
       if (EXEMPT.has(e.type)) return;

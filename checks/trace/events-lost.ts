@@ -8,6 +8,7 @@ export const eventsLost: Check = defineCheck({
   version: 1,
   severity: 'warning',
   description: 'the trace ring buffer lost events; later state and findings are uncertain',
+  on: ['EventsLost'],
   create: () => ({
     inspect(e, _s, emit) {
       if (e.type !== 'EventsLost') return;

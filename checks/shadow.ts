@@ -3,7 +3,9 @@
 // are too coarse for that. So the shadow applies the reducers' own slice handlers one event at a
 // time: transient slices under one long-lived Tx (the shadow is private, so edits happen in
 // place and cost O(log n)), the small immer slices with one produce per event (they change
-// rarely). The flush-queue and timeline slices are not needed by any check and are skipped.
+// rarely). The IOVA allocator, flush-queue and timeline slices are not needed by any check (the
+// one IOVA check keeps the rbtree nodes itself) and are skipped: the allocator's rcache
+// bookkeeping would cost more than every check together.
 import { produce, type Draft } from 'immer';
 import { type IommuEvent } from '../domain-events/index.js';
 import {
@@ -14,8 +16,6 @@ import {
   initialState,
   ioasidSlice,
   type IoasidState,
-  iovaSlice,
-  type IovaState,
   pageTablesSlice,
   type PageTablesState,
   type Slice,
@@ -30,7 +30,6 @@ export interface ShadowState {
   readonly scratch: Map<string, unknown>;
   readonly topology: TopologyState;
   readonly cookies: CookiesState;
-  readonly iova: IovaState;
   readonly pageTables: PageTablesState;
   readonly dmaApi: DmaApiState;
   readonly ioasid: IoasidState;
@@ -41,7 +40,6 @@ type Name = Exclude<keyof ShadowState, 'scratch'>;
 const SLICES: { [K in Name]: Slice<ShadowState[K]> } = {
   topology: topologySlice,
   cookies: cookiesSlice,
-  iova: iovaSlice,
   pageTables: pageTablesSlice,
   dmaApi: dmaApiSlice,
   ioasid: ioasidSlice,
@@ -71,7 +69,6 @@ for (const name of Object.keys(SLICES) as Name[]) {
 export class Shadow implements ShadowState {
   topology: TopologyState;
   cookies: CookiesState;
-  iova: IovaState;
   pageTables: PageTablesState;
   dmaApi: DmaApiState;
   ioasid: IoasidState;
@@ -81,7 +78,6 @@ export class Shadow implements ShadowState {
   constructor(from: State = initialState()) {
     this.topology = from.topology;
     this.cookies = from.cookies;
-    this.iova = from.iova;
     this.pageTables = from.pageTables;
     this.dmaApi = from.dmaApi;
     this.ioasid = from.ioasid;

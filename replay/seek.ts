@@ -11,7 +11,7 @@ import { JournalReader, type RecordInfo } from './journal-reader.js';
 /** events between two anchors kept while replaying */
 export const ANCHOR_EVERY = 256;
 /** anchors kept at most (the oldest-used go first) */
-const MAX_ANCHORS = 8192;
+const MAX_ANCHORS = 512;
 /** decoded event blocks kept */
 const MAX_BLOCKS = 16;
 

@@ -118,27 +118,26 @@ const CHUNK = 1 << 20;
 const NONE = -0x80000000;
 
 /**
- * What a history needs of each event, column by column in chunked typed arrays (~50 bytes an
+ * What a history needs of each event, column by column in chunked typed arrays (54 bytes an
  * event): its type, provenance, domain, device, and the one IOVA / physical range it is about.
  * A query reads these instead of decoding journal blocks.
  */
 export class Facts {
   private readonly chunks: {
     type: Uint8Array;
-    line: Int32Array;
+    flags: Uint8Array;
     src: Uint16Array;
+    line: Int32Array;
     domain: Int32Array;
     device: Int32Array;
-    iova: BigUint64Array;
-    size: BigUint64Array;
-    paddr: BigUint64Array;
-    unmapped: BigUint64Array;
-    flags: Uint8Array;
-    /** the IOVA and physical ranges in 4 KiB pages, for filtering without bigints */
-    iovaLo: Float64Array;
-    iovaEnd: Float64Array;
-    physLo: Float64Array;
-    physEnd: Float64Array;
+    /** addresses as 4 KiB page number + offset: exact for every 64-bit address (pfn < 2^52) */
+    iovaPfn: Float64Array;
+    iovaOff: Uint16Array;
+    physPfn: Float64Array;
+    physOff: Uint16Array;
+    /** bytes (exact below 2^53, far beyond any single mapping) */
+    size: Float64Array;
+    unmapped: Float64Array;
   }[] = [];
   private readonly strings: string[] = [];
   private readonly stringIds = new Map<string, number>();
@@ -159,19 +158,17 @@ export class Facts {
     while (this.chunks.length <= c)
       this.chunks.push({
         type: new Uint8Array(CHUNK),
-        line: new Int32Array(CHUNK),
+        flags: new Uint8Array(CHUNK),
         src: new Uint16Array(CHUNK),
+        line: new Int32Array(CHUNK),
         domain: new Int32Array(CHUNK),
         device: new Int32Array(CHUNK),
-        iova: new BigUint64Array(CHUNK),
-        size: new BigUint64Array(CHUNK),
-        paddr: new BigUint64Array(CHUNK),
-        unmapped: new BigUint64Array(CHUNK),
-        flags: new Uint8Array(CHUNK),
-        iovaLo: new Float64Array(CHUNK),
-        iovaEnd: new Float64Array(CHUNK),
-        physLo: new Float64Array(CHUNK),
-        physEnd: new Float64Array(CHUNK),
+        iovaPfn: new Float64Array(CHUNK),
+        iovaOff: new Uint16Array(CHUNK),
+        physPfn: new Float64Array(CHUNK),
+        physOff: new Uint16Array(CHUNK),
+        size: new Float64Array(CHUNK),
+        unmapped: new Float64Array(CHUNK),
       });
     const k = this.chunks[c];
     const i = seq & (CHUNK - 1);
@@ -182,18 +179,16 @@ export class Facts {
     k.domain[i] = typeof r.domain === 'number' ? r.domain : NONE;
     k.device[i] = typeof r.device === 'string' ? this.id(r.device) : NONE;
     k.flags[i] = (iovaRange ? 1 : 0) | (phys !== null ? 2 : 0) | (e.type === 'DmaApiCalled' && e.errno === null ? 4 : 0);
-    k.iova[i] = iovaRange?.addr ?? 0n;
-    k.size[i] = iovaRange?.size ?? 0n;
-    k.paddr[i] = phys ?? 0n;
-    k.unmapped[i] = e.type === 'Unmapped' ? e.unmappedSize : (iovaRange?.size ?? 0n);
+    const size = iovaRange?.size ?? 0n;
+    k.size[i] = Number(size);
+    k.unmapped[i] = Number(e.type === 'Unmapped' ? e.unmappedSize : size);
     if (iovaRange) {
-      const span = e.type === 'Unmapped' && e.unmappedSize > iovaRange.size ? e.unmappedSize : iovaRange.size;
-      k.iovaLo[i] = pfnOf(iovaRange.addr);
-      k.iovaEnd[i] = pfnOf(iovaRange.addr + (span > 0n ? span - 1n : 0n)) + 1;
+      k.iovaPfn[i] = pfnOf(iovaRange.addr);
+      k.iovaOff[i] = Number(iovaRange.addr & 0xfffn);
     }
     if (phys !== null) {
-      k.physLo[i] = pfnOf(phys);
-      k.physEnd[i] = pfnOf(phys + (iovaRange && e.type === 'Mapped' && iovaRange.size > 0n ? iovaRange.size - 1n : 0n)) + 1;
+      k.physPfn[i] = pfnOf(phys);
+      k.physOff[i] = Number(phys & 0xfffn);
     }
     if (seq >= this.length) this.length = seq + 1;
   }
@@ -202,14 +197,21 @@ export class Facts {
   touchesIova(seq: number, lo: number, hi: number, domain: number | null): boolean {
     const k = this.chunks[seq >>> 20];
     const i = seq & (CHUNK - 1);
-    if ((k.flags[i] & 1) === 0 || k.iovaLo[i] >= hi || k.iovaEnd[i] <= lo) return false;
+    if ((k.flags[i] & 1) === 0) return false;
+    const a = k.iovaPfn[i];
+    const span = Math.max(1, k.size[i], k.unmapped[i]);
+    if (a >= hi || a + Math.ceil((k.iovaOff[i] + span) / 4096) <= lo) return false;
     return domain === null || k.domain[i] === domain || k.domain[i] === NONE;
   }
 
   touchesPhys(seq: number, lo: number, hi: number): boolean {
     const k = this.chunks[seq >>> 20];
     const i = seq & (CHUNK - 1);
-    return (k.flags[i] & 2) !== 0 && k.physLo[i] < hi && k.physEnd[i] > lo;
+    if ((k.flags[i] & 2) === 0) return false;
+    const a = k.physPfn[i];
+    // only a map covers more than its first physical byte
+    const span = EVENT_TYPES[k.type[i]] === 'Mapped' ? Math.max(1, k.size[i]) : 1;
+    return a < hi && a + Math.ceil((k.physOff[i] + span) / 4096) > lo;
   }
 
   get(seq: number): Fact {
@@ -225,10 +227,10 @@ export class Facts {
       src: k.src[i] === 0xffff ? null : this.strings[k.src[i]],
       domain: dom === NONE ? null : dom,
       device: dev === NONE ? null : this.strings[dev],
-      iova: f & 1 ? k.iova[i] : null,
-      size: k.size[i],
-      paddr: f & 2 ? k.paddr[i] : null,
-      unmappedSize: k.unmapped[i],
+      iova: f & 1 ? (BigInt(k.iovaPfn[i]) << 12n) | BigInt(k.iovaOff[i]) : null,
+      size: BigInt(k.size[i]),
+      paddr: f & 2 ? (BigInt(k.physPfn[i]) << 12n) | BigInt(k.physOff[i]) : null,
+      unmappedSize: BigInt(k.unmapped[i]),
       ok: (f & 4) !== 0,
     };
   }

@@ -58,10 +58,6 @@ export interface CheckInput {
   readonly before?: State;
 }
 
-export function hex(v: bigint | number): string {
-  return '0x' + v.toString(16);
-}
-
 /** The provenance of an event, as a finding's `related` entry. */
 export function ref(e: IommuEvent): EventRef {
   return { seq: e.seq, line: e.line, src: e.src };

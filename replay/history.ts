@@ -5,7 +5,7 @@ import { InputError } from '../domain-events/index.js';
 import { pagesOf, pfnOf } from '../reducers/index.js';
 import { type Fact, type HistoryIndex, type SeqList } from './history-index.js';
 
-export type Subject =
+export type HistorySubject =
   | { readonly kind: 'iova'; readonly lo: bigint; readonly hi: bigint; readonly domain: number | null }
   | { readonly kind: 'phys'; readonly lo: bigint; readonly hi: bigint }
   | { readonly kind: 'device'; readonly name: string }
@@ -26,7 +26,7 @@ export interface HistoryEntry {
 
 const hex = (v: bigint | number): string => '0x' + v.toString(16);
 
-export function describeSubject(s: Subject): string {
+export function describeSubject(s: HistorySubject): string {
   switch (s.kind) {
     case 'iova':
       return `IOVA [${hex(s.lo)}, ${hex(s.hi)})${s.domain !== null ? ` in domain ${s.domain}` : ''}`;
@@ -53,7 +53,7 @@ function touchesIova(f: Fact, lo: bigint, hi: bigint): boolean {
 }
 
 /** The seqs of the subject's events (sorted). */
-function candidates(ix: HistoryIndex, s: Subject): number[] {
+function candidates(ix: HistoryIndex, s: HistorySubject): number[] {
   const from = (l: SeqList | undefined): number[] => l?.toArray() ?? [];
   const fact = (q: number): Fact => ix.facts.get(q);
   switch (s.kind) {
@@ -104,7 +104,7 @@ export function summarizeFact(f: Fact): string {
  * that seq, and with `limit`, only the last `limit` of those (the ones nearest the point of
  * interest). The "after" column is folded over all of them.
  */
-export function history(ix: HistoryIndex, s: Subject, opts: { limit?: number; before?: number } = {}): HistoryEntry[] {
+export function history(ix: HistoryIndex, s: HistorySubject, opts: { limit?: number; before?: number } = {}): HistoryEntry[] {
   const all = candidates(ix, s);
   if (all.length === 0) throw new InputError(`${describeSubject(s)}: no event ever touched it (${ix.events} events indexed)`);
   const seqs = opts.before === undefined ? all : all.filter((q) => q <= opts.before!);
@@ -120,7 +120,7 @@ export function history(ix: HistoryIndex, s: Subject, opts: { limit?: number; be
 }
 
 /** A fold over the subject's own events giving its state after each. */
-function folder(s: Subject): (f: Fact) => string {
+function folder(s: HistorySubject): (f: Fact) => string {
   switch (s.kind) {
     case 'iova':
     case 'phys': {

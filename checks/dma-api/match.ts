@@ -2,7 +2,7 @@
 // exact match (device + DMA address; sg unmaps, traced without DMA addresses, by their physical
 // list), syncs by a containing match. Plus the wording shared by the DMA-API checks.
 import { type DmaApiCalled, type DmaCall } from '../../domain-events/index.js';
-import { callRange, type DeviceDma, type DmaEntry, type DmaEntryType, findEntry, isUnmapCall } from '../../reducers/index.js';
+import { type DeviceDma, type DmaEntry, type DmaEntryType, findEntry, isUnmapCall } from '../../reducers/index.js';
 import { memo, type ShadowState } from '../shadow.js';
 
 /** the entry type each unmap / free call expects (debug.c check_unmap: "unmapped as …") */
@@ -50,11 +50,6 @@ export function containingEntry(d: DeviceDma | undefined, addr: bigint): DmaEntr
     return hit === undefined;
   });
   return hit;
-}
-
-/** A sync call's first address and length (sg syncs: the first segment and the total). */
-export function syncRange(e: DmaApiCalled): { addr: bigint; size: bigint } | null {
-  return callRange(e);
 }
 
 export function prefix(e: DmaApiCalled): string {

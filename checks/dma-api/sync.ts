@@ -1,8 +1,8 @@
 // The sync checks of debug.c check_sync: what the sync refers to.
 import { type DmaApiCalled } from '../../domain-events/index.js';
-import { type DmaEntry } from '../../reducers/index.js';
 import { type ShadowState } from '../shadow.js';
-import { containingEntry, isSyncCall, syncRange } from './match.js';
+import { callRange, type DmaEntry } from '../../reducers/index.js';
+import { containingEntry, isSyncCall } from './match.js';
 
 export interface SyncTarget {
   readonly addr: bigint;
@@ -13,7 +13,8 @@ export interface SyncTarget {
 
 export function syncTarget(s: ShadowState, e: DmaApiCalled): SyncTarget | null {
   if (!isSyncCall(e.call)) return null;
-  const r = syncRange(e);
+  // sg syncs: the first segment and the total
+  const r = callRange(e);
   if (r === null) return null;
   return { ...r, entry: containingEntry(s.dmaApi.devices[e.device], r.addr) };
 }

@@ -25,6 +25,16 @@ describe('check, bisect, history, state on the command line', () => {
     ]);
   });
 
+  it('check --explain adds the history of each finding\'s address', async () => {
+    const c = capture();
+    expect(await run(['check', SHORT, '--json', '--explain', '3'])).toBe(1);
+    const [f] = JSON.parse(c.out()).findings;
+    expect(f.history.map((h: { seq: number; line: number; after: string }) => [h.seq, h.line, h.after])).toEqual([
+      [5, 6, 'domain 1: 1 page(s) mapped -> 0x4a000000'],
+      [6, 7, 'not mapped'],
+    ]);
+  });
+
   it('check --disable turns the check off', async () => {
     const c = capture();
     expect(await run(['check', SHORT, '--json', '--disable', 'iommu/unmap-short'])).toBe(0);

@@ -3,7 +3,7 @@
 import { type Command } from 'commander';
 import { type IommuEvent, InputError } from '../../domain-events/index.js';
 import { HistoryIndex } from '../../replay/history-index.js';
-import { describeSubject, history, type Subject } from '../../replay/history.js';
+import { describeSubject, history, type HistorySubject } from '../../replay/history.js';
 import { type Timeline } from '../../replay/seek.js';
 import { act } from '../act.js';
 import { printJson, println } from '../output.js';
@@ -22,7 +22,7 @@ interface Opts {
   json?: boolean;
 }
 
-function subjectOf(o: Opts): Subject {
+function subjectOf(o: Opts): HistorySubject {
   const given = (['iova', 'phys', 'device', 'pasid', 'doorbell'] as const).filter((k) => o[k] !== undefined);
   if (given.length > 1) throw new InputError(`history: give one of --iova, --phys, --device, --pasid, --doorbell (got ${given.map((g) => '--' + g).join(' ')})`);
   const domain = o.domain === undefined ? null : parseIntArg(o.domain, '--domain');

@@ -10,7 +10,7 @@ import { RecentLines } from './provenance.js';
 import { Shadow } from './shadow.js';
 
 /** Confidence after a ring-buffer overflow: the state the check judged by may miss events. */
-export const LOST_EVENTS_FACTOR = 0.5;
+export const LOST_EVENTS_FACTOR = 0.7;
 /** At or below this confidence (a coin flip) an error finding is reported as a warning. */
 export const UNCERTAIN_AT = 0.5;
 

@@ -27,7 +27,8 @@ export const mapOverLive: Check = defineCheck({
         message: `iommu_map: iova ${hexb(e.iova)} size ${hexb(e.size)} in ${domainName(s, e.domain)} overlaps ${n} live page(s) from ${hexb(pageAddr(runs[0].pfn))} (mapped by #${runs[0].seq}): io-pgtable-arm returns -EEXIST, VT-d warns "DMA PTE already set"`,
         related: [...new Set(runs.map((r) => r.seq))].sort((a, b) => a - b),
         domain: e.domain,
-        address: e.iova,
+        // the first page mapped twice: its history shows who mapped it first
+        address: e.iova > pageAddr(runs[0].pfn) ? e.iova : pageAddr(runs[0].pfn),
       });
     },
   }),

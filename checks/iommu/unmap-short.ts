@@ -16,7 +16,8 @@ export const unmapShort: Check = defineCheck({
       emit({
         message: `iommu_unmap: iova ${hexb(e.iova)} size ${e.size} in ${domainName(s, e.domain)} unmapped only ${e.unmappedSize} bytes: dma-iommu WARNs (unmapped != size) and ${e.size - e.unmappedSize} bytes stay mapped behind a freed IOVA`,
         domain: e.domain,
-        address: e.iova,
+        // the first byte left mapped: its history shows the stale translation
+        address: e.iova + e.unmappedSize,
       });
     },
   }),

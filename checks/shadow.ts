@@ -26,8 +26,8 @@ import {
 } from '../reducers/index.js';
 
 export interface ShadowState {
-  /** answers the checks share about the event being inspected (cleared when it is applied) */
-  readonly scratch: Map<string, unknown>;
+  /** answers the checks share about the event being inspected, keyed by its seq */
+  readonly scratch: Scratch;
   readonly topology: TopologyState;
   readonly cookies: CookiesState;
   readonly pageTables: PageTablesState;
@@ -72,7 +72,7 @@ export class Shadow implements ShadowState {
   pageTables: PageTablesState;
   dmaApi: DmaApiState;
   ioasid: IoasidState;
-  readonly scratch = new Map<string, unknown>();
+  readonly scratch = new Scratch();
   private readonly tx = new Tx();
 
   constructor(from: State = initialState()) {
@@ -85,17 +85,39 @@ export class Shadow implements ShadowState {
 
   /** Folds one event in (after the checks have looked at the state before it). */
   apply(e: IommuEvent): void {
-    if (this.scratch.size) this.scratch.clear();
     const rs = routes.get(e.type);
     if (rs === undefined) return;
     for (let i = 0; i < rs.length; i++) rs[i].apply(this as unknown as Record<Name, unknown>, e, this.tx);
   }
 }
 
-/** A value computed once per inspected event and shared by the checks that need it. */
-export function memo<T>(s: ShadowState, key: string, compute: () => T): T {
-  if (s.scratch.has(key)) return s.scratch.get(key) as T;
-  const v = compute();
-  s.scratch.set(key, v);
-  return v;
+/**
+ * One slot per shared question: several checks ask the same thing about one event (the entry an
+ * unmap releases, the live runs under a range); the first computes it, the rest read it. A slot
+ * is valid for the event it was computed for (by identity: unstamped events all have seq -1).
+ */
+export class Scratch {
+  private unmapFor: object | null = null;
+  private unmapVal: unknown;
+  private liveFor: object | null = null;
+  private liveKey = '';
+  private liveVal: unknown;
+
+  unmap<T>(e: object, compute: () => T): T {
+    if (this.unmapFor !== e) {
+      this.unmapVal = compute();
+      this.unmapFor = e;
+    }
+    return this.unmapVal as T;
+  }
+
+  live<T>(e: object, domain: number, a: number, b: number, compute: () => T): T {
+    const key = `${domain}:${a}:${b}`;
+    if (this.liveFor !== e || this.liveKey !== key) {
+      this.liveVal = compute();
+      this.liveFor = e;
+      this.liveKey = key;
+    }
+    return this.liveVal as T;
+  }
 }

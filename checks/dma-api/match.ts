@@ -3,7 +3,7 @@
 // list), syncs by a containing match. Plus the wording shared by the DMA-API checks.
 import { type DmaApiCalled, type DmaCall } from '../../domain-events/index.js';
 import { type DeviceDma, type DmaEntry, type DmaEntryType, findEntry, isUnmapCall } from '../../reducers/index.js';
-import { memo, type ShadowState } from '../shadow.js';
+import { type ShadowState } from '../shadow.js';
 
 /** the entry type each unmap / free call expects (debug.c check_unmap: "unmapped as …") */
 const UNMAP_TYPE: Partial<Record<DmaCall, DmaEntryType>> = {
@@ -30,7 +30,7 @@ export function isSgCall(call: DmaCall): boolean {
 /** The live entry an unmap / free call releases (before it is applied), if any. */
 export function unmapEntry(s: ShadowState, e: DmaApiCalled): DmaEntry | undefined {
   if (!isUnmapCall(e.call)) return undefined;
-  return memo(s, 'unmapEntry', () => {
+  return s.scratch.unmap(e, () => {
     const d = s.dmaApi.devices[e.device];
     return d === undefined ? undefined : findEntry(d, e);
   });

@@ -3,17 +3,13 @@
 import { overlapping, pagesOf, pfnOf, type Run, runEnd } from '../../reducers/index.js';
 import { type ShadowState } from '../shadow.js';
 
-export function liveRuns(s: ShadowState, domain: number, iova: bigint, size: bigint): Run[] {
+export function liveRuns(s: ShadowState, domain: number, iova: bigint, size: bigint, at: object): Run[] {
   const pt = s.pageTables.domains.get(domain);
   if (pt === undefined || pt.runs.size === 0) return NONE;
   const a = pfnOf(iova);
   const b = a + Math.max(1, pagesOf(size));
-  // several checks ask the same question about one event: one slot remembers the last answer
-  const last = s.scratch.get('live') as { domain: number; a: number; b: number; runs: Run[] } | undefined;
-  if (last !== undefined && last.domain === domain && last.a === a && last.b === b) return last.runs;
-  const runs = overlapping(pt.runs, a, b);
-  s.scratch.set('live', { domain, a, b, runs });
-  return runs;
+  // several checks ask about the same range of one event
+  return s.scratch.live(at, domain, a, b, () => overlapping(pt.runs, a, b));
 }
 
 const NONE: Run[] = [];

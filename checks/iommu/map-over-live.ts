@@ -15,12 +15,12 @@ export const mapOverLive: Check = defineCheck({
   create: () => ({
     inspect(e, s, emit) {
       if (e.type === 'MapFailed' && e.errno === 'EEXIST') {
-        const runs = liveRuns(s, e.domain, e.iova, e.size);
+        const runs = liveRuns(s, e.domain, e.iova, e.size, e);
         emit({ message: `iommu_map: iova ${hexb(e.iova)} size ${hexb(e.size)} in ${domainName(s, e.domain)} failed with -EEXIST: the range is already mapped`, related: runs.map((r) => r.seq), domain: e.domain, address: e.iova });
         return;
       }
       if (e.type !== 'Mapped') return;
-      const runs = liveRuns(s, e.domain, e.iova, e.size);
+      const runs = liveRuns(s, e.domain, e.iova, e.size, e);
       if (runs.length === 0) return;
       const n = coveredPages(runs, e.iova, e.size);
       emit({

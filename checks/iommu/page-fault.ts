@@ -31,7 +31,7 @@ export const pageFault: Check = defineCheck({
         emit({ message: `${head}: nothing is mapped there in ${domainName(s, domain)}`, domain, address: e.iova });
         return;
       }
-      const run = liveRuns(s, domain, e.iova, 1n)[0];
+      const run = liveRuns(s, domain, e.iova, 1n, e)[0];
       const prot = run?.prot ?? null;
       const denied = prot !== null && (write ? (prot & IOMMU_WRITE) === 0 : (prot & IOMMU_READ) === 0);
       emit({

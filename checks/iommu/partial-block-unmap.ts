@@ -19,7 +19,7 @@ export const partialBlockUnmap: Check = defineCheck({
       if (e.type !== 'Unmapped') return;
       const a = pfnOf(e.iova);
       const b = a + pagesOf(e.size);
-      for (const r of liveRuns(s, e.domain, e.iova, e.size)) {
+      for (const r of liveRuns(s, e.domain, e.iova, e.size, e)) {
         const per = r.pgsize / 4096;
         if (per === 1) continue;
         const cutLo = a > r.pfn && (a - r.pfn) % per !== 0;

@@ -61,7 +61,7 @@ export const pgtableIovaInconsistent: Check = defineCheck({
             const g = BigInt(a.granule);
             const lo = BigInt(e.pfnLo) * g;
             const size = BigInt(e.pfnHi - e.pfnLo + 1) * g;
-            const runs = liveRuns(s, e.domain, lo, size);
+            const runs = liveRuns(s, e.domain, lo, size, e);
             if (runs.length === 0) return;
             emit({
               message: `free_iova: [${hexb(lo)}, ${hexb(lo + size)}) of ${domainName(s, e.domain)} went back to the allocator (${e.via}) with ${coveredPages(runs, lo, size)} page(s) still mapped: the next allocation maps over them`,

@@ -64,7 +64,7 @@ export const physShared: Check = defineCheck({
         if (e.type === 'Unmapped') {
           const a = pfnOf(e.iova);
           const b = a + pagesOf(e.unmappedSize);
-          for (const r of liveRuns(s, e.domain, e.iova, e.unmappedSize)) {
+          for (const r of liveRuns(s, e.domain, e.iova, e.unmappedSize, e)) {
             const lo = Math.max(a, r.pfn);
             const hi = Math.min(b, r.pfn + (r.pgsize / 4096) * r.count);
             if (hi - lo > MAX_PAGES) continue;

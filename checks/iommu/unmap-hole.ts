@@ -16,14 +16,14 @@ export const unmapHole: Check = defineCheck({
   create: () => ({
     inspect(e, s, emit) {
       if (e.type !== 'Unmapped' || e.size === 0n) return;
-      const runs = liveRuns(s, e.domain, e.iova, e.size);
+      const runs = liveRuns(s, e.domain, e.iova, e.size, e);
       const want = pagesOf(e.size);
       const live = coveredPages(runs, e.iova, e.size);
       if (live >= want) return;
       // mapped in no domain at all: a fault whichever domain the unmap belongs to
       let elsewhere = false;
       s.pageTables.domains.forEach((id) => {
-        if (id !== e.domain && liveRuns(s, id, e.iova, e.size).length) elsewhere = true;
+        if (id !== e.domain && liveRuns(s, id, e.iova, e.size, e).length) elsewhere = true;
         return !elsewhere;
       });
       const what = live === 0 ? 'nothing is mapped there' : `only ${live} of ${want} pages are mapped`;

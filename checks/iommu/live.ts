@@ -3,6 +3,7 @@
 import { overlapping, pagesOf, pfnOf, type Run, runEnd } from '../../reducers/index.js';
 import { type ShadowState } from '../shadow.js';
 
+/** The live runs of `domain` under [iova, iova+size), in the state before event `at`. */
 export function liveRuns(s: ShadowState, domain: number, iova: bigint, size: bigint, at: object): Run[] {
   const pt = s.pageTables.domains.get(domain);
   if (pt === undefined || pt.runs.size === 0) return NONE;

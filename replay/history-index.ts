@@ -118,7 +118,7 @@ const CHUNK = 1 << 20;
 const NONE = -0x80000000;
 
 /**
- * What a history needs of each event, column by column in chunked typed arrays (54 bytes an
+ * What a history needs of each event, column by column in chunked typed arrays (44 bytes an
  * event): its type, provenance, domain, device, and the one IOVA / physical range it is about.
  * A query reads these instead of decoding journal blocks.
  */
@@ -129,7 +129,7 @@ export class Facts {
     src: Uint16Array;
     line: Int32Array;
     domain: Int32Array;
-    device: Int32Array;
+    device: Uint16Array;
     /** addresses as 4 KiB page number + offset: exact for every 64-bit address (pfn < 2^52) */
     iovaPfn: Float64Array;
     iovaOff: Uint16Array;
@@ -137,8 +137,9 @@ export class Facts {
     physOff: Uint16Array;
     /** bytes (exact below 2^53, far beyond any single mapping) */
     size: Float64Array;
-    unmapped: Float64Array;
   }[] = [];
+  /** Unmapped events whose unmapped_size differs from their size (rare): seq -> bytes */
+  private readonly unmappedDiff = new Map<number, number>();
   private readonly strings: string[] = [];
   private readonly stringIds = new Map<string, number>();
   length = 0;
@@ -146,6 +147,8 @@ export class Facts {
   private id(s: string): number {
     let i = this.stringIds.get(s);
     if (i === undefined) {
+      // sources and device names are few; ids are 16-bit (0xffff = none)
+      if (this.strings.length >= 0xffff) throw new Error('history index: more than 65535 distinct sources and device names');
       i = this.strings.push(s) - 1;
       this.stringIds.set(s, i);
     }
@@ -162,13 +165,12 @@ export class Facts {
         src: new Uint16Array(CHUNK),
         line: new Int32Array(CHUNK),
         domain: new Int32Array(CHUNK),
-        device: new Int32Array(CHUNK),
+        device: new Uint16Array(CHUNK),
         iovaPfn: new Float64Array(CHUNK),
         iovaOff: new Uint16Array(CHUNK),
         physPfn: new Float64Array(CHUNK),
         physOff: new Uint16Array(CHUNK),
         size: new Float64Array(CHUNK),
-        unmapped: new Float64Array(CHUNK),
       });
     const k = this.chunks[c];
     const i = seq & (CHUNK - 1);
@@ -177,11 +179,11 @@ export class Facts {
     k.line[i] = e.line ?? NONE;
     k.src[i] = e.src === null ? 0xffff : this.id(e.src);
     k.domain[i] = typeof r.domain === 'number' ? r.domain : NONE;
-    k.device[i] = typeof r.device === 'string' ? this.id(r.device) : NONE;
+    k.device[i] = typeof r.device === 'string' ? this.id(r.device) : 0xffff;
     k.flags[i] = (iovaRange ? 1 : 0) | (phys !== null ? 2 : 0) | (e.type === 'DmaApiCalled' && e.errno === null ? 4 : 0);
     const size = iovaRange?.size ?? 0n;
     k.size[i] = Number(size);
-    k.unmapped[i] = Number(e.type === 'Unmapped' ? e.unmappedSize : size);
+    if (e.type === 'Unmapped' && e.unmappedSize !== e.size) this.unmappedDiff.set(seq, Number(e.unmappedSize));
     if (iovaRange) {
       k.iovaPfn[i] = pfnOf(iovaRange.addr);
       k.iovaOff[i] = Number(iovaRange.addr & 0xfffn);
@@ -199,7 +201,7 @@ export class Facts {
     const i = seq & (CHUNK - 1);
     if ((k.flags[i] & 1) === 0) return false;
     const a = k.iovaPfn[i];
-    const span = Math.max(1, k.size[i], k.unmapped[i]);
+    const span = Math.max(1, k.size[i], this.unmappedDiff.get(seq) ?? 0);
     if (a >= hi || a + Math.ceil((k.iovaOff[i] + span) / 4096) <= lo) return false;
     return domain === null || k.domain[i] === domain || k.domain[i] === NONE;
   }
@@ -226,11 +228,11 @@ export class Facts {
       line: k.line[i] === NONE ? null : k.line[i],
       src: k.src[i] === 0xffff ? null : this.strings[k.src[i]],
       domain: dom === NONE ? null : dom,
-      device: dev === NONE ? null : this.strings[dev],
+      device: dev === 0xffff ? null : this.strings[dev],
       iova: f & 1 ? (BigInt(k.iovaPfn[i]) << 12n) | BigInt(k.iovaOff[i]) : null,
       size: BigInt(k.size[i]),
       paddr: f & 2 ? (BigInt(k.physPfn[i]) << 12n) | BigInt(k.physOff[i]) : null,
-      unmappedSize: BigInt(k.unmapped[i]),
+      unmappedSize: BigInt(this.unmappedDiff.get(seq) ?? k.size[i]),
       ok: (f & 4) !== 0,
     };
   }

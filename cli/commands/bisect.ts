@@ -25,20 +25,21 @@ export function registerBisect(program: Command): void {
         const t0 = performance.now();
         const { tl, close } = await openTimeline(input, { quiet: !!opts.json });
         let out: BisectOutcome;
-        let finding: Finding | null = null;
+        const found: { finding: Finding | null } = { finding: null };
         let line: number | null = null;
         try {
           if (pred !== null) out = bisectState(tl, pred);
           else
             out = bisectScan(tl, (blocks) => {
-              finding = opts.check !== undefined ? firstFinding(blocks, { only: [opts.check], severity: ['error', 'warning', 'info'] }) : firstFinding(blocks);
-              return finding === null ? null : (finding as Finding).seq;
+              // with --check, its findings of any severity count; otherwise the first error of any check
+              found.finding = opts.check !== undefined ? firstFinding(blocks, { only: [opts.check], severity: ['error', 'warning', 'info'] }) : firstFinding(blocks);
+              return found.finding?.seq ?? null;
             });
           if (out.firstFailingSeq !== null && out.firstFailingSeq >= 0) line = tl.eventAt(out.firstFailingSeq).line;
         } finally {
           close();
         }
-        const f = finding as Finding | null;
+        const f = found.finding;
         const ms = Math.round(performance.now() - t0);
         const check = pred !== null ? null : (f?.check ?? opts.check ?? null);
         if (opts.json) {

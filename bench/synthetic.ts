@@ -52,8 +52,26 @@ function order(pages: number): number {
 }
 
 export function syntheticJournal(n: number, seed = 1, domains = 4): IommuEvent[] {
+  const out: IommuEvent[] = [];
+  for (const chunk of syntheticStream(n, seed, domains)) for (const e of chunk) out.push(e);
+  return out;
+}
+
+/**
+ * The same events as syntheticJournal, in chunks of about `chunk` events with their seqs set, so a
+ * journal of any length can be built in bounded memory.
+ */
+export function* syntheticStream(n: number, seed = 1, domains = 4, chunk = 65536): Generator<IommuEvent[]> {
   const r = rng(seed);
-  const ev: IommuEvent[] = [];
+  let ev: IommuEvent[] = [];
+  let emitted = 0;
+  const flush = (): IommuEvent[] => {
+    const out = ev.length + emitted > n ? ev.slice(0, n - emitted) : ev;
+    out.forEach((e, i) => ((e as { seq: number }).seq = emitted + i));
+    emitted += out.length;
+    ev = [];
+    return out;
+  };
   const doms: Dom[] = [];
   let ts = 1_000_000_000;
   let line = 1;
@@ -73,7 +91,8 @@ export function syntheticJournal(n: number, seed = 1, domains = 4): IommuEvent[]
     }
     doms.push({ id: d, live: [], next: 0x100000, mags, depot });
   }
-  while (ev.length < n) {
+  while (emitted + ev.length < n) {
+    if (ev.length >= chunk) yield flush();
     ts += 1000 + Math.floor(r() * 5000);
     const dom = doms[Math.floor(r() * domains)];
     const d = dom.id;
@@ -145,7 +164,5 @@ export function syntheticJournal(n: number, seed = 1, domains = 4): IommuEvent[]
     }
     if (line % 5000 === 0) ev.push(MarkerWritten.make({ text: `RUN step ${line}` }, meta));
   }
-  ev.length = n;
-  ev.forEach((e, i) => ((e as { seq: number }).seq = i));
-  return ev;
+  if (ev.length) yield flush();
 }

@@ -7,6 +7,8 @@ import { JournalReader, MAGIC, readJsonl } from '../replay/index.js';
 export interface EventSource {
   readonly kind: string;
   readonly path: string;
+  /** the journal file behind the source (a trace is imported into one), for seeks */
+  readonly journal?: string;
   /** profile named in the journal header, if any */
   readonly profile: string | null;
   blocks(): Iterable<readonly IommuEvent[]>;
@@ -47,6 +49,7 @@ export function journalSource(path: string): EventSource {
   return {
     kind: 'journal',
     path,
+    journal: path,
     profile: r.header.profile,
     problems,
     *blocks() {

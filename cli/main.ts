@@ -3,16 +3,20 @@
 import { Command, CommanderError } from 'commander';
 import { isInputError } from '../domain-events/index.js';
 import { takeExitCode } from './act.js';
+import { registerBisect } from './commands/bisect.js';
+import { registerCheck } from './commands/check.js';
 import { registerDemo } from './commands/demo.js';
 import { registerDiff } from './commands/diff.js';
 import { registerEvents } from './commands/events.js';
 import { registerExport } from './commands/export.js';
+import { registerHistory } from './commands/history.js';
 import { registerImport } from './commands/import.js';
 import { registerJournal } from './commands/journal.js';
 import { registerOracle } from './commands/oracle.js';
 import { registerReplay } from './commands/replay.js';
 import { registerSimulate } from './commands/simulate.js';
 import { registerState } from './commands/state.js';
+import { registerStep } from './commands/step.js';
 import { registerTrace } from './commands/trace.js';
 import { registerUi } from './commands/ui.js';
 import './trace-source.js';
@@ -24,6 +28,10 @@ const COMMANDS: ((p: Command) => void)[] = [
   registerReplay,
   registerState,
   registerEvents,
+  registerHistory,
+  registerStep,
+  registerCheck,
+  registerBisect,
   registerSimulate,
   registerDiff,
   registerJournal,

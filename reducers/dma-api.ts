@@ -129,12 +129,24 @@ export function findEntry(d: DeviceDma, e: DmaApiCalled): DmaEntry | undefined {
     const want = e.sg.physAddrs;
     let hit: DmaEntry | undefined;
     d.live.forEach((_, list) => {
-      hit = list.find((x) => x.physAddrs !== null && sameList(x.physAddrs, want));
+      hit = list.find((x) => x.physAddrs !== null && samePhys(x, want));
       return hit === undefined;
     });
     return hit;
   }
   return undefined;
+}
+
+/**
+ * dma_map_sg lines print at most 128 physical addresses (6.12 trace, [TRUNCATED]) while
+ * dma_unmap_sg prints them all: a truncated map list matches an unmap list it begins.
+ */
+function samePhys(x: DmaEntry, want: readonly bigint[]): boolean {
+  const have = x.physAddrs!;
+  if (have.length === want.length) return sameList(have, want);
+  if (have.length >= want.length || have.length >= (x.nents ?? 0)) return false;
+  for (let i = 0; i < have.length; i++) if (have[i] !== want[i]) return false;
+  return true;
 }
 
 function sameList(a: readonly bigint[], b: readonly bigint[]): boolean {

@@ -5,3 +5,8 @@ export * from './recorder.js';
 export * from './engine.js';
 export * from './jsonl.js';
 export * from './verify.js';
+export * from './seek.js';
+export * from './bisect.js';
+export * from './predicate.js';
+export * from './history-index.js';
+export * from './history.js';

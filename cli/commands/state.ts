@@ -8,6 +8,8 @@ import { act } from '../act.js';
 import { openSource } from '../inputs.js';
 import { bytes, hex, printJson, println, table, warn } from '../output.js';
 import { parseIntArg } from '../parse.js';
+import { parseTraceTime } from '../../replay/seek.js';
+import { openTimeline } from '../timeline-source.js';
 import { printSummary } from '../print-summary.js';
 
 export function stateAt(blocks: Iterable<readonly IommuEvent[]>, at: number | null): { state: State; reached: number } {
@@ -28,23 +30,37 @@ export function registerState(program: Command): void {
     .command('state')
     .description('the state after an event (default: the last), with the projections of one domain')
     .argument('<input>', 'journal, JSONL events, or kernel trace')
-    .option('--at <seq>', 'state right after event SEQ')
+    .option('--at <seq>', 'state right after event SEQ (seeks from the nearest checkpoint)')
+    .option('--at-time <seconds>', 'state at trace time SECONDS (e.g. 4.172275): after the last event at or before it')
     .option('--domain <id>', 'page-table, IOVA-tree and doorbell views of this domain')
     .option('--limit <n>', 'at most N leaves / ranges per view', '50')
     .option('--json', 'one JSON object')
     .action(
-      act(async (input: string, opts: { at?: string; domain?: string; limit: string; json?: boolean }) => {
+      act(async (input: string, opts: { at?: string; atTime?: string; domain?: string; limit: string; json?: boolean }) => {
+        if (opts.at !== undefined && opts.atTime !== undefined) throw new InputError('state: give --at or --at-time, not both');
         const at = opts.at === undefined ? null : parseIntArg(opts.at, '--at');
+        const atNs = opts.atTime === undefined ? null : parseTraceTime(opts.atTime);
         const limit = parseIntArg(opts.limit, '--limit', 1);
-        const src = await openSource(input, { quiet: !!opts.json });
-        let r;
-        try {
-          r = stateAt(src.blocks(), at);
-        } finally {
-          src.close();
+        let r: { state: State; reached: number };
+        if (at !== null || atNs !== null) {
+          // time travel: from the journal's nearest checkpoint, not from the first event
+          const t = await openTimeline(input, { quiet: !!opts.json });
+          try {
+            const seq = at ?? t.tl.seqAtTime(atNs!);
+            r = { state: t.tl.stateAt(seq), reached: seq };
+          } finally {
+            t.close();
+          }
+          for (const p of t.src.problems) warn(p);
+        } else {
+          const src = await openSource(input, { quiet: !!opts.json });
+          try {
+            r = stateAt(src.blocks(), at);
+          } finally {
+            src.close();
+          }
+          for (const p of src.problems) warn(p);
         }
-        for (const p of src.problems) warn(p);
-        if (at !== null && r.reached < at) throw new InputError(`--at ${at}: past the end of ${input} (last event is #${r.reached})`);
         const s = r.state;
         if (opts.domain === undefined) {
           const summary = summarize(s);

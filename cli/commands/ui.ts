@@ -4,6 +4,7 @@
 import { spawn } from 'node:child_process';
 import { type Command } from 'commander';
 import { InputError } from '../../domain-events/index.js';
+import { runChecks } from '../../checks/index.js';
 import { diffRuns } from '../../replay/diff.js';
 import { openUiInput } from '../../web/open.js';
 import { createUiServer, type DiffRunsFn, type RunChecksFn } from '../../web/server.js';
@@ -13,8 +14,8 @@ import { println, warn } from '../output.js';
 import { parseIntArg } from '../parse.js';
 import { progressBar } from '../progress.js';
 
-// The diff view uses replay/diff.ts; findings come from checks/ (wired below once merged).
-const RUN_CHECKS: RunChecksFn | undefined = undefined;
+// The findings list runs checks/ over the whole run; the diff view uses replay/diff.ts.
+const RUN_CHECKS: RunChecksFn = (blocks) => runChecks(blocks);
 const DIFF_RUNS: DiffRunsFn = diffRuns;
 
 /** Best effort: the desktop's browser. A headless machine just prints the address. */

@@ -1,0 +1,123 @@
+// The state just before each event, for the checks of one subscription. A check must judge an
+// event against the state the kernel saw when the call was made; a batch's `before` and `after`
+// are too coarse for that. So the shadow applies the reducers' own slice handlers one event at a
+// time: transient slices under one long-lived Tx (the shadow is private, so edits happen in
+// place and cost O(log n)), the small immer slices with one produce per event (they change
+// rarely). The IOVA allocator, flush-queue and timeline slices are not needed by any check (the
+// one IOVA check keeps the rbtree nodes itself) and are skipped: the allocator's rcache
+// bookkeeping would cost more than every check together.
+import { produce, type Draft } from 'immer';
+import { type IommuEvent } from '../domain-events/index.js';
+import {
+  cookiesSlice,
+  type CookiesState,
+  dmaApiSlice,
+  type DmaApiState,
+  initialState,
+  ioasidSlice,
+  type IoasidState,
+  pageTablesSlice,
+  type PageTablesState,
+  type Slice,
+  type State,
+  topologySlice,
+  type TopologyState,
+  Tx,
+} from '../reducers/index.js';
+
+export interface ShadowState {
+  /** answers the checks share about the event being inspected, keyed by its seq */
+  readonly scratch: Scratch;
+  readonly topology: TopologyState;
+  readonly cookies: CookiesState;
+  readonly pageTables: PageTablesState;
+  readonly dmaApi: DmaApiState;
+  readonly ioasid: IoasidState;
+}
+
+type Name = Exclude<keyof ShadowState, 'scratch'>;
+
+const SLICES: { [K in Name]: Slice<ShadowState[K]> } = {
+  topology: topologySlice,
+  cookies: cookiesSlice,
+  pageTables: pageTablesSlice,
+  dmaApi: dmaApiSlice,
+  ioasid: ioasidSlice,
+};
+
+type Handler = (s: unknown, e: IommuEvent, tx: Tx) => unknown;
+interface Route {
+  readonly apply: (sh: Record<Name, unknown>, e: IommuEvent, tx: Tx) => void;
+}
+
+const routes = new Map<string, Route[]>();
+for (const name of Object.keys(SLICES) as Name[]) {
+  const slice = SLICES[name] as Slice<unknown>;
+  for (const [type, fn] of Object.entries(slice.on)) {
+    let list = routes.get(type);
+    if (!list) routes.set(type, (list = []));
+    const h = fn as Handler;
+    list.push({
+      apply:
+        slice.kind === 'immer'
+          ? (sh, e, tx) => void (sh[name] = produce(sh[name], (d: Draft<unknown>) => void h(d, e, tx)))
+          : (sh, e, tx) => void (sh[name] = h(sh[name], e, tx)),
+    });
+  }
+}
+
+export class Shadow implements ShadowState {
+  topology: TopologyState;
+  cookies: CookiesState;
+  pageTables: PageTablesState;
+  dmaApi: DmaApiState;
+  ioasid: IoasidState;
+  readonly scratch = new Scratch();
+  private readonly tx = new Tx();
+
+  constructor(from: State = initialState()) {
+    this.topology = from.topology;
+    this.cookies = from.cookies;
+    this.pageTables = from.pageTables;
+    this.dmaApi = from.dmaApi;
+    this.ioasid = from.ioasid;
+  }
+
+  /** Folds one event in (after the checks have looked at the state before it). */
+  apply(e: IommuEvent): void {
+    const rs = routes.get(e.type);
+    if (rs === undefined) return;
+    for (let i = 0; i < rs.length; i++) rs[i].apply(this as unknown as Record<Name, unknown>, e, this.tx);
+  }
+}
+
+/**
+ * One slot per shared question: several checks ask the same thing about one event (the entry an
+ * unmap releases, the live runs under a range); the first computes it, the rest read it. A slot
+ * is valid for the event it was computed for (by identity: unstamped events all have seq -1).
+ */
+export class Scratch {
+  private unmapFor: object | null = null;
+  private unmapVal: unknown;
+  private liveFor: object | null = null;
+  private liveKey = '';
+  private liveVal: unknown;
+
+  unmap<T>(e: object, compute: () => T): T {
+    if (this.unmapFor !== e) {
+      this.unmapVal = compute();
+      this.unmapFor = e;
+    }
+    return this.unmapVal as T;
+  }
+
+  live<T>(e: object, domain: number, a: number, b: number, compute: () => T): T {
+    const key = `${domain}:${a}:${b}`;
+    if (this.liveFor !== e || this.liveKey !== key) {
+      this.liveVal = compute();
+      this.liveFor = e;
+      this.liveKey = key;
+    }
+    return this.liveVal as T;
+  }
+}

@@ -1,0 +1,59 @@
+// bisect INPUT [--check ID | --where PREDICATE] [--json]: the first event at which a check
+// reports (any check's first error by default), or after which a state predicate holds.
+import { type Command } from 'commander';
+import { firstFinding, type Finding, selectChecks } from '../../checks/index.js';
+import { InputError } from '../../domain-events/index.js';
+import { bisectScan, bisectState, type BisectOutcome } from '../../replay/bisect.js';
+import { parsePredicate } from '../../replay/predicate.js';
+import { act } from '../act.js';
+import { printJson, println } from '../output.js';
+import { openTimeline } from '../timeline-source.js';
+
+export function registerBisect(program: Command): void {
+  program
+    .command('bisect')
+    .description('find the first event at which a check fails (default: any check reports an error) or a state predicate becomes true')
+    .argument('<input>', 'journal, JSONL events, or kernel trace')
+    .option('--check <id>', 'a check id or family (its findings of any severity count)')
+    .option('--where <predicate>', 'a predicate on the state, e.g. "mapped 0xfee00000 in 3", "pages 2 > 100", "freed 4" (joined by && / ||)')
+    .option('--json', 'one JSON object: {"firstFailingSeq":S,"line":L,"check":id}')
+    .action(
+      act(async (input: string, opts: { check?: string; where?: string; json?: boolean }) => {
+        if (opts.check !== undefined && opts.where !== undefined) throw new InputError('bisect: give --check or --where, not both');
+        const pred = opts.where !== undefined ? parsePredicate(opts.where) : null;
+        if (opts.check !== undefined) selectChecks({ only: [opts.check] }); // unknown id: fail before importing
+        const t0 = performance.now();
+        const { tl, close } = await openTimeline(input, { quiet: !!opts.json });
+        let out: BisectOutcome;
+        const found: { finding: Finding | null } = { finding: null };
+        let line: number | null = null;
+        try {
+          if (pred !== null) out = bisectState(tl, pred);
+          else
+            out = bisectScan(tl, (blocks) => {
+              // with --check, its findings of any severity count; otherwise the first error of any check
+              found.finding = opts.check !== undefined ? firstFinding(blocks, { only: [opts.check], severity: ['error', 'warning', 'info'] }) : firstFinding(blocks);
+              return found.finding?.seq ?? null;
+            });
+          if (out.firstFailingSeq !== null && out.firstFailingSeq >= 0) line = tl.eventAt(out.firstFailingSeq).line;
+        } finally {
+          close();
+        }
+        const f = found.finding;
+        const ms = Math.round(performance.now() - t0);
+        const check = pred !== null ? null : (f?.check ?? opts.check ?? null);
+        if (opts.json) {
+          printJson({ firstFailingSeq: out.firstFailingSeq, line, check, method: out.method, probes: out.probes, eventsReplayed: out.eventsReplayed, message: f?.message ?? null, ms });
+          return 0;
+        }
+        if (out.firstFailingSeq === null) println(`${input}: ${pred !== null ? `"${opts.where}" does not hold after the last event` : `no ${opts.check ?? 'error'} finding`} (${out.method}, ${out.probes} probes, ${out.eventsReplayed} events replayed)`);
+        else if (out.firstFailingSeq === -1) println(`${input}: "${opts.where}" holds before the first event`);
+        else {
+          println(`${input}: first failing event #${out.firstFailingSeq}${line !== null ? ` (line ${line})` : ''}${check ? ` [${check}]` : ''}`);
+          if (f) println(`  ${f.message}`);
+          println(`  ${out.method}: ${out.probes} checkpoint probes, ${out.eventsReplayed} events replayed, ${ms} ms`);
+        }
+        return 0;
+      }),
+    );
+}

@@ -1,0 +1,83 @@
+// The check / bisect / history / state command lines: JSON shapes, exit codes, clear errors.
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { run } from '../main.js';
+
+function capture(): { out: () => string; err: () => string } {
+  let out = '';
+  let err = '';
+  vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => ((out += String(s)), true));
+  vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => ((err += String(s)), true));
+  return { out: () => out, err: () => err };
+}
+
+afterEach(() => vi.restoreAllMocks());
+
+const SHORT = 'fixtures/scenarios/iommu--unmap-short.jsonl';
+
+describe('check, bisect, history, state on the command line', () => {
+  it('check --json prints the findings in the agreed shape and exits 1 on errors', async () => {
+    const c = capture();
+    expect(await run(['check', SHORT, '--json'])).toBe(1);
+    const j = JSON.parse(c.out());
+    expect(j.events).toBe(7);
+    expect(j.findings).toEqual([
+      expect.objectContaining({ check: 'iommu/unmap-short', severity: 'error', seq: 6, line: 7, related: [], message: expect.stringContaining('unmapped only 4096 bytes') }),
+    ]);
+  });
+
+  it('check --explain adds the history of each finding\'s address', async () => {
+    const c = capture();
+    expect(await run(['check', SHORT, '--json', '--explain', '3'])).toBe(1);
+    const [f] = JSON.parse(c.out()).findings;
+    expect(f.history.map((h: { seq: number; line: number; after: string }) => [h.seq, h.line, h.after])).toEqual([
+      // the page the short unmap left mapped: still translating after it
+      [5, 6, 'domain 1: 1 page(s) mapped -> 0x4a001000'],
+      [6, 7, 'domain 1: 1 page(s) mapped -> 0x4a001000'],
+    ]);
+    expect(f.address).toBe('0x11000');
+  });
+
+  it('check --disable turns the check off', async () => {
+    const c = capture();
+    expect(await run(['check', SHORT, '--json', '--disable', 'iommu/unmap-short'])).toBe(0);
+    expect(JSON.parse(c.out()).findings).toEqual([]);
+  });
+
+  it('bisect --json names the first failing event', async () => {
+    const c = capture();
+    expect(await run(['bisect', SHORT, '--json'])).toBe(0);
+    expect(JSON.parse(c.out())).toMatchObject({ firstFailingSeq: 6, line: 7, check: 'iommu/unmap-short' });
+  });
+
+  it('bisect --where finds where a state predicate turns true', async () => {
+    const c = capture();
+    expect(await run(['bisect', SHORT, '--json', '--where', 'mapped 0x11000 in 1'])).toBe(0);
+    expect(JSON.parse(c.out())).toMatchObject({ firstFailingSeq: 5, line: 6, method: 'checkpoints' });
+  });
+
+  it('history shows the map and the short unmap, and what stays mapped', async () => {
+    const c = capture();
+    expect(await run(['history', SHORT, '--iova', '0x11000', '--domain', '1', '--json'])).toBe(0);
+    const j = JSON.parse(c.out());
+    expect(j.entries.map((e: { seq: number; after: string }) => [e.seq, e.after])).toEqual([
+      [5, 'domain 1: 1 page(s) mapped -> 0x4a001000'],
+      [6, 'domain 1: 1 page(s) mapped -> 0x4a001000'],
+    ]);
+  });
+
+  it('bad input: one clear line and exit 2', async () => {
+    for (const [args, msg] of [
+      [['check', SHORT, '--only', 'no/such'], /unknown check "no\/such"/],
+      [['bisect', SHORT, '--where', 'mapped'], /--where "mapped": expected an address/],
+      [['state', SHORT, '--at', '99'], /--at 99: past the end of .*#0\.\.#6/],
+      [['state', SHORT, '--at-time', 'noon'], /--at-time: expected seconds/],
+      [['history', SHORT, '--iova', '0x900000'], /no event ever touched it/],
+    ] as const) {
+      const c = capture();
+      expect(await run([...args]), args.join(' ')).toBe(2);
+      expect(c.err()).toMatch(msg);
+      expect(c.err()).not.toMatch(/\n\s+at /);
+      vi.restoreAllMocks();
+    }
+  });
+});

@@ -1,0 +1,34 @@
+// A Timeline (seekable journal) for any input: a journal as is, a trace through its imported
+// journal, JSONL events written to a temporary journal with checkpoints.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { JournalRecorder } from '../replay/index.js';
+import { Timeline } from '../replay/seek.js';
+import { type EventSource, openSource } from './inputs.js';
+
+export interface OpenTimeline {
+  readonly tl: Timeline;
+  readonly src: EventSource;
+  close(): void;
+}
+
+export async function openTimeline(input: string, opts: { quiet?: boolean } = {}): Promise<OpenTimeline> {
+  const src = await openSource(input, opts);
+  if (src.journal !== undefined) {
+    const tl = Timeline.open(src.journal, input);
+    return { tl, src, close: () => (tl.close(), src.close()) };
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'iommu-journal-tl-'));
+  try {
+    const rec = JournalRecorder.create(join(dir, 'events.journal'), { source: input, checkpointEvery: 4096 });
+    for (const b of src.blocks()) rec.append(b);
+    rec.close();
+    src.close();
+    const tl = Timeline.open(join(dir, 'events.journal'), input);
+    return { tl, src, close: () => (tl.close(), rmSync(dir, { recursive: true, force: true })) };
+  } catch (err) {
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
+}

@@ -1,0 +1,232 @@
+// Time travel over a journal: the state after any event, or at any trace time, without
+// replaying from zero. The journal's checkpoint records (recorder.ts) are the fixed starting
+// points; on top of them the Timeline keeps anchors, the persistent states it passed while
+// replaying (every ANCHOR_EVERY events), so stepping back and forth near a point replays a few
+// hundred events at most. States share structure (PMap), so an anchor costs only what differs.
+import { type IommuEvent, InputError } from '../domain-events/index.js';
+import { evolveBatch, initialState, type State } from '../reducers/index.js';
+import { RecordKind } from './journal-format.js';
+import { JournalReader, type RecordInfo } from './journal-reader.js';
+
+/** events between two anchors kept while replaying */
+export const ANCHOR_EVERY = 256;
+/** anchors kept at most (the oldest-used go first) */
+const MAX_ANCHORS = 512;
+/** decoded event blocks kept */
+const MAX_BLOCKS = 16;
+
+interface Anchor {
+  /** events applied: the state after event `applied - 1` */
+  readonly applied: number;
+  readonly state: State;
+}
+
+export interface SeekStats {
+  checkpointsRestored: number;
+  eventsReplayed: number;
+  blocksDecoded: number;
+}
+
+export class Timeline {
+  /** events records: first seq and count, in order */
+  private readonly blocks: RecordInfo[] = [];
+  /** checkpoint records: `firstSeq` = events applied before it */
+  private readonly checkpoints: RecordInfo[] = [];
+  private anchors: Anchor[] = [{ applied: 0, state: initialState() }];
+  private readonly decoded = new Map<number, IommuEvent[]>();
+  readonly total: number;
+  readonly stats: SeekStats = { checkpointsRestored: 0, eventsReplayed: 0, blocksDecoded: 0 };
+
+  private constructor(
+    readonly reader: JournalReader,
+    /** what messages call the input (a trace imported into a temporary journal is named by the trace) */
+    readonly label: string = reader.path,
+  ) {
+    const scan = reader.scan();
+    for (const r of scan.records) {
+      if (r.kind === RecordKind.events) this.blocks.push(r);
+      else if (r.kind === RecordKind.checkpoint) this.checkpoints.push(r);
+    }
+    this.total = scan.events;
+  }
+
+  static open(path: string, label?: string): Timeline {
+    return new Timeline(JournalReader.open(path), label);
+  }
+
+  close(): void {
+    this.reader.close();
+  }
+
+  get lastSeq(): number {
+    return this.total - 1;
+  }
+
+  get checkpointCount(): number {
+    return this.checkpoints.length;
+  }
+
+  /** Sequence numbers of the checkpoints: the state before each is stored. */
+  checkpointSeqs(): number[] {
+    return this.checkpoints.map((c) => c.firstSeq);
+  }
+
+  private checkSeq(seq: number, what: string): void {
+    if (!Number.isInteger(seq) || seq < -1 || seq > this.lastSeq)
+      throw new InputError(`${what} ${seq}: past the end of ${this.label} (events are #0..#${this.lastSeq})`);
+  }
+
+  private blockIndex(seq: number): number {
+    let lo = 0;
+    let hi = this.blocks.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (this.blocks[mid].firstSeq <= seq) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  }
+
+  private block(i: number): IommuEvent[] {
+    let b = this.decoded.get(i);
+    if (b !== undefined) {
+      this.decoded.delete(i);
+      this.decoded.set(i, b);
+      return b;
+    }
+    b = this.reader.decodeEvents(this.blocks[i]);
+    this.stats.blocksDecoded++;
+    this.decoded.set(i, b);
+    if (this.decoded.size > MAX_BLOCKS) this.decoded.delete(this.decoded.keys().next().value as number);
+    return b;
+  }
+
+  eventAt(seq: number): IommuEvent {
+    this.checkSeq(seq, 'event');
+    if (seq < 0) throw new InputError(`event ${seq}: there is no event before the first`);
+    const i = this.blockIndex(seq);
+    return this.block(i)[seq - this.blocks[i].firstSeq];
+  }
+
+  /** Events with from <= seq <= to, in order. */
+  *range(from: number, to: number): Generator<IommuEvent> {
+    if (this.total === 0 || to < from) return;
+    const a = Math.max(0, from);
+    const b = Math.min(this.lastSeq, to);
+    for (let i = this.blockIndex(a); i < this.blocks.length && this.blocks[i].firstSeq <= b; i++) {
+      const blk = this.block(i);
+      const f = this.blocks[i].firstSeq;
+      for (let k = Math.max(0, a - f); k < blk.length && f + k <= b; k++) yield blk[k];
+    }
+  }
+
+  /** The state after event `seq` (-1: before the first event). */
+  stateAt(seq: number): State {
+    this.checkSeq(seq, '--at');
+    const target = seq + 1;
+    let anchor = this.bestAnchor(target);
+    const cp = this.bestCheckpoint(target);
+    if (cp !== null && cp.firstSeq > anchor.applied) {
+      anchor = { applied: cp.firstSeq, state: this.reader.decodeCheckpoint(cp) };
+      this.stats.checkpointsRestored++;
+      this.addAnchor(anchor);
+    }
+    return this.replayFrom(anchor, target);
+  }
+
+  /** Checkpoint probe: the stored state before checkpoint k (no replay). */
+  checkpointState(k: number): State {
+    this.stats.checkpointsRestored++;
+    const s = this.reader.decodeCheckpoint(this.checkpoints[k]);
+    this.addAnchor({ applied: this.checkpoints[k].firstSeq, state: s });
+    return s;
+  }
+
+  private replayFrom(anchor: Anchor, target: number): State {
+    let s = anchor.state;
+    let applied = anchor.applied;
+    while (applied < target) {
+      const next = Math.min(target, (Math.floor(applied / ANCHOR_EVERY) + 1) * ANCHOR_EVERY);
+      const chunk: IommuEvent[] = [];
+      for (const e of this.range(applied, next - 1)) chunk.push(e);
+      s = evolveBatch(s, chunk);
+      this.stats.eventsReplayed += chunk.length;
+      applied = next;
+      if (applied % ANCHOR_EVERY === 0) this.addAnchor({ applied, state: s });
+    }
+    return s;
+  }
+
+  private bestAnchor(target: number): Anchor {
+    const a = this.anchors;
+    let lo = 0;
+    let hi = a.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (a[mid].applied <= target) lo = mid;
+      else hi = mid - 1;
+    }
+    return a[lo];
+  }
+
+  private bestCheckpoint(target: number): RecordInfo | null {
+    let best: RecordInfo | null = null;
+    let lo = 0;
+    let hi = this.checkpoints.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.checkpoints[mid].firstSeq <= target) {
+        best = this.checkpoints[mid];
+        lo = mid + 1;
+      } else hi = mid - 1;
+    }
+    return best;
+  }
+
+  private addAnchor(x: Anchor): void {
+    const a = this.anchors;
+    const at = this.bestAnchor(x.applied);
+    if (at.applied === x.applied) return;
+    let i = a.length;
+    while (i > 0 && a[i - 1].applied > x.applied) i--;
+    a.splice(i, 0, x);
+    if (a.length > MAX_ANCHORS) {
+      // keep the start and drop the anchor farthest from the one just added
+      const far = Math.abs(a[1].applied - x.applied) > Math.abs(a[a.length - 1].applied - x.applied) ? 1 : a.length - 1;
+      a.splice(far, 1);
+    }
+  }
+
+  /**
+   * The last event at or before trace time `ns` (-1 when the trace starts later). Binary search
+   * over the blocks by their first timestamp, then within the block.
+   */
+  seqAtTime(ns: number): number {
+    if (this.total === 0) return -1;
+    const firstTs = (i: number): number | null => {
+      for (const e of this.block(i)) if (e.ts !== null) return e.ts;
+      return null;
+    };
+    let lo = 0;
+    let hi = this.blocks.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      const t = firstTs(mid);
+      if (t === null || t <= ns) lo = mid;
+      else hi = mid - 1;
+    }
+    let seq = this.blocks[lo].firstSeq - 1;
+    for (const e of this.block(lo)) {
+      if (e.ts !== null && e.ts > ns) break;
+      seq = e.seq;
+    }
+    return seq;
+  }
+}
+
+/** "12.345678" seconds (trace time) -> nanoseconds, exactly. */
+export function parseTraceTime(text: string, what = '--at-time'): number {
+  const m = /^(\d+)(?:\.(\d{1,9}))?$/.exec(text.trim());
+  if (!m) throw new InputError(`${what}: expected seconds like 12.345678, got ${JSON.stringify(text)}`);
+  return Number(m[1]) * 1e9 + Number((m[2] ?? '').padEnd(9, '0'));
+}

@@ -15,6 +15,8 @@ export interface Report {
   readonly related?: readonly (number | EventRef)[];
   readonly domain?: number | null;
   readonly address?: bigint | null;
+  /** what the address is (default: an IOVA / DMA address) */
+  readonly addressSpace?: 'iova' | 'phys' | 'pasid';
   /** certainty of the finding itself, before the event's attribution confidence and lost events */
   readonly confidence?: number;
   /**

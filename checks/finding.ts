@@ -26,6 +26,8 @@ export interface Finding {
   readonly domain: number | null;
   /** the IOVA / physical address / PASID the finding is about, for its history */
   readonly address: bigint | null;
+  /** what `address` is: an IOVA (or DMA address) in `domain`, a physical address, or a PASID */
+  readonly addressSpace: 'iova' | 'phys' | 'pasid' | null;
 }
 
 export interface CheckRun {

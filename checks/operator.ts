@@ -89,5 +89,6 @@ function makeFinding(d: CheckDef, e: IommuEvent, r: Report, recent: RecentLines,
     confidence,
     domain: r.domain ?? null,
     address: r.address ?? null,
+    addressSpace: r.address === undefined || r.address === null ? null : (r.addressSpace ?? 'iova'),
   };
 }

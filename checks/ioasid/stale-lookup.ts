@@ -14,12 +14,12 @@ export const ioasidStaleLookup: Check = defineCheck({
     inspect(e, s, emit) {
       if (e.type !== 'IoasidLookedUp') return;
       if (e.errno === 'EACCES') {
-        emit({ message: `ioasid_find: IOASID ${e.id} looked up from set ${e.set ?? '(none)'} but it belongs to another set (-EACCES)`, address: BigInt(e.id) });
+        emit({ message: `ioasid_find: IOASID ${e.id} looked up from set ${e.set ?? '(none)'} but it belongs to another set (-EACCES)`, address: BigInt(e.id), addressSpace: 'pasid' });
         return;
       }
       const freedAt = s.ioasid.freed.get(e.id);
       if (e.errno === 'ENOENT' && freedAt !== undefined)
-        emit({ message: `ioasid_find: IOASID ${e.id} was freed by ioasid_free at #${freedAt} and is still looked up (-ENOENT): a stale PASID`, related: [freedAt], address: BigInt(e.id) });
+        emit({ message: `ioasid_find: IOASID ${e.id} was freed by ioasid_free at #${freedAt} and is still looked up (-ENOENT): a stale PASID`, related: [freedAt], address: BigInt(e.id), addressSpace: 'pasid' });
     },
   }),
 });

@@ -31,12 +31,13 @@ export const msiNoDoorbell: Check = defineCheck({
     /** device -> its doorbell (the last one mapped for it) */
     const doorbells = new Map<string, { doorbell: bigint; seq: number }>();
     const pending = new Map<string, Pending>();
-    const report = (dev: string, p: Pending, emit: (r: { message: string; related: number[]; domain: number; address: bigint; at: IommuEvent }) => void): void =>
+    const report = (dev: string, p: Pending, emit: (r: { message: string; related: number[]; domain: number; address: bigint; addressSpace: 'phys'; at: IommuEvent }) => void): void =>
       emit({
         message: `${dev}: attached to domain ${p.domain} but its MSI doorbell ${hexb(p.doorbell)} is not mapped there (no iommu_dma_get_msi_page): its MSI writes fault`,
         related: [p.doorbellSeq],
         domain: p.domain,
         address: p.doorbell,
+        addressSpace: 'phys',
         at: p.at,
       });
     return {

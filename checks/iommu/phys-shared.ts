@@ -89,6 +89,7 @@ export const physShared: Check = defineCheck({
           message: `physical page ${hexb(pageAddr(hit.ppfn))} mapped at ${hexb(e.iova)} in ${domainName(s, e.domain)} is also mapped in ${domainName(s, hit.other)}`,
           domain: e.domain,
           address: pageAddr(hit.ppfn),
+          addressSpace: 'phys',
         });
       },
     };

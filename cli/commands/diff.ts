@@ -1,7 +1,7 @@
 // diff A B: where two runs (journals or traces, in any mix) first diverge, and how their totals
 // differ. Exit status as diff(1): 0 same, 1 different.
 import { type Command } from 'commander';
-import { diffRuns } from '../../replay/diff.js';
+import { diffWithFindings } from '../diff-findings.js';
 import { type DiffReport } from '../../replay/diff-report.js';
 import { act } from '../act.js';
 import { type EventSource, openSource } from '../inputs.js';
@@ -56,7 +56,7 @@ export function registerDiff(program: Command): void {
         try {
           sb = await openSource(b, { quiet });
           const bSrc = sb;
-          report = diffRuns({ input: a, profile: sa.profile, blocks: () => sa.blocks() }, { input: b, profile: bSrc.profile, blocks: () => bSrc.blocks() });
+          report = diffWithFindings({ input: a, profile: sa.profile, blocks: () => sa.blocks() }, { input: b, profile: bSrc.profile, blocks: () => bSrc.blocks() });
         } finally {
           sa.close();
           sb?.close();

@@ -5,18 +5,18 @@ import { spawn } from 'node:child_process';
 import { type Command } from 'commander';
 import { InputError } from '../../domain-events/index.js';
 import { runChecks } from '../../checks/index.js';
-import { diffRuns } from '../../replay/diff.js';
 import { openUiInput } from '../../web/open.js';
 import { createUiServer, type DiffRunsFn, type RunChecksFn } from '../../web/server.js';
 import { type EventStore } from '../../web/store.js';
 import { act } from '../act.js';
+import { diffWithFindings } from '../diff-findings.js';
 import { println, warn } from '../output.js';
 import { parseIntArg } from '../parse.js';
 import { progressBar } from '../progress.js';
 
 // The findings list runs checks/ over the whole run; the diff view uses replay/diff.ts.
 const RUN_CHECKS: RunChecksFn = (blocks) => runChecks(blocks);
-const DIFF_RUNS: DiffRunsFn = diffRuns;
+const DIFF_RUNS: DiffRunsFn = diffWithFindings;
 
 /** Best effort: the desktop's browser. A headless machine just prints the address. */
 function openBrowser(url: string): void {

@@ -217,7 +217,7 @@ async function switchRun(run) {
     loadFindings($('findings'), $('findings-count'), run, async (f) => {
       if (f.domain !== null) S.domain = f.domain;
       await seek(f.seq);
-      if (f.address !== null) await history(f.domain !== null ? 'iova' : 'phys', f.address, f.domain);
+      if (f.address !== null && f.addressSpace !== 'pasid') await history(f.addressSpace ?? (f.domain !== null ? 'iova' : 'phys'), f.address, f.domain);
     }),
   ]);
 }

@@ -501,6 +501,11 @@ export class Attributor {
     const live = cands.filter((d) => isFullyLive(s, d.id, r.iova, r.unmapped));
     if (live.length === 1) return { domain: live[0], how: 'only-live', conf: 0.9 };
     if (live.length > 1) {
+      if (this.dmaMode) {
+        // no dma:* event goes with it: an iommu_unmap() by VFIO / iommufd in their own domain
+        const unmanaged = live.filter((d) => d.type === 'UNMANAGED');
+        if (unmanaged.length === 1) return { domain: unmanaged[0], how: 'caller-unmap', conf: 0.9 };
+      }
       const hinted = this.hinted(r);
       if (hinted && live.includes(hinted)) return { domain: hinted, how: 'hint-live', conf: 0.8 };
       // the domain whose mapping at this very IOVA is the newest

@@ -42,7 +42,7 @@ export function coreBench(n: number): Record<string, number> {
   rmSync(dir, { recursive: true, force: true });
 
   return {
-    events: n,
+    replayEvents: n,
     replayEventsPerSec: Math.round(n / (replayMs / 1000)),
     baselineEventsPerSec: Math.round(n / (baselineMs / 1000)),
     replayVsBaseline: Number((replayMs / baselineMs).toFixed(3)),

@@ -153,6 +153,30 @@ export function encodeBlock(events: readonly IommuEvent[]): Uint8Array {
   return deflateRawSync(packr.pack(block), { level: 6 });
 }
 
+const ENV_KEYS = Object.keys(envelopeFields).filter((k) => k !== 'seq');
+/** what a payload field may be called (a damaged block must not name __proto__ or worse) */
+const FIELD_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
+
+type Builder = (type: string, seq: number, env: unknown[][], i: number, payload: unknown[][], j: number) => Record<string, unknown>;
+const builders = new Map<string, Builder>();
+
+/**
+ * An object-literal constructor for one field list: every decoded event of a type gets its
+ * properties in one go and in one order (type, seq, the envelope, the payload), so they share
+ * one hidden class, instead of growing one property at a time (which was most of decoding).
+ */
+function builderFor(fields: readonly string[]): Builder {
+  const key = fields.join('\u0000');
+  let b = builders.get(key);
+  if (!b) {
+    const envPart = ENV_KEYS.map((k, n) => `${JSON.stringify(k)}: env[${n}][i]`).join(', ');
+    const payPart = fields.map((f, n) => `${JSON.stringify(f)}: payload[${n}][j]`).join(', ');
+    b = new Function('type', 'seq', 'env', 'i', 'payload', 'j', `return { "type": type, "seq": seq, ${envPart}${payPart ? ', ' + payPart : ''} };`) as Builder;
+    builders.set(key, b);
+  }
+  return b;
+}
+
 /**
  * Decodes a block written by encodeBlock. Events come back in their stored schema version;
  * the journal reader upcasts and validates them. Throws an Error naming the broken part.
@@ -168,35 +192,40 @@ export function decodeBlock(buf: Uint8Array): Record<string, unknown>[] {
     throw new Error('block payload lacks n/types/ti');
   const n = block.n;
   if (block.ti.length !== n) throw new Error(`block: ${block.ti.length} type indices for ${n} events`);
+  const envKeys = ENV_KEYS;
+  const env: unknown[][] = new Array(envKeys.length);
+  for (let k = 0; k < envKeys.length; k++) {
+    const col = block.env?.[envKeys[k]] as Column | undefined;
+    if (col === undefined) throw new Error(`block: envelope column ${envKeys[k]} missing`);
+    env[k] = decodeColumn(columnCode((envelopeFields as Record<string, FieldKind>)[envKeys[k]]), col, n, `envelope.${envKeys[k]}`);
+  }
+  // events of one type, in block order
+  const byType: number[][] = block.types.map(() => []);
+  for (let i = 0; i < n; i++) {
+    const t = block.ti[i];
+    if (typeof block.types[t] !== 'string') throw new Error(`block event ${i}: bad type index`);
+    byType[t].push(i);
+  }
   const out: Record<string, unknown>[] = new Array(n);
-  for (let i = 0; i < n; i++) {
-    const type = block.types[block.ti[i]];
-    if (typeof type !== 'string') throw new Error(`block event ${i}: bad type index`);
-    out[i] = { type, seq: block.seqs ? block.seqs[i] : block.s0 + i };
-  }
-  for (const k in envelopeFields) {
-    if (k === 'seq') continue;
-    const col = block.env?.[k] as Column | undefined;
-    if (col === undefined) throw new Error(`block: envelope column ${k} missing`);
-    const vals = decodeColumn(columnCode((envelopeFields as Record<string, FieldKind>)[k]), col, n, `envelope.${k}`);
-    for (let i = 0; i < n; i++) out[i][k] = vals[i];
-  }
-  const cursor = new Map<string, number[]>();
-  for (let i = 0; i < n; i++) {
-    const t = out[i].type as string;
-    let c = cursor.get(t);
-    if (!c) cursor.set(t, (c = []));
-    c.push(i);
-  }
-  for (const [type, idx] of cursor) {
+  for (let t = 0; t < block.types.length; t++) {
+    const idx = byType[t];
+    if (idx.length === 0) continue;
+    const type = block.types[t];
     const cols = block.p?.[type];
     const codes = block.k?.[type];
     if (!cols || !codes) throw new Error(`block: no payload columns for ${type}`);
-    for (const f in codes) {
-      const col = cols[f];
-      if (col === undefined) throw new Error(`block: column ${type}.${f} missing`);
-      const vals = decodeColumn(codes[f], col, idx.length, `${type}.${f}`);
-      for (let j = 0; j < idx.length; j++) out[idx[j]][f] = vals[j];
+    const fields = Object.keys(codes);
+    for (const f of fields) if (!FIELD_NAME.test(f) || f === '__proto__') throw new Error(`block: bad field name ${JSON.stringify(f).slice(0, 40)} for ${type}`);
+    const payload: unknown[][] = new Array(fields.length);
+    for (let f = 0; f < fields.length; f++) {
+      const col = cols[fields[f]];
+      if (col === undefined) throw new Error(`block: column ${type}.${fields[f]} missing`);
+      payload[f] = decodeColumn(codes[fields[f]], col, idx.length, `${type}.${fields[f]}`);
+    }
+    const make = builderFor(fields);
+    for (let j = 0; j < idx.length; j++) {
+      const i = idx[j];
+      out[i] = make(type, block.seqs ? block.seqs[i] : block.s0 + i, env, i, payload, j);
     }
   }
   return out;

@@ -28,6 +28,8 @@ import { PredictionScore } from '../predict/score.js';
 import { type Profile } from '../../kernel/profile.js';
 
 const LOOKAHEAD = 2048;
+/** longest pause inside one multi-run map (sg list, coherent buffer) seen as one operation */
+const RUN_GAP_NS = 1_000_000;
 
 export interface Attribution {
   readonly domain: BookDomain;
@@ -330,9 +332,14 @@ export class Attributor {
   /** Pages of the allocation a map starts: its size plus the contiguous runs that follow it. */
   private extentPages(i: number, r: Extract<Located, { kind: 'map' }>): number {
     let end = r.iova + r.size;
+    let last = r.at.ts;
     for (let j = i + 1; j < this.window.length && j <= i + LOOKAHEAD; j++) {
       const x = this.window[j];
+      // the runs of one sg list or buffer are mapped back to back (iommu_map_sg's loop): a gap
+      // of a millisecond ends the extent (and spares scanning the whole window per map)
+      if (x.at.ts - last > RUN_GAP_NS) break;
       if (x.at.pid !== r.at.pid || x.at.cpu !== r.at.cpu) continue;
+      last = x.at.ts;
       if (x.kind === 'unmap') continue; // a completion interrupt in the same context
       if (x.kind !== 'map' || x.iova !== end) break;
       end += x.size;

@@ -64,6 +64,8 @@ export class Attributor {
   private readonly hints: DeviceHints;
   /** the last phase marker */
   private phase: string | null = null;
+  /** trace time of the last record read */
+  private lastTs: number | null = null;
   readonly score = new PredictionScore();
   /** DMA mask that matched per device and call kind (learned from the trace; 64 until shown otherwise) */
   private readonly maskOf = new Map<string, number>();
@@ -111,12 +113,15 @@ export class Attributor {
     for (const r of records) {
       if (r.kind === 'dma') this.dmaMode = true;
       this.window.push(r);
+      this.lastTs = r.at.ts;
     }
     this.drain(false);
   }
 
   finish(): void {
     this.drain(true);
+    this.mirror.settleAll(this.lastTs);
+    this.emitMirror({ src: this.file, ts: this.lastTs }, 0.6);
   }
 
   private drain(final: boolean): void {

@@ -66,12 +66,23 @@ export class AllocatorMirror {
   }
 
   /**
-   * Strict domains' allocator events go to the journal as they happen. A lazy domain's are
-   * decided only at its next allocation (where the flush timer fired is placed then), after
-   * the unmaps they belong to: they stay in the mirror.
+   * Allocator events for the journal. A strict domain's come as they happen; a lazy domain's
+   * flush-queue entries and timer firings are decided at its next allocation (where the timer
+   * fired is placed then), so they come with that allocation, after the unmaps they belong to.
    */
-  private record(domain: number, events: readonly IommuEvent[]): void {
-    if (!this.lazy.get(domain)) this.out.push(...events);
+  private record(_domain: number, events: readonly IommuEvent[]): void {
+    this.out.push(...events);
+  }
+
+  /** At the end of the trace: the held frees of lazy domains go to their flush queues (and the timer fires where the model puts it). */
+  settleAll(ts: number | null): void {
+    for (const domain of [...this.held.keys()]) {
+      const last = this.held.get(domain)!;
+      const k = this.settle(domain, ts ?? last[last.length - 1].ts, 'model');
+      this.state = k.state;
+      this.held.delete(domain);
+      this.record(domain, k.events);
+    }
   }
 
   /** A copy to try a hypothesis on: the state is persistent, so this costs a few Map copies. */
@@ -219,7 +230,9 @@ export class AllocatorMirror {
           return { pages, mask };
         }
     // keep the held frees' effect (as the model places the timer), then enter the range as found
-    this.state = this.context(domain, ts, 'model').state;
+    const settled = this.context(domain, ts, 'model');
+    this.state = settled.state;
+    this.record(domain, settled.events);
     this.held.delete(domain);
     this.force(domain, Number(iova / GRANULE), sizes[0], cpu);
     if (this.profile.dma.pci32 === 'sticky-per-device' && iova > DMA_BIT_MASK_32) this.workaround.set(device, false);

@@ -1,0 +1,24 @@
+// The 14 real captures are clean kernels doing ordinary I/O: imported (maps attributed, the
+// allocator's side read by the model), every check must stay silent on them but for the
+// informational ones (README: what they report).
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { importTrace } from '../ingest/importer.js';
+import { runChecks } from './index.js';
+
+const ROOT = 'fixtures/traces';
+const CAPTURES = readdirSync(ROOT, { withFileTypes: true })
+  .filter((d) => d.isDirectory())
+  .map((d) => d.name);
+
+describe.each(CAPTURES)('checks on the real capture %s', (name) => {
+  it('give no error and no warning', async () => {
+    const r = await importTrace(join(ROOT, name), { output: null });
+    const run = runChecks([r.events!]);
+    expect(run.events).toBe(r.summary.events);
+    const loud = run.findings.filter((f) => f.severity !== 'info').map((f) => `${f.line}: ${f.check}: ${f.message}`);
+    expect(loud).toEqual([]);
+    for (const f of run.findings) expect(f.check).toBe('iommu/phys-shared');
+  });
+});

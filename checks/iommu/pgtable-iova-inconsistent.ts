@@ -1,8 +1,8 @@
 // "Page tables inconsistent with the IOVA allocator" (the 2015 dma-iommu review): an IOVA range
 // handed back to the allocator while its pages are still mapped (the next allocation would map
 // over them), or pages mapped at an IOVA the allocator never handed out. Judged only in domains
-// whose allocator the journal records (IovaDomainInitialised / IovaAllocated): imported traces
-// do not. The check keeps its own copy of the rbtree's nodes (iova.c: an rcache-held range stays
+// whose allocator the journal records (IovaDomainInitialised / IovaAllocated): model runs, and
+// imported traces for the DMA domains whose allocator the importer mirrors. The check keeps its own copy of the rbtree's nodes (iova.c: an rcache-held range stays
 // a node), which is all it needs of the allocator.
 import { PMap, Tx } from '../../reducers/index.js';
 import { type Check } from '../check.js';

@@ -14,7 +14,7 @@ import { iovaRanges, iovaToPhys, leavesIn } from '../projections/index.js';
 import { evolveBatch, initialState, livePages, pagesOf, pfnOf, type State } from '../reducers/index.js';
 import { type DiffReport } from '../replay/diff-report.js';
 import { openUiInput } from './open.js';
-import { diffRuns } from '../replay/diff.js';
+import { diffWithFindings } from '../cli/diff-findings.js';
 import { createUiServer, type UiServer } from './server.js';
 import { type EventStore } from './store.js';
 
@@ -201,9 +201,9 @@ describe.skipIf(!browserPath)('ui in a real browser', () => {
   });
 
   it('opens the diff of two runs: first divergence highlighted on both sides, IOVA pictures side by side', async () => {
-    const two = await createUiServer({ stores: [storeA, storeB], port: 0, diffRuns });
+    const two = await createUiServer({ stores: [storeA, storeB], port: 0, diffRuns: diffWithFindings, runChecks });
     try {
-      const expected = diffRuns(
+      const expected = diffWithFindings(
         { input: TRACE_A, profile: null, blocks: () => two.sessions[0].blocks() },
         { input: TRACE_B, profile: null, blocks: () => two.sessions[1].blocks() },
       ).firstDivergence!;

@@ -19,6 +19,8 @@ import { type PredictionScore } from './predict/score.js';
 export interface ImportOptions {
   /** journal to write; null keeps the events in memory */
   readonly output?: string | null;
+  /** without a journal: keep the events in the result (default) or only fold them (bounded memory, e.g. trace verify) */
+  readonly keepEvents?: boolean;
   readonly force?: boolean;
   readonly checkpointEvery?: number;
   /** called with bytes read so far and the file size */
@@ -53,7 +55,7 @@ export function profileForCapture(c: CaptureInfo): Profile {
 export interface ImportResult {
   readonly summary: ImportSummary;
   readonly state: State;
-  /** the events, when no journal was written */
+  /** the events, when no journal was written and keepEvents was not false */
   readonly events: IommuEvent[] | null;
   readonly capture: CaptureInfo;
 }
@@ -76,7 +78,7 @@ export async function importTrace(input: string, opts: ImportOptions = {}): Prom
         meta: { capture: capture.name, kernel: capture.kernel, arch: capture.arch, cmdline: capture.cmdline },
       })
     : null;
-  const events: IommuEvent[] | null = recorder ? null : [];
+  const events: IommuEvent[] | null = recorder || opts.keepEvents === false ? null : [];
   let state = initialState();
   let seq = 0;
   // events are folded into the state in batches, when attribution next needs to look at it (it
@@ -88,7 +90,7 @@ export async function importTrace(input: string, opts: ImportOptions = {}): Prom
       recorder.append(pending);
       state = recorder.current;
     } else {
-      events!.push(...pending);
+      events?.push(...pending);
       state = evolveBatch(state, pending);
     }
     pending = [];

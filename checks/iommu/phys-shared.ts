@@ -1,6 +1,7 @@
 // The same physical page reachable from two domains at once (two devices can DMA to it).
-// Legitimate for shared buffers and the arm64 ITS doorbell, so informational: a hint when one
-// device's DMA corrupts memory another device owns.
+// Legitimate for shared buffers, so informational: a hint when one device's DMA corrupts memory
+// another device owns. MSI doorbell pages (mapped in every domain that signals them) are not
+// reported.
 import { pagesOf, pfnOf } from '../../reducers/index.js';
 import { type Check } from '../check.js';
 import { defineCheck } from '../define.js';
@@ -82,6 +83,10 @@ export const physShared: Check = defineCheck({
           if (other !== null && hit === null) hit = { ppfn: first + i, other };
         }
         if (hit === null) return;
+        // an MSI doorbell (the arm64 ITS page) is mapped in every domain whose devices signal
+        // it: that is how MSIs are translated, not a page two devices share for DMA
+        const doorbell = pageAddr(hit.ppfn);
+        if (s.cookies.byDomain[hit.other]?.msiPages.some((p) => p.doorbell >> 12n === doorbell >> 12n)) return;
         const key = `${Math.min(e.domain, hit.other)}:${Math.max(e.domain, hit.other)}:${hit.ppfn}`;
         if (reported.has(key)) return;
         reported.add(key);

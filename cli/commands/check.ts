@@ -21,7 +21,8 @@ function explainFindings(src: EventSource, findings: readonly Finding[], n: numb
   const out = new Map<Finding, HistoryEntry[]>();
   for (const f of findings) {
     if (f.address === null) continue;
-    const subject: HistorySubject = f.check.startsWith('ioasid/') ? { kind: 'pasid', id: Number(f.address) } : f.check === 'iommu/phys-shared' ? { kind: 'phys', lo: f.address, hi: f.address + 1n } : { kind: 'iova', lo: f.address, hi: f.address + 1n, domain: f.domain };
+    const subject: HistorySubject =
+      f.addressSpace === 'pasid' ? { kind: 'pasid', id: Number(f.address) } : f.addressSpace === 'phys' ? { kind: 'phys', lo: f.address, hi: f.address + 1n } : { kind: 'iova', lo: f.address, hi: f.address + 1n, domain: f.domain };
     try {
       out.set(f, history(ix, subject, { before: f.seq, limit: n }));
     } catch (err) {
@@ -44,6 +45,7 @@ export function findingJson(f: Finding): Record<string, unknown> {
     confidence: f.confidence,
     domain: f.domain,
     address: f.address,
+    addressSpace: f.addressSpace,
   };
 }
 

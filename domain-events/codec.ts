@@ -11,6 +11,10 @@ import { type FieldKind } from './schema.js';
 
 const packr = new Packr({ useRecords: false, int64AsType: 'bigint', mapsAsObjects: true, moreTypes: false });
 
+const U64 = 1n << 64n;
+const INT64_MAX = (1n << 63n) - 1n;
+const INT64_MIN = -(1n << 63n);
+
 type Column = unknown[] | { d: string[]; i: (number | null)[] };
 /** How a column is stored: i = integer deltas, u = 64-bit deltas, s = dictionary, r = raw. */
 type ColumnCode = 'i' | 'u' | 's' | 'r';
@@ -52,10 +56,15 @@ function encodeColumn(code: ColumnCode, values: unknown[]): Column {
       let prev = 0n;
       return values.map((v) => {
         if (v === null) return null;
-        const d = (v as bigint) - prev;
+        let d = (v as bigint) - prev;
         prev = v as bigint;
-        // small deltas travel as plain numbers (1–5 bytes), huge ones as int64
-        return d >= -9007199254740991n && d <= 9007199254740991n ? Number(d) : d;
+        // small deltas travel as plain numbers (1–5 bytes), huge ones as int64; a jump across
+        // more than half the 64-bit space (0xfffffffffffff000 then 0x1000) is stored modulo 2^64,
+        // which the decoder undoes by wrapping
+        if (d >= -9007199254740991n && d <= 9007199254740991n) return Number(d);
+        if (d > INT64_MAX) d -= U64;
+        else if (d < INT64_MIN) d += U64;
+        return d;
       });
     }
     case 's': {
@@ -98,6 +107,8 @@ function decodeColumn(code: ColumnCode, col: Column, n: number, where: string): 
     return col.map((d) => {
       if (d === null) return null;
       prev += typeof d === 'bigint' ? d : BigInt(d as number);
+      if (prev >= U64 && typeof d === 'bigint' && d > 0n) prev -= U64;
+      else if (prev < 0n && typeof d === 'bigint' && d < 0n) prev += U64;
       // a journal whose bits were changed must not produce out-of-range addresses silently
       if (prev < 0n || prev >= 1n << 64n) throw new Error(`${where}: 64-bit value out of range`);
       return prev;

@@ -90,13 +90,14 @@ export function registerTrace(program: Command): void {
         if (q.fills.length === 0) throw new InputError(`${log}: no vtd_iotlb_page_update or smmu_ptw_page_pte lines (was the QEMU trace enabled for them?)`);
         const c = crossCheck([r.events!], q);
         if (opts.json) {
-          printJson({ trace: r.summary.trace, log, ...c, invalidations: q.invalidations });
+          printJson({ trace: r.summary.trace, log, ...c, invalidations: q.invalidations, unreadableLines: q.unreadable });
           return 0;
         }
         println(`${log}: ${c.fills} IOTLB fills, ${q.invalidations} invalidations`);
         println(`  ${c.agree} agree with a mapping the model replayed (${((100 * c.agree) / c.fills).toFixed(2)}%)`);
         println(`  ${c.wrongPhys} mapped to another physical page, ${c.unmapped} at IOVAs never mapped, ${c.unknownDevice} from unknown devices`);
         println(`  attribution: ${c.attribution}`);
+        if (q.unreadable) println(`  ${q.unreadable} fill lines of the log could not be read (not counted)`);
         for (const d of c.firstDisagreements) println(`  qemu log line ${d.line}: iova ${d.iova} -> ${d.phys}: ${d.why}`);
         return 0;
       }),

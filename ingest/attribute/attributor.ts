@@ -368,15 +368,14 @@ export class Attributor {
     }
     const special = this.specialMap(r);
     if (special) return special;
+    const s = this.state();
+    const free = this.book.candidates().filter((d) => isFree(s, d.id, r.iova, r.size));
     if (this.dmaMode) {
       // 6.12 traces a dma:* event for every DMA-API map: a map without one is an iommu_map()
       // by its caller (VFIO, iommufd) at an IOVA it chose, in an UNMANAGED domain
-      const s0 = this.state();
-      const unmanaged = this.book.candidates().filter((d) => d.type === 'UNMANAGED' && isFree(s0, d.id, r.iova, r.size));
+      const unmanaged = free.filter((d) => d.type === 'UNMANAGED');
       if (unmanaged.length) return { domain: mostRecent(unmanaged), how: 'caller-map', conf: unmanaged.length === 1 ? 0.9 : 0.6 };
     }
-    const s = this.state();
-    const free = this.book.candidates().filter((d) => isFree(s, d.id, r.iova, r.size));
     if (free.length === 1) return { domain: free[0], how: 'only-free', conf: 0.9 };
     if (free.length > 1) {
       // the domains whose allocator would have handed out this very IOVA
@@ -398,9 +397,10 @@ export class Attributor {
   }
 
   /**
-   * The allocator events the mirror decided for a strict domain (IOVA allocated, freed, cached),
-   * recorded in the journal with the trace line that implied them: the IOVA tree of an imported
-   * trace is the model's reading of it, marked as such (how 'allocator-model').
+   * The allocator events the mirror decided (IOVA allocated, freed, cached; flush-queue entries
+   * and timer firings of lazy domains), recorded in the journal with the trace line that implied
+   * them: the IOVA tree of an imported trace is the model's reading of it, marked as such
+   * (how 'allocator-model').
    */
   private emitMirror(meta: Meta, conf: number): void {
     for (const e of this.mirror.drain()) this.emit({ ...e, ts: meta.ts ?? e.ts, src: meta.src ?? null, line: meta.line ?? null, how: 'allocator-model', conf } as IommuEvent);

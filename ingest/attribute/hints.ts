@@ -22,6 +22,8 @@ export class DeviceHints {
   private readonly probes: Probe[] = [];
   /** "vda" → "0000:00:04.0" */
   readonly disks = new Map<string, string>();
+  private lastMarker: string | null = null;
+  private lastPhaseDevice: string | null = null;
 
   constructor(capture: Pick<CaptureInfo, 'dmesg' | 'groups'>) {
     // virtio devices are numbered in the order virtio-pci probes them: PCI order (6.1
@@ -68,11 +70,16 @@ export class DeviceHints {
   /** the disk device a phase marker drives ("RUN dd if=/dev/vda …"), skipping /dev/null, /dev/zero… */
   phaseDevice(marker: string | null): string | null {
     if (!marker) return null;
+    // asked for every ambiguous map: the marker changes once per phase
+    if (marker === this.lastMarker) return this.lastPhaseDevice;
+    let found: string | null = null;
     for (const m of marker.matchAll(/\/dev\/(\w+)/g)) {
-      const d = this.disks.get(m[1]);
-      if (d) return d;
+      found = this.disks.get(m[1]) ?? null;
+      if (found) break;
     }
-    return null;
+    this.lastMarker = marker;
+    this.lastPhaseDevice = found;
+    return found;
   }
 
   /** the device whose driver was probing at `ts`: the last first-message at or before it */

@@ -13,10 +13,12 @@ describe('QEMU IOMMU trace log', () => {
         '12547@1795348307.368475:vtd_iotlb_page_update IOTLB page update sid 0x20 iova 0x40000000 slpte 0x80000083 domain 0x3',
         '13736@1795348378.484104:smmu_ptw_page_pte stage=1 level=2 iova=0x100001000 base@=0x48053000 pte@=0x48053fe8 pte=0x48059f45 page address = 0x48200000',
         '12549@1795348307.381145:vtd_inv_desc_iotlb_pages iotlb invalidate domain 0x3 addr 0xffffa000 mask 0x0',
+        '12547@1795348307.368476:vtd_iotlb_page_update IOTLB page update sid 0x20 iova garbled',
       ].join('\n'),
     );
     const q = await readQemuLog(f);
     expect(q.invalidations).toBe(1);
+    expect(q.unreadable).toBe(1);
     expect(q.fills).toMatchObject([
       { sid: 0x20, iova: 0xfffff000n, phys: 0x4bfa6000n, leafSize: 0x1000n, hwDomain: 3 },
       { sid: 0x20, iova: 0x40000000n, phys: 0x80000000n, leafSize: 0x200000n },

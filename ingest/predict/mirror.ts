@@ -37,6 +37,8 @@ interface HeldFree {
 }
 
 const GRANULE = 4096n;
+/** predictions kept per domain version (sizes × masks × CPUs of the maps in flight) */
+const MAX_ANSWERS = 64;
 /** never before IOVA_FQ_TIMEOUT: mod_timer rounds up */
 const MIN_DELAY = IOVA_FQ_TIMEOUT_NS;
 
@@ -55,8 +57,10 @@ export class AllocatorMirror {
     readonly cpus: number,
   ) {}
 
-  /** allocator events of strict domains not yet taken by drain() */
+  /** allocator events not yet taken by drain() */
   private out: IommuEvent[] = [];
+  /** false in a fork: a hypothesis tried on a copy records nothing */
+  private recording = true;
 
   /** The allocator events decided since the last call, for the journal. */
   drain(): IommuEvent[] {
@@ -70,8 +74,8 @@ export class AllocatorMirror {
    * flush-queue entries and timer firings are decided at its next allocation (where the timer
    * fired is placed then), so they come with that allocation, after the unmaps they belong to.
    */
-  private record(_domain: number, events: readonly IommuEvent[]): void {
-    this.out.push(...events);
+  private record(events: readonly IommuEvent[]): void {
+    if (this.recording) this.out.push(...events);
   }
 
   /** At the end of the trace: the held frees of lazy domains go to their flush queues (and the timer fires where the model puts it). */
@@ -81,7 +85,7 @@ export class AllocatorMirror {
       const k = this.settle(domain, ts ?? last[last.length - 1].ts, 'model');
       this.state = k.state;
       this.held.delete(domain);
-      this.record(domain, k.events);
+      this.record(k.events);
     }
   }
 
@@ -92,7 +96,7 @@ export class AllocatorMirror {
     for (const [k, v] of this.lazy) m.lazy.set(k, v);
     for (const [k, v] of this.held) m.held.set(k, [...v]);
     for (const [k, v] of this.workaround) m.workaround.set(k, v);
-    m.record = () => undefined;
+    m.recording = false;
     return m;
   }
 
@@ -117,7 +121,7 @@ export class AllocatorMirror {
     for (const w of d.reserved) reserveIova(r, Number(w.start / GRANULE), Number(w.end / GRANULE), w.why);
     this.state = evolveBatch(this.state, r.events);
     this.lazy.set(domain, d.lazy);
-    this.record(domain, [...c.events, ...r.events]);
+    this.record([...c.events, ...r.events]);
   }
 
   private armedAt(k: KernelCtx, domain: number): number | null {
@@ -190,6 +194,8 @@ export class AllocatorMirror {
     const key = `${device}/${this.workaround.get(device) ?? ''}/${pages}/${maskBits}/${cpu}/${lazyKey}`;
     const hit = c.answers.get(key);
     if (hit) return hit;
+    // a lazy domain's keys carry the time: keep the table small rather than let it grow
+    if (c.answers.size >= MAX_ANSWERS) c.answers.clear();
     const r = this.decide(this.context(domain, ts, 'model'), domain, device, pages, maskBits, cpu, ts);
     const p = { iova: r.iova === 0n ? null : r.iova, tried32: r.tried32bit };
     c.answers.set(key, p);
@@ -225,23 +231,23 @@ export class AllocatorMirror {
           }
           this.held.delete(domain);
           this.state = k.state;
-          this.record(domain, k.events);
+          this.record(k.events);
           if (this.profile.dma.pci32 === 'sticky-per-device' && r.tried32bit && iova > DMA_BIT_MASK_32) this.workaround.set(device, false);
           return { pages, mask };
         }
     // keep the held frees' effect (as the model places the timer), then enter the range as found
     const settled = this.context(domain, ts, 'model');
     this.state = settled.state;
-    this.record(domain, settled.events);
+    this.record(settled.events);
     this.held.delete(domain);
     this.force(domain, Number(iova / GRANULE), sizes[0], cpu);
     if (this.profile.dma.pci32 === 'sticky-per-device' && iova > DMA_BIT_MASK_32) this.workaround.set(device, false);
     return null;
   }
 
-  private apply(domain: number, e: IommuEvent): void {
+  private apply(e: IommuEvent): void {
     this.state = evolveBatch(this.state, [e]);
-    this.record(domain, [e]);
+    this.record([e]);
   }
 
   /** Enter an allocation the model did not choose (it was wrong, or the trace lacks a free). */
@@ -254,7 +260,7 @@ export class AllocatorMirror {
     for (let c = 0; c < mags.length; c++) {
       const i = mags[c].loaded.indexOf(pfn);
       if (i >= 0) {
-        this.apply(domain, IovaAllocated.make({ domain, size: pages, limitPfn: pfn + rounded - 1, sizeAligned: true, pfnLo: pfn, pfnHi: pfn + rounded - 1, fromRcache: true, magIndex: i, cachedNode: d.cachedNode, cached32Node: d.cached32Node }, { ...meta, cpu: c }));
+        this.apply(IovaAllocated.make({ domain, size: pages, limitPfn: pfn + rounded - 1, sizeAligned: true, pfnLo: pfn, pfnHi: pfn + rounded - 1, fromRcache: true, magIndex: i, cachedNode: d.cachedNode, cached32Node: d.cached32Node }, { ...meta, cpu: c }));
         return;
       }
     }
@@ -263,7 +269,7 @@ export class AllocatorMirror {
     const hi = pfn + rounded - 1;
     const cached32 = hi < d.dma32bitPfn ? pfn : d.cached32Node;
     const cached = hi < d.dma32bitPfn ? d.cachedNode : pfn;
-    this.apply(domain, IovaAllocated.make({ domain, size: pages, limitPfn: hi, sizeAligned: true, pfnLo: pfn, pfnHi: hi, fromRcache: false, magIndex: null, cachedNode: cached, cached32Node: cached32 }, meta));
+    this.apply(IovaAllocated.make({ domain, size: pages, limitPfn: hi, sizeAligned: true, pfnLo: pfn, pfnHi: hi, fromRcache: false, magIndex: null, cachedNode: cached, cached32Node: cached32 }, meta));
   }
 
   /** The unmap of an allocation: strict frees at once; lazy holds it for the next allocation to place. */
@@ -279,6 +285,6 @@ export class AllocatorMirror {
     const k = new KernelCtx(this.state, this.profile, { ts, cpu });
     k.withIova(domain, (c) => freeIovaFast(c, pfn, pages));
     this.state = k.state;
-    this.record(domain, k.events);
+    this.record(k.events);
   }
 }

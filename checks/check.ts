@@ -35,6 +35,19 @@ export interface CheckInstance {
   inspect(e: IommuEvent, s: ShadowState, emit: Emit): void;
   /** end of the stream: what is still wrong (leaks) */
   complete?(s: ShadowState, emit: Emit): void;
+  /**
+   * The private index at a checkpoint, as plain msgpack-able data, for what `restore` cannot
+   * rebuild from the reducer state (absent: the check keeps nothing of its own, or rebuilds it
+   * all from the state).
+   */
+  save?(): unknown;
+  /**
+   * Resume mid-stream, before any event is inspected: `s` is the full reducer state at the
+   * checkpoint (every slice, the IOVA allocator's included) and `saved` what `save()` returned
+   * there. After it, the check must report exactly what a run from the first event would have
+   * reported from that point on.
+   */
+  restore?(s: State, saved: unknown): void;
 }
 
 export interface CheckDef {

@@ -11,6 +11,7 @@ export * from './finding.js';
 export type { Check, CheckDef, CheckInput, CheckInstance, Emit, Report } from './check.js';
 export { CHECKS } from './registry.js';
 export { Shadow } from './shadow.js';
+export { CheckRunner, type CheckPoint, type ResumeFrom, type SeverityCounts } from './runner.js';
 
 export interface CheckSelection {
   readonly disable?: readonly string[];

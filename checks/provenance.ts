@@ -30,6 +30,10 @@ export class RecentLines {
     this.srcIds[i] = this.lastSrcId;
   }
 
+  has(seq: number): boolean {
+    return this.seqs[seq & MASK] === seq;
+  }
+
   ref(seq: number): EventRef {
     const i = seq & MASK;
     if (this.seqs[i] !== seq) return { seq, line: null, src: null };

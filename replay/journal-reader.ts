@@ -116,7 +116,7 @@ export class JournalReader {
     const crc = h.readUInt32LE(5);
     const firstSeq = Number(h.readBigUInt64LE(9));
     const count = h.readUInt32LE(17);
-    if (kind !== RecordKind.events && kind !== RecordKind.checkpoint && kind !== RecordKind.note) {
+    if (kind !== RecordKind.events && kind !== RecordKind.checkpoint && kind !== RecordKind.note && kind !== RecordKind.checks) {
       this.damage = { offset, reason: `unknown record kind ${kind}` };
       return null;
     }
@@ -198,6 +198,16 @@ export class JournalReader {
   decodeNote(r: RecordInfo & { payload?: Buffer }): Record<string, unknown> {
     const payload = r.payload ?? this.read(r.payloadOffset, r.payloadLength);
     return unpackValue(inflateRawSync(payload)) as Record<string, unknown>;
+  }
+
+  /** A checks record: plain data as its writer gave it (replay/ does not interpret it). */
+  decodeChecks(r: RecordInfo & { payload?: Buffer }): Record<string, unknown> {
+    const payload = r.payload ?? this.read(r.payloadOffset, r.payloadLength);
+    try {
+      return unpackValue(inflateRawSync(payload)) as Record<string, unknown>;
+    } catch (err) {
+      throw new InputError(`${this.path}: checks record at offset ${r.offset} does not decode (${(err as Error).message})`);
+    }
   }
 
   /** Every event of the intact part, in order, in blocks. */

@@ -106,6 +106,12 @@ export class JournalWriter {
     this.write(encodeRecord(RecordKind.checkpoint, this.seq, 0, payload));
   }
 
+  /** What the fault checks found and kept at the checkpoint just written (see journal-format.ts). */
+  checks(value: Record<string, unknown>): void {
+    this.flushBlock();
+    this.write(encodeRecord(RecordKind.checks, this.seq, 0, deflateRawSync(packValue(value), { level: 1 })));
+  }
+
   note(value: Record<string, unknown>): void {
     this.flushBlock();
     this.write(encodeRecord(RecordKind.note, this.seq, 0, deflateRawSync(packValue(value))));

@@ -32,6 +32,8 @@ export class Timeline {
   private readonly blocks: RecordInfo[] = [];
   /** checkpoint records: `firstSeq` = events applied before it */
   private readonly checkpoints: RecordInfo[] = [];
+  /** checks records (what the fault checks found and kept at a checkpoint), in order */
+  private readonly checksRecords: RecordInfo[] = [];
   private anchors: Anchor[] = [{ applied: 0, state: initialState() }];
   private readonly decoded = new Map<number, IommuEvent[]>();
   readonly total: number;
@@ -46,6 +48,7 @@ export class Timeline {
     for (const r of scan.records) {
       if (r.kind === RecordKind.events) this.blocks.push(r);
       else if (r.kind === RecordKind.checkpoint) this.checkpoints.push(r);
+      else if (r.kind === RecordKind.checks) this.checksRecords.push(r);
     }
     this.total = scan.events;
   }
@@ -69,6 +72,16 @@ export class Timeline {
   /** Sequence numbers of the checkpoints: the state before each is stored. */
   checkpointSeqs(): number[] {
     return this.checkpoints.map((c) => c.firstSeq);
+  }
+
+  /** Events applied before each checks record (the fault checks ran while the journal was recorded). */
+  checksSeqs(): number[] {
+    return this.checksRecords.map((c) => c.firstSeq);
+  }
+
+  /** Checks record k: plain data as the checks saved it. */
+  checksData(k: number): Record<string, unknown> {
+    return this.reader.decodeChecks(this.checksRecords[k]);
   }
 
   private checkSeq(seq: number, what: string): void {

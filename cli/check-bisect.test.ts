@@ -1,7 +1,7 @@
 // bisect --check over the checks records: the same first finding as a scan from the first event,
 // found with O(log n) record probes and one segment replay; a scan (with the reason) when the
 // journal cannot answer.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, truncateSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -10,7 +10,7 @@ import { type CheckDef, CHECKS, checkCompanion, firstFinding, type Severity } fr
 import { SCENARIOS, stamped } from '../checks/test-support/scenarios.js';
 import { type IommuEvent, Unmapped } from '../domain-events/index.js';
 import { importTrace } from '../ingest/importer.js';
-import { JournalRecorder, Timeline } from '../replay/index.js';
+import { JournalReader, JournalRecorder, RecordKind, Timeline } from '../replay/index.js';
 import { bisectChecks } from './check-bisect.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ij-check-bisect-'));
@@ -78,6 +78,28 @@ describe('bisect --check over checks records', () => {
     expect(r.finding?.check).toBe('iommu/unmap-hole');
     expect(r.outcome.probes).toBeLessThanOrEqual(Math.ceil(Math.log2(tl.checksSeqs().length + 1)) + 1);
     expect(r.outcome.eventsReplayed).toBeLessThanOrEqual(256 * 2);
+    tl.close();
+  });
+
+  it('a journal cut inside a checks record: the records before the damage answer, the same as a scan of the intact part', () => {
+    const s = SCENARIOS.find((x) => x.check === 'iommu/unmap-hole')!;
+    const events = [...syntheticStream(3000, 2, 3, 4096)].flat();
+    const tail = stamped(s).map((e, i) => ({ ...e, seq: events.length + i }) as IommuEvent);
+    const tl0 = record([[...events, ...tail]], 64);
+    const path = tl0.reader.path;
+    tl0.close();
+    // cut in the middle of the last checks record
+    const scan = JournalReader.open(path).scan();
+    const last = scan.records.filter((r) => r.kind === RecordKind.checks).at(-1)!;
+    truncateSync(path, last.payloadOffset + Math.floor(last.payloadLength / 2));
+    const tl = Timeline.open(path);
+    expect(tl.reader.damage?.reason).toMatch(/truncated/);
+    for (const sev of [['error'] as Severity[], ALL]) {
+      const r = bisectChecks(tl, CHECKS, sev);
+      expect(r.outcome.scanReason).toBeUndefined();
+      expect(r.outcome.method).toBe('checkpoints');
+      expect(r.outcome.firstFailingSeq).toBe(scanned(tl, CHECKS, sev));
+    }
     tl.close();
   });
 

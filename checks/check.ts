@@ -33,6 +33,12 @@ export type Emit = (r: Report) => void;
 export interface CheckInstance {
   /** `s` is the state before `e`; `e` is applied after every check has looked at it */
   inspect(e: IommuEvent, s: ShadowState, emit: Emit): void;
+  /**
+   * `s` is the state after `e` (every check has inspected it): for an index derived from what
+   * the event changed in the state, so that it stays a function of the state (and `restore` can
+   * rebuild it from a checkpoint's state)
+   */
+  after?(e: IommuEvent, s: ShadowState): void;
   /** end of the stream: what is still wrong (leaks) */
   complete?(s: ShadowState, emit: Emit): void;
   /**
@@ -45,7 +51,8 @@ export interface CheckInstance {
    * Resume mid-stream, before any event is inspected: `s` is the full reducer state at the
    * checkpoint (every slice, the IOVA allocator's included) and `saved` what `save()` returned
    * there. After it, the check must report exactly what a run from the first event would have
-   * reported from that point on.
+   * reported from that point on. `saved` is undefined when the checkpoint holds nothing for
+   * this version of the check.
    */
   restore?(s: State, saved: unknown): void;
 }

@@ -11,7 +11,8 @@ export class RecentLines {
   private readonly seqs = new Float64Array(1 << BITS).fill(-1);
   private readonly lines = new Int32Array(1 << BITS);
   private readonly srcIds = new Int32Array(1 << BITS);
-  private readonly confs = new Float32Array(1 << BITS);
+  // the exact number: a resumed run reads an older event's conf from the journal instead
+  private readonly confs = new Float64Array(1 << BITS);
   private readonly srcs: (string | null)[] = [null];
   private lastSrc: string | null = null;
   private lastSrcId = 0;

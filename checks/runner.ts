@@ -46,9 +46,13 @@ export class CheckRunner {
   private readonly insts: CheckInstance[];
   private readonly emits: Emit[];
   private readonly route: (type: string) => readonly number[];
+  /** per type, the inspectors routed to it that also look at the state after the event */
+  private readonly afterRoute = new Map<string, readonly number[]>();
   private readonly recent = new RecentLines();
   private readonly counts: SeverityCounts[];
   private current: IommuEvent | null = null;
+  /** seq of the newest event fed, or of the checkpoint's last one (-1: none) */
+  private newest = -1;
   /** seq of the first EventsLost seen: every later finding is less certain */
   private lostAt = Infinity;
   private done = false;
@@ -59,6 +63,7 @@ export class CheckRunner {
     from?: ResumeFrom | { readonly state: State },
   ) {
     this.shadow = new Shadow(from?.state);
+    if (from) this.newest = from.state.timeline.lastSeq;
     this.insts = defs.map((d) => d.create());
     this.counts = defs.map(() => [0, 0, 0]);
     this.route = router(defs);
@@ -67,15 +72,17 @@ export class CheckRunner {
       const p = from.point;
       if (p.lostAt >= 0) this.lostAt = p.lostAt;
       defs.forEach((d, k) => {
-        const c = p.versions[d.id] === d.version ? p.counts[d.id] : undefined;
+        // what another version of the check counted and kept does not answer for this one
+        const same = p.versions[d.id] === d.version;
+        const c = same ? p.counts[d.id] : undefined;
         if (c) this.counts[k] = [c[0], c[1], c[2]];
-        this.insts[k].restore?.(from.state, p.saved[d.id]);
+        this.insts[k].restore?.(from.state, same ? p.saved[d.id] : undefined);
       });
     }
     this.emits = defs.map((d, k) => (r: Report) => {
       const e = r.at ?? this.current;
       if (e === null) return;
-      const f = makeFinding(d, e, r, this.recent, e.seq > this.lostAt, lookup);
+      const f = makeFinding(d, e, r, this.recent, this.newest, e.seq > this.lostAt, lookup);
       this.counts[k][SEVERITIES.indexOf(f.severity)]++;
       onFinding(f);
     });
@@ -89,11 +96,20 @@ export class CheckRunner {
       this.current = e;
       recent.note(e);
       if (e.type === 'EventsLost' && e.seq < this.lostAt) this.lostAt = e.seq;
+      if (e.seq > this.newest) this.newest = e.seq;
       const ks = this.route(e.type);
       for (let j = 0; j < ks.length; j++) insts[ks[j]].inspect(e, shadow, emits[ks[j]]);
       shadow.apply(e);
+      const as = this.afterRoute.get(e.type) ?? this.afterOf(e.type, ks);
+      for (let j = 0; j < as.length; j++) insts[as[j]].after!(e, shadow);
     }
     this.current = null;
+  }
+
+  private afterOf(type: string, ks: readonly number[]): readonly number[] {
+    const as = ks.filter((k) => this.insts[k].after !== undefined);
+    this.afterRoute.set(type, as);
+    return as;
   }
 
   /** End of the stream: what is still wrong (leaks). */
@@ -138,10 +154,12 @@ function router(defs: readonly CheckDef[]): (type: string) => readonly number[] 
 /** How far back a related event's line and confidence are known (RecentLines' ring). */
 const RECENT_WINDOW = 1 << 20;
 
-function makeFinding(d: CheckDef, e: IommuEvent, r: Report, recent: RecentLines, afterLoss: boolean, lookup?: (seq: number) => IommuEvent | undefined): Finding {
+function makeFinding(d: CheckDef, e: IommuEvent, r: Report, recent: RecentLines, newest: number, afterLoss: boolean, lookup?: (seq: number) => IommuEvent | undefined): Finding {
   // a resumed run has not seen the events before its checkpoint: within the window a run from
-  // the start remembers, ask the journal, so both runs report the same lines and confidence
-  const older = (seq: number): IommuEvent | undefined => (lookup !== undefined && !recent.has(seq) && e.seq - seq < RECENT_WINDOW ? lookup(seq) : undefined);
+  // the start remembers (the ring's last events, counted from the newest one fed, also for
+  // end-of-stream reports about an earlier event), ask the journal, so both runs report the
+  // same lines and confidence
+  const older = (seq: number): IommuEvent | undefined => (lookup !== undefined && !recent.has(seq) && newest - seq < RECENT_WINDOW ? lookup(seq) : undefined);
   const refOf = (seq: number): EventRef => {
     const o = older(seq);
     return o ? { seq, line: o.line, src: o.src } : recent.ref(seq);

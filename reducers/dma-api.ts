@@ -89,6 +89,16 @@ function emptyDevice(device: string): DeviceDma {
 
 type W = { -readonly [K in keyof DeviceDma]: DeviceDma[K] };
 
+/**
+ * Whether a map / alloc call leaves a live entry: it succeeded and has a DMA address other than
+ * DMA_MAPPING_ERROR (debug.c debug_dma_map_page: a mapping error adds no entry).
+ */
+export function recordsEntry(e: DmaApiCalled): boolean {
+  if (e.errno !== null || MAP_TYPE[e.call] === undefined) return false;
+  const addr = e.dmaAddr !== null && e.size !== null ? e.dmaAddr : callRange(e)?.addr;
+  return addr !== undefined && addr !== DMA_MAPPING_ERROR;
+}
+
 function mapCall(d: W, e: DmaApiCalled, type: DmaEntryType, tx: Tx): void {
   if (e.errno !== null) return;
   let addr: bigint;
@@ -102,6 +112,7 @@ function mapCall(d: W, e: DmaApiCalled, type: DmaEntryType, tx: Tx): void {
     addr = r.addr;
     size = r.size;
   }
+  // recordsEntry says the same
   if (addr === DMA_MAPPING_ERROR) return;
   const entry: DmaEntry = {
     dmaAddr: addr,

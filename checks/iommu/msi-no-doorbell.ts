@@ -17,6 +17,11 @@ interface Pending {
   readonly doorbellSeq: number;
 }
 
+interface Saved {
+  readonly doorbells: readonly (readonly [string, bigint, number])[];
+  readonly pending: readonly (readonly [string, Pending])[];
+}
+
 function hasDoorbell(s: ShadowState, domain: number, doorbell: bigint): boolean {
   return s.cookies.byDomain[domain]?.msiPages.some((p) => p.doorbell === doorbell) ?? false;
 }
@@ -60,6 +65,18 @@ export const msiNoDoorbell: Check = defineCheck({
       },
       complete(_s, emit) {
         for (const [dev, p] of pending) report(dev, p, emit);
+      },
+      // which doorbell a device last got is history the state does not keep (a doorbell page is
+      // shared by the devices that signal it and outlives none of them): saved, a few per device
+      save(): Saved {
+        return { doorbells: [...doorbells].map(([dev, d]) => [dev, d.doorbell, d.seq]), pending: [...pending].map(([dev, p]) => [dev, p]) };
+      },
+      restore(_s, saved) {
+        doorbells.clear();
+        pending.clear();
+        const v = saved as Saved | undefined;
+        for (const [dev, doorbell, seq] of v?.doorbells ?? []) doorbells.set(dev, { doorbell, seq });
+        for (const [dev, p] of v?.pending ?? []) pending.set(dev, p);
       },
     };
   },

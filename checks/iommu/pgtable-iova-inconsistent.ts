@@ -2,9 +2,13 @@
 // handed back to the allocator while its pages are still mapped (the next allocation would map
 // over them), or pages mapped at an IOVA the allocator never handed out. Judged only in domains
 // whose allocator the journal records (IovaDomainInitialised / IovaAllocated): model runs, and
-// imported traces for the DMA domains whose allocator the importer mirrors. The check keeps its own copy of the rbtree's nodes (iova.c: an rcache-held range stays
-// a node), which is all it needs of the allocator.
-import { PMap, Tx } from '../../reducers/index.js';
+// imported traces for the DMA domains whose allocator the importer mirrors. The check keeps its
+// own copy of the rbtree's nodes (iova.c: an rcache-held range stays a node), which is all it
+// needs of the allocator: the iova reducer's nodes exactly, domain by domain (the shadow does not
+// run that reducer, whose rcache bookkeeping costs more than every check together), so a resumed
+// run takes them from the checkpoint's state.
+import { type IommuEvent } from '../../domain-events/index.js';
+import { PMap, type State, Tx } from '../../reducers/index.js';
 import { type Check } from '../check.js';
 import { defineCheck } from '../define.js';
 import { coveredPages, domainName, hexb, liveRuns } from './live.js';
@@ -21,55 +25,97 @@ function holds(a: Allocator, lo: number, hi: number): boolean {
   return k !== undefined && a.nodes.get(k)! >= hi;
 }
 
+/** The allocator domains as the iova reducer keeps them: which exist, their granule and nodes. */
+class Allocators {
+  private readonly tx = new Tx();
+  private readonly doms = new Map<number, Allocator>();
+
+  get(id: number): Allocator | undefined {
+    return this.doms.get(id);
+  }
+
+  /** the reducer's implicit domain for one the journal uses before initialising it (iommu_dma_init_domain defaults) */
+  use(id: number): Allocator {
+    let a = this.doms.get(id);
+    if (a === undefined) this.doms.set(id, (a = { granule: 4096, nodes: PMap.empty() }));
+    return a;
+  }
+
+  /** follows the iova reducer's handling of the event (reducers/iova-domains.ts), nodes only */
+  apply(e: IommuEvent): void {
+    const tx = this.tx;
+    switch (e.type) {
+      case 'IovaDomainInitialised':
+        if (e.errno === null) this.doms.set(e.domain, { granule: e.granule, nodes: PMap.empty() });
+        return;
+      case 'IovaDomainPut':
+      case 'CookiePut':
+        // iommu_put_dma_cookie destroys the iova_domain with the cookie
+        this.doms.delete(e.domain);
+        return;
+      case 'IovaRangeReserved': {
+        if (!e.ok) return;
+        const a = this.use(e.domain);
+        for (const x of e.extended) {
+          const hi = a.nodes.get(x.from);
+          if (hi !== undefined) a.nodes = a.nodes.delete(x.from, tx).set(x.to, hi, tx);
+        }
+        if (e.inserted) a.nodes = a.nodes.set(e.inserted.pfnLo, e.inserted.pfnHi, tx);
+        return;
+      }
+      case 'IovaAllocated': {
+        const a = this.use(e.domain);
+        // an rcache hit hands out a range that stayed a node
+        if (!e.fromRcache) a.nodes = a.nodes.set(e.pfnLo, e.pfnHi, tx);
+        return;
+      }
+      case 'IovaFreed': {
+        const a = this.use(e.domain);
+        a.nodes = a.nodes.delete(e.pfnLo, tx);
+        return;
+      }
+      case 'IovaAllocFailed':
+      case 'IovaCached':
+      case 'RcacheChanged':
+        this.use(e.domain);
+        return;
+      default:
+        return;
+    }
+  }
+
+  /** the allocators of a checkpoint's state (persistent maps: shared, never changed in place) */
+  restore(s: State): void {
+    this.doms.clear();
+    s.iova.domains.forEach((id, d) => void this.doms.set(id, { granule: d.granule, nodes: d.nodes }));
+  }
+}
+
 export const pgtableIovaInconsistent: Check = defineCheck({
   id: 'iommu/pgtable-iova-inconsistent',
-  version: 2,
+  version: 3,
   severity: 'error',
   description: 'IOVA freed while its pages are still mapped, or pages mapped at an IOVA the allocator did not hand out',
-  on: ['IovaDomainInitialised', 'IovaDomainPut', 'IovaAllocated', 'IovaRangeReserved', 'IovaFreed', 'Mapped'],
+  on: ['IovaDomainInitialised', 'IovaDomainPut', 'CookiePut', 'IovaAllocated', 'IovaAllocFailed', 'IovaRangeReserved', 'IovaFreed', 'IovaCached', 'RcacheChanged', 'Mapped'],
   create: () => {
-    const tx = new Tx();
-    const doms = new Map<number, Allocator>();
-    const dom = (id: number): Allocator => doms.get(id) ?? doms.set(id, { granule: 4096, nodes: PMap.empty() }).get(id)!;
+    const doms = new Allocators();
     return {
       inspect(e, s, emit) {
         switch (e.type) {
-          case 'IovaDomainInitialised':
-            if (e.errno === null) doms.set(e.domain, { granule: e.granule, nodes: PMap.empty() });
-            return;
-          case 'IovaDomainPut':
-            doms.delete(e.domain);
-            return;
-          case 'IovaAllocated': {
-            const a = dom(e.domain);
-            a.nodes = a.nodes.set(e.pfnLo, e.pfnHi, tx);
-            return;
-          }
-          case 'IovaRangeReserved': {
-            if (!e.ok) return;
-            const a = dom(e.domain);
-            for (const x of e.extended) {
-              const hi = a.nodes.get(x.from);
-              if (hi !== undefined) a.nodes = a.nodes.delete(x.from, tx).set(x.to, hi, tx);
-            }
-            if (e.inserted) a.nodes = a.nodes.set(e.inserted.pfnLo, e.inserted.pfnHi, tx);
-            return;
-          }
           case 'IovaFreed': {
-            const a = dom(e.domain);
-            a.nodes = a.nodes.delete(e.pfnLo, tx);
+            const a = doms.use(e.domain);
             const g = BigInt(a.granule);
             const lo = BigInt(e.pfnLo) * g;
             const size = BigInt(e.pfnHi - e.pfnLo + 1) * g;
             const runs = liveRuns(s, e.domain, lo, size, e);
-            if (runs.length === 0) return;
+            if (runs.length === 0) break;
             emit({
               message: `free_iova: [${hexb(lo)}, ${hexb(lo + size)}) of ${domainName(s, e.domain)} went back to the allocator (${e.via}) with ${coveredPages(runs, lo, size)} page(s) still mapped: the next allocation maps over them`,
               related: runs.map((r) => r.seq),
               domain: e.domain,
               address: lo,
             });
-            return;
+            break;
           }
           case 'Mapped': {
             const a = doms.get(e.domain);
@@ -84,8 +130,12 @@ export const pgtableIovaInconsistent: Check = defineCheck({
             return;
           }
           default:
-            return;
+            break;
         }
+        doms.apply(e);
+      },
+      restore(s) {
+        doms.restore(s);
       },
     };
   },

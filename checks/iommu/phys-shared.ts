@@ -2,85 +2,64 @@
 // Legitimate for shared buffers, so informational: a hint when one device's DMA corrupts memory
 // another device owns. MSI doorbell pages (mapped in every domain that signals them) are not
 // reported.
-import { pagesOf, pfnOf } from '../../reducers/index.js';
+// The page owners are the page tables read backwards: every change an event makes to a domain's
+// runs (maps, over-maps, unmaps, split blocks, freed tables) moves the owners of exactly the pages
+// whose translation changed, so a resumed run rebuilds them from the checkpoint's page tables.
+import { pagesOf, pfnOf, type Run, runPages, type State } from '../../reducers/index.js';
 import { type Check } from '../check.js';
 import { defineCheck } from '../define.js';
-import { domainName, hexb, liveRuns, pageAddr } from './live.js';
+import { domainName, hexb, pageAddr } from './live.js';
+import { PageOwners } from './page-owners.js';
+import { diffRuns, type Rewrite, rewriteOf, rewrittenRange, runsAfter } from './run-changes.js';
 
-/** pages counted per map at most: a 1 GiB identity map is not worth a walk */
+/** pages counted per run at most: a 1 GiB identity map is not worth a walk */
 const MAX_PAGES = 1 << 16;
-/** owner encoding for a page mapped in one domain only: domain * SHIFT + mappings */
-const SHIFT = 1 << 20;
 
-/** Live mappings per physical page and domain, compact for the common single-owner page. */
-class PageOwners {
-  private readonly single = new Map<number, number>();
-  private readonly multi = new Map<number, Map<number, number>>();
+function counted(r: Run): boolean {
+  return runPages(r) <= MAX_PAGES;
+}
 
-  /** adds (by > 0) or removes mappings; on add, returns another domain mapping the page, if any */
-  add(ppfn: number, domain: number, by: number): number | null {
-    const m = this.multi.get(ppfn);
-    if (m !== undefined) {
-      const n = (m.get(domain) ?? 0) + by;
-      if (n > 0) m.set(domain, n);
-      else m.delete(domain);
-      if (m.size === 1) {
-        const [[d, c]] = [...m];
-        this.multi.delete(ppfn);
-        this.single.set(ppfn, d * SHIFT + c);
-      } else if (m.size === 0) this.multi.delete(ppfn);
-      if (by > 0) for (const d of m.keys()) if (d !== domain) return d;
-      return null;
-    }
-    const v = this.single.get(ppfn);
-    if (v === undefined) {
-      if (by > 0) this.single.set(ppfn, domain * SHIFT + by);
-      return null;
-    }
-    const owner = Math.floor(v / SHIFT);
-    const count = v % SHIFT;
-    if (owner === domain) {
-      if (count + by > 0) this.single.set(ppfn, owner * SHIFT + count + by);
-      else this.single.delete(ppfn);
-      return null;
-    }
-    if (by <= 0) return null;
-    this.single.delete(ppfn);
-    this.multi.set(ppfn, new Map([[owner, count], [domain, by]]));
-    return owner;
-  }
+function rebuild(owners: PageOwners, s: State): void {
+  owners.clear();
+  s.pageTables.domains.forEach((domain, pt) =>
+    pt.runs.forEach((_, r) => {
+      if (!counted(r)) return;
+      for (let p = r.ppfn, end = r.ppfn + runPages(r); p < end; p++) owners.add(p, domain, 1);
+    }),
+  );
+}
+
+interface Saved {
+  /** PageOwners.saveShared: the order of a shared page's domains is history, not state */
+  readonly shared: readonly number[];
+  /** (domain, other domain, ppfn) triples already reported, flat */
+  readonly reported: readonly number[];
 }
 
 export const physShared: Check = defineCheck({
   id: 'iommu/phys-shared',
-  version: 1,
+  version: 2,
   severity: 'info',
   description: 'a physical page mapped in two domains at once (two devices can reach it)',
-  on: ['Mapped', 'Unmapped'],
+  on: ['Mapped', 'MapFailed', 'Unmapped', 'PgtableTableFreed'],
   create: () => {
     const owners = new PageOwners();
+    /** reported (lower domain, higher domain, ppfn): `${lo}:${hi}:${ppfn}` */
     const reported = new Set<string>();
+    let rewrite: Rewrite | null = null;
+    const gone: number[] = [];
     return {
       inspect(e, s, emit) {
-        if (e.type === 'Unmapped') {
-          const a = pfnOf(e.iova);
-          const b = a + pagesOf(e.unmappedSize);
-          for (const r of liveRuns(s, e.domain, e.iova, e.unmappedSize, e)) {
-            const lo = Math.max(a, r.pfn);
-            const hi = Math.min(b, r.pfn + (r.pgsize / 4096) * r.count);
-            if (hi - lo > MAX_PAGES) continue;
-            for (let p = lo; p < hi; p++) owners.add(r.ppfn + (p - r.pfn), e.domain, -1);
-          }
-          return;
-        }
+        const range = rewrittenRange(e);
+        rewrite = range === null ? null : rewriteOf(s, (e as { domain: number }).domain, range[0], range[1]);
         if (e.type !== 'Mapped') return;
         const n = pagesOf(e.size);
         if (n > MAX_PAGES) return;
         const first = pfnOf(e.paddr);
         let hit: { ppfn: number; other: number } | null = null;
-        for (let i = 0; i < n; i++) {
-          const other = owners.add(first + i, e.domain, 1);
-          if (other !== null && hit === null) hit = { ppfn: first + i, other };
+        for (let i = 0; i < n && hit === null; i++) {
+          const other = owners.other(first + i, e.domain);
+          if (other !== null) hit = { ppfn: first + i, other };
         }
         if (hit === null) return;
         // an MSI doorbell (the arm64 ITS page) is mapped in every domain whose devices signal
@@ -96,6 +75,36 @@ export const physShared: Check = defineCheck({
           address: pageAddr(hit.ppfn),
           addressSpace: 'phys',
         });
+      },
+      after(_e, s) {
+        const w = rewrite;
+        if (w === null) return;
+        rewrite = null;
+        // pages that stay mapped keep their place among a shared page's domains: additions first
+        gone.length = 0;
+        diffRuns(
+          w.before,
+          runsAfter(s, w),
+          counted,
+          (ppfn, pages) => {
+            for (let p = ppfn; p < ppfn + pages; p++) owners.add(p, w.domain, 1);
+          },
+          (ppfn, pages) => void gone.push(ppfn, pages),
+        );
+        for (let i = 0; i < gone.length; i += 2) for (let p = gone[i]; p < gone[i] + gone[i + 1]; p++) owners.add(p, w.domain, -1);
+      },
+      save(): Saved {
+        const flat: number[] = [];
+        for (const k of reported) for (const x of k.split(':')) flat.push(Number(x));
+        return { shared: owners.saveShared(), reported: flat };
+      },
+      restore(s, saved) {
+        const v = saved as Saved | undefined;
+        rebuild(owners, s);
+        owners.restoreShared(v?.shared ?? []);
+        reported.clear();
+        const r = v?.reported ?? [];
+        for (let i = 0; i + 2 < r.length; i += 3) reported.add(`${r[i]}:${r[i + 1]}:${r[i + 2]}`);
       },
     };
   },

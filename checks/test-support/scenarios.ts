@@ -33,10 +33,10 @@ export interface Scenario {
   readonly expect: number[];
 }
 
-const DEV = '0000:00:04.0';
+export const DEV = '0000:00:04.0';
 const DEV2 = '0000:00:05.0';
 
-function domain(id: number, o: { type?: 'DMA' | 'UNMANAGED'; apertureEnd?: bigint; group?: number | null } = {}): IommuEvent {
+export function domain(id: number, o: { type?: 'DMA' | 'UNMANAGED'; apertureEnd?: bigint; group?: number | null } = {}): IommuEvent {
   return DomainAllocated.make({
     domain: id,
     domainType: o.type ?? 'DMA',
@@ -52,7 +52,7 @@ function domain(id: number, o: { type?: 'DMA' | 'UNMANAGED'; apertureEnd?: bigin
 }
 
 /** group 1 with DEV, DMA domain 1 with a cookie, DEV attached */
-function base(o: { apertureEnd?: bigint } = {}): IommuEvent[] {
+export function base(o: { apertureEnd?: bigint } = {}): IommuEvent[] {
   return [
     GroupCreated.make({ group: 1 }),
     DeviceAddedToGroup.make({ device: DEV, group: 1 }),
@@ -63,15 +63,15 @@ function base(o: { apertureEnd?: bigint } = {}): IommuEvent[] {
 }
 
 type Dma = Parameters<typeof DmaApiCalled.make>[0];
-function dma(call: Dma['call'], o: Partial<Dma> = {}): IommuEvent {
+export function dma(call: Dma['call'], o: Partial<Dma> = {}): IommuEvent {
   return DmaApiCalled.make({ device: DEV, call, dir: 'BIDIRECTIONAL', dmaAddr: null, phys: null, size: null, attrs: '', gfp: null, sg: null, errno: null, domain: 1, ...o });
 }
 
-function map(iova: bigint, paddr: bigint, size: bigint, dom = 1): IommuEvent {
+export function map(iova: bigint, paddr: bigint, size: bigint, dom = 1): IommuEvent {
   return Mapped.make({ domain: dom, iova, paddr, size, prot: 3, leaves: null, warn: 0 });
 }
 
-function unmap(iova: bigint, size: bigint, unmappedSize = size, dom = 1): IommuEvent {
+export function unmap(iova: bigint, size: bigint, unmappedSize = size, dom = 1): IommuEvent {
   return Unmapped.make({ domain: dom, iova, size, unmappedSize, warn: 0 });
 }
 
@@ -85,7 +85,7 @@ function sc(check: string, events: IommuEvent[], ...expect: number[]): Scenario 
 }
 
 const A = 0xfffff000n;
-const P = 0x4a000000n;
+export const P = 0x4a000000n;
 
 export const SCENARIOS: readonly Scenario[] = [
   sc('dma-api/unmap-not-mapped', [...base(), dma('map_page', { dmaAddr: A, phys: P, size: 0x1000n, dir: 'TO_DEVICE' }), dma('unmap_page', { dmaAddr: A - 0x1000n, size: 0x1000n, dir: 'TO_DEVICE' }), dma('unmap_page', { dmaAddr: A, size: 0x1000n, dir: 'TO_DEVICE' })], 6),

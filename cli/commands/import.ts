@@ -61,7 +61,7 @@ export function registerImport(program: Command): void {
           .join(', ');
         if (companion) {
           const t = companion.totals;
-          println(`  fault checks while recording: ${t.error} errors, ${t.warning} warnings, ${t.info} info${t.error + t.warning + t.info ? ` (\`check ${opts.output}\` lists them)` : ''}`);
+          println(`  fault checks while recording: ${t.error} error${t.error === 1 ? '' : 's'}, ${t.warning} warning${t.warning === 1 ? '' : 's'}, ${t.info} info${t.error + t.warning + t.info ? ` (\`check ${opts.output}\` lists them)` : ''}`);
         }
         println(`  attributed ${a.maps} maps and ${a.unmaps} unmaps (${how}); unattributed ${a.unattributed}, conflicts ${a.conflicts}`);
         return 0;

@@ -15,6 +15,9 @@ import {
   type DmaApiState,
   initialState,
   ioasidSlice,
+  overlapping,
+  type PMap,
+  type Run,
   type IoasidState,
   pageTablesSlice,
   type PageTablesState,
@@ -95,29 +98,34 @@ export class Shadow implements ShadowState {
  * One slot per shared question: several checks ask the same thing about one event (the entry an
  * unmap releases, the live runs under a range); the first computes it, the rest read it. A slot
  * is valid for the event it was computed for (by identity: unstamped events all have seq -1).
+ * The computations are plain functions of (state, event), passed without a closure.
  */
 export class Scratch {
   private unmapFor: object | null = null;
   private unmapVal: unknown;
   private liveFor: object | null = null;
-  private liveKey = '';
-  private liveVal: unknown;
+  private liveDomain = 0;
+  private liveA = 0;
+  private liveB = 0;
+  private liveVal: Run[] = [];
 
-  unmap<T>(e: object, compute: () => T): T {
+  unmap<E extends object, T>(e: E, s: ShadowState, compute: (s: ShadowState, e: E) => T): T {
     if (this.unmapFor !== e) {
-      this.unmapVal = compute();
+      this.unmapVal = compute(s, e);
       this.unmapFor = e;
     }
     return this.unmapVal as T;
   }
 
-  live<T>(e: object, domain: number, a: number, b: number, compute: () => T): T {
-    const key = `${domain}:${a}:${b}`;
-    if (this.liveFor !== e || this.liveKey !== key) {
-      this.liveVal = compute();
-      this.liveFor = e;
-      this.liveKey = key;
+  /** the runs of `domain` (its `runs`) overlapping pfns [a, b), for event `at` */
+  live(at: object, domain: number, runs: PMap<Run>, a: number, b: number): Run[] {
+    if (this.liveFor !== at || this.liveDomain !== domain || this.liveA !== a || this.liveB !== b) {
+      this.liveVal = overlapping(runs, a, b);
+      this.liveFor = at;
+      this.liveDomain = domain;
+      this.liveA = a;
+      this.liveB = b;
     }
-    return this.liveVal as T;
+    return this.liveVal;
   }
 }

@@ -78,6 +78,18 @@ function upperBound(keys: number[], k: number): number {
   return lo;
 }
 
+// In place of splice, which allocates the array of removed elements on every call.
+function insertAt<T>(a: T[], i: number, x: T): void {
+  for (let j = a.length; j > i; j--) a[j] = a[j - 1];
+  a[i] = x;
+}
+
+function removeAt<T>(a: T[], i: number): void {
+  const last = a.length - 1;
+  for (let j = i; j < last; j++) a[j] = a[j + 1];
+  a.length = last;
+}
+
 // Results of the recursive updates, passed back without allocating.
 let splitRight: Node<unknown> | null = null;
 let splitKey = 0;
@@ -93,8 +105,8 @@ function insert<V>(node: Node<V>, k: number, v: V, tx: Tx): Node<V> {
       return n;
     }
     const n = ownLeaf(node, tx);
-    n.keys.splice(i, 0, k);
-    n.vals.splice(i, 0, v);
+    insertAt(n.keys, i, k);
+    insertAt(n.vals, i, v);
     sizeDelta = 1;
     if (n.keys.length > MAX) {
       const h = n.keys.length >>> 1;
@@ -143,8 +155,8 @@ function remove<V>(node: Node<V>, k: number, tx: Tx): Node<V> {
     const i = lowerBound(node.keys, k);
     if (i >= node.keys.length || node.keys[i] !== k) return node;
     const n = ownLeaf(node, tx);
-    n.keys.splice(i, 1);
-    n.vals.splice(i, 1);
+    removeAt(n.keys, i);
+    removeAt(n.vals, i);
     sizeDelta = -1;
     return n;
   }
@@ -235,16 +247,27 @@ function minKeyOf<V>(n: Node<V>): number | undefined {
   return n.keys.length ? n.keys[0] : undefined;
 }
 
-function floorIn<V>(n: Node<V>, k: number): number | undefined {
+/** The leaf and index of the greatest key <= k (null if none): one descent, and a step left when the child holding k's range has only greater keys. */
+let floorLeaf: Leaf<unknown> | null = null;
+let floorIndex = 0;
+
+function floorAt<V>(n: Node<V>, k: number): boolean {
   if (n instanceof Leaf) {
     const i = upperBound(n.keys, k);
-    return i > 0 ? n.keys[i - 1] : undefined;
+    if (i === 0) return false;
+    floorLeaf = n as Leaf<unknown>;
+    floorIndex = i - 1;
+    return true;
   }
-  for (let i = upperBound(n.keys, k); i >= 0; i--) {
-    const r = i === upperBound(n.keys, k) ? floorIn(n.kids[i], k) : maxKeyOf(n.kids[i]);
-    if (r !== undefined) return r;
-  }
-  return undefined;
+  for (let i = upperBound(n.keys, k); i >= 0; i--) if (floorAt(n.kids[i], k)) return true;
+  return false;
+}
+
+function floorIn<V>(n: Node<V>, k: number): number | undefined {
+  if (!floorAt(n, k)) return undefined;
+  const key = floorLeaf!.keys[floorIndex];
+  floorLeaf = null;
+  return key;
 }
 
 function ceilIn<V>(n: Node<V>, k: number): number | undefined {
@@ -258,6 +281,23 @@ function ceilIn<V>(n: Node<V>, k: number): number | undefined {
     if (r !== undefined) return r;
   }
   return undefined;
+}
+
+/** Appends the values of keys in [lo, hi], in order, to out. */
+function collect<V>(n: Node<V>, lo: number, hi: number, out: V[]): boolean {
+  if (n instanceof Leaf) {
+    const keys = n.keys;
+    for (let i = lowerBound(keys, lo); i < keys.length; i++) {
+      if (keys[i] > hi) return false;
+      out.push(n.vals[i]);
+    }
+    return true;
+  }
+  for (let i = upperBound(n.keys, lo); i < n.kids.length; i++) {
+    if (i > 0 && n.keys[i - 1] > hi) return false;
+    if (!collect(n.kids[i], lo, hi, out)) return false;
+  }
+  return true;
 }
 
 /** Visits [lo, hi] in order; stops when fn returns false. Returns false if stopped. */
@@ -368,6 +408,20 @@ export class PMap<V> {
   /** greatest key <= k */
   floorKey(k: number): number | undefined {
     return this.root === null ? undefined : floorIn(this.root, k);
+  }
+
+  /** the value of the greatest key <= k */
+  floorValue(k: number): V | undefined {
+    if (this.root === null || !floorAt(this.root, k)) return undefined;
+    const v = (floorLeaf as Leaf<V>).vals[floorIndex];
+    floorLeaf = null;
+    return v;
+  }
+
+  /** Appends the values of the keys in [lo, hi] to `out`, in key order (a walk without a callback). */
+  valuesInRange(lo: number, hi: number, out: V[]): V[] {
+    if (this.root !== null && lo <= hi) collect(this.root, lo, hi, out);
+    return out;
   }
 
   /** least key >= k */

@@ -88,12 +88,10 @@ export function coverRange(pfn: number, end: number, ppfn: number, sizes: readon
 /** Runs overlapping [a, b), in order. */
 export function overlapping(runs: PMap<Run>, a: number, b: number): Run[] {
   const out: Run[] = [];
-  const first = runs.floorKey(a);
-  const from = first !== undefined && runEnd(runs.get(first)!) > a ? first : a;
-  runs.forEachInRange(from, b - 1, (_, r) => {
-    if (runEnd(r) > a) out.push(r);
-  });
-  return out;
+  // the run at or below a, if it reaches past a; every later key is above a (integer pfns)
+  const first = runs.floorValue(a);
+  if (first !== undefined && runEnd(first) > a && first.pfn <= b - 1) out.push(first);
+  return runs.valuesInRange(a + 1, b - 1, out);
 }
 
 export interface RemoveResult {

@@ -30,10 +30,12 @@ export function isSgCall(call: DmaCall): boolean {
 /** The live entry an unmap / free call releases (before it is applied), if any. */
 export function unmapEntry(s: ShadowState, e: DmaApiCalled): DmaEntry | undefined {
   if (!isUnmapCall(e.call)) return undefined;
-  return s.scratch.unmap(e, () => {
-    const d = s.dmaApi.devices[e.device];
-    return d === undefined ? undefined : findEntry(d, e);
-  });
+  return s.scratch.unmap(e, s, releasedEntry);
+}
+
+function releasedEntry(s: ShadowState, e: DmaApiCalled): DmaEntry | undefined {
+  const d = s.dmaApi.devices[e.device];
+  return d === undefined ? undefined : findEntry(d, e);
 }
 
 /** How far below an address a containing entry is looked for (64 MiB, in 4 KiB keys). */

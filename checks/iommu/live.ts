@@ -1,16 +1,20 @@
 // The page-table view the IOMMU-level checks judge by: the live leaf runs of a domain before the
 // event, as the pageTables reducer keeps them.
-import { overlapping, pagesOf, pfnOf, type Run, runEnd } from '../../reducers/index.js';
+import { pagesOf, pfnOf, type Run, runEnd } from '../../reducers/index.js';
 import { type ShadowState } from '../shadow.js';
 
 /** The live runs of `domain` under [iova, iova+size), in the state before event `at`. */
 export function liveRuns(s: ShadowState, domain: number, iova: bigint, size: bigint, at: object): Run[] {
+  const a = pfnOf(iova);
+  return runsOver(s, domain, a, a + Math.max(1, pagesOf(size)), at);
+}
+
+/** The live runs of `domain` overlapping pfns [a, b), in the state `s` (before or after event `at`). */
+export function runsOver(s: ShadowState, domain: number, a: number, b: number, at: object): Run[] {
   const pt = s.pageTables.domains.get(domain);
   if (pt === undefined || pt.runs.size === 0) return NONE;
-  const a = pfnOf(iova);
-  const b = a + Math.max(1, pagesOf(size));
   // several checks ask about the same range of one event
-  return s.scratch.live(at, domain, a, b, () => overlapping(pt.runs, a, b));
+  return s.scratch.live(at, domain, pt.runs, a, b);
 }
 
 const NONE: Run[] = [];

@@ -5,25 +5,22 @@
 // The page owners are the page tables read backwards: every change an event makes to a domain's
 // runs (maps, over-maps, unmaps, split blocks, freed tables) moves the owners of exactly the pages
 // whose translation changed, so a resumed run rebuilds them from the checkpoint's page tables.
-import { pagesOf, pfnOf, type Run, runPages, type State } from '../../reducers/index.js';
+import { pagesOf, pfnOf, runPages, type State } from '../../reducers/index.js';
 import { type Check } from '../check.js';
 import { defineCheck } from '../define.js';
 import { domainName, hexb, pageAddr } from './live.js';
 import { PageOwners } from './page-owners.js';
-import { diffRuns, type Rewrite, rewriteOf, rewrittenRange, runsAfter } from './run-changes.js';
+import { changedPages, type Rewrite, rewriteOf } from './run-changes.js';
 
 /** pages counted per run at most: a 1 GiB identity map is not worth a walk */
 const MAX_PAGES = 1 << 16;
 
-function counted(r: Run): boolean {
-  return runPages(r) <= MAX_PAGES;
-}
 
 function rebuild(owners: PageOwners, s: State): void {
   owners.clear();
   s.pageTables.domains.forEach((domain, pt) =>
     pt.runs.forEach((_, r) => {
-      if (!counted(r)) return;
+      if (runPages(r) > MAX_PAGES) return;
       for (let p = r.ppfn, end = r.ppfn + runPages(r); p < end; p++) owners.add(p, domain, 1);
     }),
   );
@@ -47,32 +44,35 @@ export const physShared: Check = defineCheck({
     /** reported (lower domain, higher domain, ppfn): `${lo}:${hi}:${ppfn}` */
     const reported = new Set<string>();
     let rewrite: Rewrite | null = null;
-    const gone: number[] = [];
+    let domain = 0;
+    const change = (ppfn: number, pages: number, by: number): void => {
+      for (let p = ppfn; p < ppfn + pages; p++) owners.add(p, domain, by);
+    };
     return {
       inspect(e, s, emit) {
-        const range = rewrittenRange(e);
-        rewrite = range === null ? null : rewriteOf(s, (e as { domain: number }).domain, range[0], range[1]);
+        rewrite = rewriteOf(e, s);
         if (e.type !== 'Mapped') return;
         const n = pagesOf(e.size);
         if (n > MAX_PAGES) return;
         const first = pfnOf(e.paddr);
-        let hit: { ppfn: number; other: number } | null = null;
-        for (let i = 0; i < n && hit === null; i++) {
-          const other = owners.other(first + i, e.domain);
-          if (other !== null) hit = { ppfn: first + i, other };
+        let hit = -1;
+        let other: number | null = null;
+        for (let i = 0; i < n && other === null; i++) {
+          other = owners.other(first + i, e.domain);
+          if (other !== null) hit = first + i;
         }
-        if (hit === null) return;
+        if (other === null) return;
         // an MSI doorbell (the arm64 ITS page) is mapped in every domain whose devices signal
         // it: that is how MSIs are translated, not a page two devices share for DMA
-        const doorbell = pageAddr(hit.ppfn);
-        if (s.cookies.byDomain[hit.other]?.msiPages.some((p) => p.doorbell >> 12n === doorbell >> 12n)) return;
-        const key = `${Math.min(e.domain, hit.other)}:${Math.max(e.domain, hit.other)}:${hit.ppfn}`;
+        const doorbell = pageAddr(hit);
+        if (s.cookies.byDomain[other]?.msiPages.some((p) => p.doorbell >> 12n === doorbell >> 12n)) return;
+        const key = `${Math.min(e.domain, other)}:${Math.max(e.domain, other)}:${hit}`;
         if (reported.has(key)) return;
         reported.add(key);
         emit({
-          message: `physical page ${hexb(pageAddr(hit.ppfn))} mapped at ${hexb(e.iova)} in ${domainName(s, e.domain)} is also mapped in ${domainName(s, hit.other)}`,
+          message: `physical page ${hexb(pageAddr(hit))} mapped at ${hexb(e.iova)} in ${domainName(s, e.domain)} is also mapped in ${domainName(s, other)}`,
           domain: e.domain,
-          address: pageAddr(hit.ppfn),
+          address: pageAddr(hit),
           addressSpace: 'phys',
         });
       },
@@ -80,18 +80,8 @@ export const physShared: Check = defineCheck({
         const w = rewrite;
         if (w === null) return;
         rewrite = null;
-        // pages that stay mapped keep their place among a shared page's domains: additions first
-        gone.length = 0;
-        diffRuns(
-          w.before,
-          runsAfter(s, w),
-          counted,
-          (ppfn, pages) => {
-            for (let p = ppfn; p < ppfn + pages; p++) owners.add(p, w.domain, 1);
-          },
-          (ppfn, pages) => void gone.push(ppfn, pages),
-        );
-        for (let i = 0; i < gone.length; i += 2) for (let p = gone[i]; p < gone[i] + gone[i + 1]; p++) owners.add(p, w.domain, -1);
+        domain = w.domain;
+        changedPages(w, s, MAX_PAGES, change);
       },
       save(): Saved {
         const flat: number[] = [];

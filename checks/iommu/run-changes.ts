@@ -1,36 +1,58 @@
 // What an event changes in a domain's translations, as runs: the page-table events name an IOVA
 // range, the pageTables reducer replaces the runs overlapping it (splitting those that stick out),
 // so the runs overlapping that range before the event and the runs over the same extent after it
-// differ exactly where the translations changed.
+// differ exactly where the translations changed. The common cases (a map over nothing, an unmap
+// of whole runs) are answered from the event and the runs before it alone.
 import { type IommuEvent } from '../../domain-events/index.js';
-import { overlapping, pagesOf, pfnOf, type Run, runEnd } from '../../reducers/index.js';
+import { overlapping, pagesOf, pfnOf, type Run, runEnd, runPages } from '../../reducers/index.js';
 import { type ShadowState } from '../shadow.js';
+import { runsOver } from './live.js';
 
-/** The IOVA pfns [a, b) whose runs the pageTables reducer rewrites for the event, or null if none. */
-export function rewrittenRange(e: IommuEvent): readonly [number, number] | null {
+/** The runs an event may rewrite, taken before it is applied. */
+export interface Rewrite {
+  readonly domain: number;
+  /** the rewritten IOVA pfns */
+  readonly a: number;
+  readonly b: number;
+  readonly before: readonly Run[];
+  /** a map without producer leaves: the pages translate to ppfn.. in order (the split iommu_map makes) */
+  readonly ppfn: number | null;
+  /** leaves are only written (Mapped, MapFailed), or only removed (Unmapped, PgtableTableFreed) */
+  readonly writes: boolean;
+}
+
+/** The rewrite the pageTables reducer makes for the event (its handlers' ranges), or null if none. */
+export function rewriteOf(e: IommuEvent, s: ShadowState): Rewrite | null {
   switch (e.type) {
     case 'Mapped':
     case 'MapFailed': {
       // the leaves written (MapFailed: those written before the error), else iommu_map's split
-      if (e.leaves) return e.leaves.length ? leafSpan(e.leaves) : null;
+      if (e.leaves) return e.leaves.length ? span(s, e, e.domain, leafSpan(e.leaves), null, true) : null;
       if (e.type === 'MapFailed') return null;
       const a = pfnOf(e.iova);
-      return [a, a + pagesOf(e.size)];
+      return span(s, e, e.domain, [a, a + pagesOf(e.size)], pfnOf(e.paddr), true);
     }
     case 'Unmapped': {
       const pages = pagesOf(e.unmappedSize);
       if (pages === 0) return null;
       const a = pfnOf(e.iova);
-      return [a, a + pages];
+      return span(s, e, e.domain, [a, a + pages], null, false);
     }
     case 'PgtableTableFreed': {
       // a freed table takes every leaf below it
       const a = pfnOf(e.iova);
-      return [a, a + pagesOf(e.size)];
+      return span(s, e, e.domain, [a, a + pagesOf(e.size)], null, false);
     }
     default:
       return null;
   }
+}
+
+function span(s: ShadowState, e: IommuEvent, domain: number, [a, b]: readonly [number, number], ppfn: number | null, writes: boolean): Rewrite | null {
+  // the reducer's removeRange also splits a run straddling a (for a == b: a zero-length map)
+  const before = runsOver(s, domain, a, b, e);
+  if (before.length === 0 && a >= b) return null;
+  return { domain, a, b, before, ppfn, writes };
 }
 
 function leafSpan(leaves: readonly { iova: bigint; pgsize: bigint; count: number }[]): [number, number] {
@@ -44,45 +66,51 @@ function leafSpan(leaves: readonly { iova: bigint; pgsize: bigint; count: number
   return [a, b];
 }
 
-/** The runs an event may rewrite, taken before it is applied. */
-export interface Rewrite {
-  readonly domain: number;
-  readonly before: readonly Run[];
-  /** the extent of the range and the runs before: every run after the event that differs lies in it */
-  readonly lo: number;
-  readonly hi: number;
+/** Reports pages [ppfn, ppfn + pages) now translated (by 1) or no longer translated (by -1). */
+export type PageChange = (ppfn: number, pages: number, by: 1 | -1) => void;
+
+/**
+ * The pages whose translation the rewrite changed, among the runs of at most `maxPages` pages
+ * (`s` is the state after the event): those now translated first, then those no longer
+ * translated, so a page whose run is only split differently is not reported at all, and one
+ * mapped again at once is added before it is removed.
+ */
+export function changedPages(w: Rewrite, s: ShadowState, maxPages: number, change: PageChange): void {
+  const { before, a, b } = w;
+  if (before.length === 0 && w.ppfn !== null) {
+    // a map over nothing: its runs cover [a, b) from ppfn on, none longer than the map
+    if (b - a <= maxPages) change(w.ppfn, b - a, 1);
+    else diffRuns(before, after(s, w), maxPages, change);
+    return;
+  }
+  if (!w.writes && before.length > 0 && before[0].pfn >= a && runEnd(before[before.length - 1]) <= b) {
+    // whole runs removed, none split
+    for (const r of before) if (runPages(r) <= maxPages) change(r.ppfn, runPages(r), -1);
+    return;
+  }
+  diffRuns(before, after(s, w), maxPages, change);
 }
 
-export function rewriteOf(s: ShadowState, domain: number, a: number, b: number): Rewrite | null {
-  const pt = s.pageTables.domains.get(domain);
-  const before = pt === undefined || pt.runs.size === 0 ? NONE : overlapping(pt.runs, a, b);
-  if (before.length === 0 && a >= b) return null;
-  const lo = before.length ? Math.min(a, before[0].pfn) : a;
-  const hi = before.length ? Math.max(b, runEnd(before[before.length - 1])) : b;
-  return { domain, before, lo, hi };
+/** the runs over the rewrite's extent (its range and the runs before) after the event */
+function after(s: ShadowState, w: Rewrite): readonly Run[] {
+  const pt = s.pageTables.domains.get(w.domain);
+  if (pt === undefined || pt.runs.size === 0) return NONE;
+  const { before } = w;
+  const lo = before.length ? Math.min(w.a, before[0].pfn) : w.a;
+  const hi = before.length ? Math.max(w.b, runEnd(before[before.length - 1])) : w.b;
+  // not the scratch: it holds the runs before the event under the same key
+  return overlapping(pt.runs, lo, hi);
 }
 
 const NONE: Run[] = [];
 
-/** The runs over the rewrite's extent after the event. */
-export function runsAfter(s: ShadowState, w: Rewrite): readonly Run[] {
-  const pt = s.pageTables.domains.get(w.domain);
-  return pt === undefined || pt.runs.size === 0 ? NONE : overlapping(pt.runs, w.lo, w.hi);
-}
-
 /**
  * Walks the IOVA pages of two run lists (each sorted, non-overlapping) in segments over which
- * each side is one run or none, and reports the segments whose translation differs, or that
- * `counted` takes on one side only: `gone(ppfn, pages)` for the before side, `came(ppfn, pages)`
- * for the after side.
+ * each side is one run or none, and reports the segments whose translation differs, or that are
+ * counted (runs of at most maxPages) on one side only.
  */
-export function diffRuns(
-  before: readonly Run[],
-  after: readonly Run[],
-  counted: (r: Run) => boolean,
-  came: (ppfn: number, pages: number) => void,
-  gone: (ppfn: number, pages: number) => void,
-): void {
+function diffRuns(before: readonly Run[], after: readonly Run[], maxPages: number, change: PageChange): void {
+  const lost: number[] = [];
   let i = 0;
   let j = 0;
   let x = -Infinity;
@@ -104,13 +132,14 @@ export function diffRuns(
       continue;
     }
     const end = Math.min(inB ? runEnd(rb!) : (rb?.pfn ?? Infinity), inA ? runEnd(ra!) : (ra?.pfn ?? Infinity));
-    const cb = inB && counted(rb!);
-    const ca = inA && counted(ra!);
+    const cb = inB && runPages(rb!) <= maxPages;
+    const ca = inA && runPages(ra!) <= maxPages;
     const offB = inB ? rb!.ppfn - rb!.pfn : 0;
     const offA = inA ? ra!.ppfn - ra!.pfn : 0;
     const same = cb && ca && offA === offB;
-    if (ca && !same) came(x + offA, end - x);
-    if (cb && !same) gone(x + offB, end - x);
+    if (ca && !same) change(x + offA, end - x, 1);
+    if (cb && !same) lost.push(x + offB, end - x);
     x = end;
   }
+  for (let k = 0; k < lost.length; k += 2) change(lost[k], lost[k + 1], -1);
 }

@@ -139,27 +139,30 @@ export class ByteReader {
     if (this.pos >= this.end) this.short();
     let x = b[this.pos++];
     if (x < 0x80) return x;
+    // the first 28 bits in int32 arithmetic, so small values stay small integers (SMIs) for V8
     let v = x & 0x7f;
-    let mul = 0x80;
-    for (;;) {
+    for (let shift = 7; shift < 28; shift += 7) {
+      if (this.pos >= this.end) this.short();
+      x = b[this.pos++];
+      v |= (x & 0x7f) << shift;
+      if (x < 0x80) return v;
+    }
+    for (let mul = 0x10000000; mul <= 2 ** 49; mul *= 0x80) {
       if (this.pos >= this.end) this.short();
       x = b[this.pos++];
       v += (x & 0x7f) * mul;
       if (x < 0x80) return v;
-      mul *= 0x80;
-      if (mul > 2 ** 56) throw new Error(`checkpoint data: varint too long at byte ${this.pos}`);
     }
+    throw new Error(`checkpoint data: varint too long at byte ${this.pos}`);
   }
 
   int(): number {
-    const z = this.uint();
-    return z % 2 === 0 ? z / 2 : -(z + 1) / 2;
+    return unzigzag(this.uint());
   }
 
   optInt(): number | null {
     const z = this.uint();
-    if (z === 0) return null;
-    return (z - 1) % 2 === 0 ? (z - 1) / 2 : -z / 2;
+    return z === 0 ? null : unzigzag(z - 1);
   }
 
   u64(): bigint {
@@ -220,4 +223,9 @@ export class ByteReader {
   get offset(): number {
     return this.pos;
   }
+}
+
+/** zigzag back to signed: int32 arithmetic below 2^31 (small integers stay SMIs) */
+function unzigzag(z: number): number {
+  return z < 0x80000000 ? (z >>> 1) ^ -(z & 1) : z % 2 === 0 ? z / 2 : -(z + 1) / 2;
 }

@@ -3,6 +3,7 @@
 import { type DmaApiCalled, type DmaCall, type DmaDir } from '../domain-events/index.js';
 import { editable, type Owned, ownedBy } from './owned.js';
 import { PMap, type Tx } from './pmap.js';
+import { pfnOf } from './runs.js';
 import { transientSlice } from './slice.js';
 
 /** dma-debug entry types (kernel/dma/debug.c, 6.1 names) */
@@ -58,10 +59,10 @@ export function isUnmapCall(call: DmaCall): boolean {
   return UNMAP_CALLS.has(call);
 }
 
-const SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 
+/** the entry's key: its DMA address's 4 KiB page */
 function keyOf(a: bigint): number {
-  return a <= SAFE ? Math.floor(Number(a) / 4096) : Number(a >> 12n);
+  return pfnOf(a);
 }
 
 /** The DMA address and size a call covers: sg calls use the first segment and the total. */
@@ -134,6 +135,8 @@ function mapCall(d: W, e: DmaApiCalled, type: DmaEntryType, tx: Tx): void {
 
 /** Exact match by DMA address (dma-debug hash_bucket_find), else an sg entry with the same phys list. */
 export function findEntry(d: DeviceDma, e: DmaApiCalled): DmaEntry | undefined {
+  // callRange's address is the DMA address when there is one
+  if (e.dmaAddr !== null) return exactEntry(d, e.dmaAddr);
   const r = callRange(e);
   if (r) return d.live.get(keyOf(r.addr))?.find((x) => x.dmaAddr === r.addr);
   if (e.sg && e.sg.physAddrs.length) {

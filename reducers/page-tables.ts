@@ -3,7 +3,7 @@
 // table (io-pgtable-arm); otherwise they follow from the domain's pgsize_bitmap, the split
 // iommu_map makes.
 import { type Mapped } from '../domain-events/index.js';
-import { editable, type Owned } from './owned.js';
+import { editable, type Owned, ownedBy } from './owned.js';
 import { PMap, type Tx } from './pmap.js';
 import { coverRange, pageSizesOf, pagesOf, pfnOf, removeRange, type Run, runPages } from './runs.js';
 import { transientSlice } from './slice.js';
@@ -59,7 +59,13 @@ function empty(domain: number, bitmap: bigint): DomainPageTable {
 }
 
 function update(s: PageTablesState, domain: number, tx: Tx, fn: (d: W) => void): PageTablesState {
-  const d = editable(s.domains.get(domain) ?? empty(domain, 0n), tx);
+  const cur = s.domains.get(domain);
+  // made under this Tx already: the map holds this very record, which changes in place
+  if (cur !== undefined && ownedBy(cur, tx) && ownedBy(s, tx)) {
+    fn(cur as W);
+    return s;
+  }
+  const d = editable(cur ?? empty(domain, 0n), tx);
   fn(d as W);
   const st = editable(s, tx);
   (st as { domains: PMap<DomainPageTable> }).domains = s.domains.set(domain, d, tx);
@@ -75,12 +81,18 @@ function update(s: PageTablesState, domain: number, tx: Tx, fn: (d: W) => void):
 export function splitSizes(d: DomainPageTable): readonly number[] {
   const c = d.config;
   if (!c || !c.fmt.startsWith('ARM_')) return pageSizesOf(d.pgsizeBitmap);
+  let out = armSplitSizes.get(c);
+  if (out !== undefined) return out;
   const g = Math.log2(c.granule);
   const bits = g - 3;
-  const out: number[] = [];
-  for (let lvl = Math.max(1, c.startLevel); lvl <= 3; lvl++) out.push(2 ** (g + bits * (3 - lvl) - 12));
+  const sizes: number[] = [];
+  for (let lvl = Math.max(1, c.startLevel); lvl <= 3; lvl++) sizes.push(2 ** (g + bits * (3 - lvl) - 12));
+  armSplitSizes.set(c, (out = sizes));
   return out;
 }
+
+/** per (immutable) table config: its split sizes, computed once */
+const armSplitSizes = new WeakMap<PgtableConfig, readonly number[]>();
 
 function leavesOf(e: Pick<Mapped, 'iova' | 'paddr' | 'size' | 'prot' | 'leaves' | 'seq'>, sizes: readonly number[]): Run[] {
   if (e.leaves) {
@@ -250,10 +262,8 @@ function writeLeaves(d: W, leaves: readonly Run[], tx: Tx): void {
 }
 
 function overlapsAny(runs: PMap<Run>, a: number, b: number): boolean {
-  const k = runs.floorKey(b - 1);
-  if (k === undefined) return false;
-  const r = runs.get(k)!;
-  return r.pfn + runPages(r) > a;
+  const r = runs.floorValue(b - 1);
+  return r !== undefined && r.pfn + runPages(r) > a;
 }
 
 function keysIn(t: PMap<number>, lo: number, hi: number): number[] {

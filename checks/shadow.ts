@@ -49,7 +49,7 @@ const SLICES: { [K in Name]: Slice<ShadowState[K]> } = {
 };
 
 type Handler = (s: unknown, e: IommuEvent, tx: Tx) => unknown;
-interface Route {
+export interface Route {
   readonly apply: (sh: Record<Name, unknown>, e: IommuEvent, tx: Tx) => void;
 }
 
@@ -86,13 +86,18 @@ export class Shadow implements ShadowState {
     this.ioasid = from.ioasid;
   }
 
-  /** Folds one event in (after the checks have looked at the state before it). */
-  apply(e: IommuEvent): void {
-    const rs = routes.get(e.type);
-    if (rs === undefined) return;
+  /** Folds one event in (after the checks have looked at the state before it); `rs`: routesOf(e.type). */
+  apply(e: IommuEvent, rs: readonly Route[] = routesOf(e.type)): void {
     for (let i = 0; i < rs.length; i++) rs[i].apply(this as unknown as Record<Name, unknown>, e, this.tx);
   }
 }
+
+/** The slice handlers an event type goes to (a run looks them up once per type). */
+export function routesOf(type: string): readonly Route[] {
+  return routes.get(type) ?? NO_ROUTES;
+}
+
+const NO_ROUTES: readonly Route[] = [];
 
 /**
  * One slot per shared question: several checks ask the same thing about one event (the entry an

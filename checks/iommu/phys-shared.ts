@@ -10,7 +10,7 @@ import { type Check } from '../check.js';
 import { defineCheck } from '../define.js';
 import { domainName, hexb, pageAddr } from './live.js';
 import { PageOwners } from './page-owners.js';
-import { changedPages, type Rewrite, rewriteOf } from './run-changes.js';
+import { changedPages, plainMap, type Rewrite, rewriteOf, wholeUnmap } from './run-changes.js';
 
 /** pages counted per run at most: a 1 GiB identity map is not worth a walk */
 const MAX_PAGES = 1 << 16;
@@ -20,8 +20,7 @@ function rebuild(owners: PageOwners, s: State): void {
   owners.clear();
   s.pageTables.domains.forEach((domain, pt) =>
     pt.runs.forEach((_, r) => {
-      if (runPages(r) > MAX_PAGES) return;
-      for (let p = r.ppfn, end = r.ppfn + runPages(r); p < end; p++) owners.add(p, domain, 1);
+      if (runPages(r) <= MAX_PAGES) owners.add(r.ppfn, runPages(r), domain, 1);
     }),
   );
 }
@@ -45,23 +44,39 @@ export const physShared: Check = defineCheck({
     const reported = new Set<string>();
     let rewrite: Rewrite | null = null;
     let domain = 0;
-    const change = (ppfn: number, pages: number, by: number): void => {
-      for (let p = ppfn; p < ppfn + pages; p++) owners.add(p, domain, by);
-    };
+    const change = (ppfn: number, pages: number, by: number): void => owners.add(ppfn, pages, domain, by);
     return {
       inspect(e, s, emit) {
-        rewrite = rewriteOf(e, s);
-        if (e.type !== 'Mapped') return;
+        const w = rewriteOf(e, s);
+        rewrite = null;
+        if (e.type !== 'Mapped') {
+          // whole runs unmapped: their pages go now, without the runs after the event
+          if (w !== null && wholeUnmap(w)) {
+            domain = w.domain;
+            for (const r of w.before) if (runPages(r) <= MAX_PAGES) change(r.ppfn, runPages(r), -1);
+          } else rewrite = w;
+          return;
+        }
         const n = pagesOf(e.size);
-        if (n > MAX_PAGES) return;
         const first = pfnOf(e.paddr);
         let hit = -1;
-        let other: number | null = null;
-        for (let i = 0; i < n && other === null; i++) {
-          other = owners.other(first + i, e.domain);
-          if (other !== null) hit = first + i;
+        let other = -1;
+        if (w !== null && plainMap(w, MAX_PAGES)) {
+          // a map over nothing: its pages are added and asked about in one pass
+          hit = owners.addPages(first, n, e.domain);
+          other = owners.sharedWith;
+        } else {
+          rewrite = w;
+          if (n > MAX_PAGES) return;
+          for (let i = 0; i < n && hit < 0; i++) {
+            const o = owners.other(first + i, e.domain);
+            if (o !== null) {
+              hit = first + i;
+              other = o;
+            }
+          }
         }
-        if (other === null) return;
+        if (hit < 0) return;
         // an MSI doorbell (the arm64 ITS page) is mapped in every domain whose devices signal
         // it: that is how MSIs are translated, not a page two devices share for DMA
         const doorbell = pageAddr(hit);

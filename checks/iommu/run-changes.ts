@@ -69,6 +69,17 @@ function leafSpan(leaves: readonly { iova: bigint; pgsize: bigint; count: number
 /** Reports pages [ppfn, ppfn + pages) now translated (by 1) or no longer translated (by -1). */
 export type PageChange = (ppfn: number, pages: number, by: 1 | -1) => void;
 
+/** A map over nothing, all of whose runs are at most maxPages long: pages [ppfn, ppfn + b - a) are now translated. */
+export function plainMap(w: Rewrite, maxPages: number): boolean {
+  return w.before.length === 0 && w.ppfn !== null && w.b - w.a <= maxPages;
+}
+
+/** An unmap (or a freed table) that removes whole runs: exactly their pages are no longer translated. */
+export function wholeUnmap(w: Rewrite): boolean {
+  const { before } = w;
+  return !w.writes && before.length > 0 && before[0].pfn >= w.a && runEnd(before[before.length - 1]) <= w.b;
+}
+
 /**
  * The pages whose translation the rewrite changed, among the runs of at most `maxPages` pages
  * (`s` is the state after the event): those now translated first, then those no longer
@@ -76,19 +87,10 @@ export type PageChange = (ppfn: number, pages: number, by: 1 | -1) => void;
  * mapped again at once is added before it is removed.
  */
 export function changedPages(w: Rewrite, s: ShadowState, maxPages: number, change: PageChange): void {
-  const { before, a, b } = w;
-  if (before.length === 0 && w.ppfn !== null) {
-    // a map over nothing: its runs cover [a, b) from ppfn on, none longer than the map
-    if (b - a <= maxPages) change(w.ppfn, b - a, 1);
-    else diffRuns(before, after(s, w), maxPages, change);
-    return;
-  }
-  if (!w.writes && before.length > 0 && before[0].pfn >= a && runEnd(before[before.length - 1]) <= b) {
-    // whole runs removed, none split
-    for (const r of before) if (runPages(r) <= maxPages) change(r.ppfn, runPages(r), -1);
-    return;
-  }
-  diffRuns(before, after(s, w), maxPages, change);
+  if (plainMap(w, maxPages)) change(w.ppfn!, w.b - w.a, 1);
+  else if (wholeUnmap(w)) {
+    for (const r of w.before) if (runPages(r) <= maxPages) change(r.ppfn, runPages(r), -1);
+  } else diffRuns(w.before, after(s, w), maxPages, change);
 }
 
 /** the runs over the rewrite's extent (its range and the runs before) after the event */

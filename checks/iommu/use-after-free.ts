@@ -24,10 +24,9 @@ export const useAfterFree: Check = defineCheck({
   version: 1,
   severity: 'error',
   description: 'an operation on a domain after iommu_domain_free, or on a cookie after iommu_put_dma_cookie',
-  on: EVENT_TYPES.filter((t) => 'domain' in eventDefs.get(t)!.fields),
+  on: EVENT_TYPES.filter((t) => 'domain' in eventDefs.get(t)!.fields && !EXEMPT.has(t)),
   create: () => ({
     inspect(e, s, emit) {
-      if (EXEMPT.has(e.type)) return;
       const d = domainOf(e);
       if (d === null) return;
       const f = freed(s, d);

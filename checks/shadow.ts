@@ -5,14 +5,14 @@
 // place and cost O(log n)), the small immer slices with one produce per event (they change
 // rarely). The IOVA allocator, flush-queue and timeline slices are not needed by any check (the
 // one IOVA check keeps the rbtree nodes itself) and are skipped: the allocator's rcache
-// bookkeeping would cost more than every check together.
+// bookkeeping would cost more than every check together. The DMA-API entries are the dmaApi
+// reducer's, kept in hash maps (dma-entries.ts): every unmap asks for an exact match.
 import { produce, type Draft } from 'immer';
-import { type IommuEvent } from '../domain-events/index.js';
+import { type DmaApiCalled, type IommuEvent } from '../domain-events/index.js';
+import { DmaEntries } from './dma-entries.js';
 import {
   cookiesSlice,
   type CookiesState,
-  dmaApiSlice,
-  type DmaApiState,
   initialState,
   ioasidSlice,
   overlapping,
@@ -34,17 +34,17 @@ export interface ShadowState {
   readonly topology: TopologyState;
   readonly cookies: CookiesState;
   readonly pageTables: PageTablesState;
-  readonly dmaApi: DmaApiState;
+  /** the live DMA-API entries (the dmaApi slice's) */
+  readonly dma: DmaEntries;
   readonly ioasid: IoasidState;
 }
 
-type Name = Exclude<keyof ShadowState, 'scratch'>;
+type Name = Exclude<keyof ShadowState, 'scratch' | 'dma'>;
 
 const SLICES: { [K in Name]: Slice<ShadowState[K]> } = {
   topology: topologySlice,
   cookies: cookiesSlice,
   pageTables: pageTablesSlice,
-  dmaApi: dmaApiSlice,
   ioasid: ioasidSlice,
 };
 
@@ -69,11 +69,14 @@ for (const name of Object.keys(SLICES) as Name[]) {
   }
 }
 
+// the dmaApi reducer's handler, on the shadow's own entries
+routes.set('DmaApiCalled', [...(routes.get('DmaApiCalled') ?? []), { apply: (sh, e) => (sh as unknown as Shadow).dma.apply(e as DmaApiCalled) }]);
+
 export class Shadow implements ShadowState {
   topology: TopologyState;
   cookies: CookiesState;
   pageTables: PageTablesState;
-  dmaApi: DmaApiState;
+  readonly dma: DmaEntries;
   ioasid: IoasidState;
   readonly scratch = new Scratch();
   private readonly tx = new Tx();
@@ -82,7 +85,7 @@ export class Shadow implements ShadowState {
     this.topology = from.topology;
     this.cookies = from.cookies;
     this.pageTables = from.pageTables;
-    this.dmaApi = from.dmaApi;
+    this.dma = DmaEntries.of(from.dmaApi);
     this.ioasid = from.ioasid;
   }
 

@@ -16,7 +16,7 @@ export const sgCountMismatch: Check = defineCheck({
       const sync = e.call === 'sync_sg_for_cpu' || e.call === 'sync_sg_for_device';
       if (e.call !== 'unmap_sg' && !sync) return;
       const m = sync
-        ? containingEntry(s.dmaApi.devices[e.device], e.dmaAddr ?? e.sg.dmaAddrs[0] ?? -1n)
+        ? containingEntry(s, e.device, e.dmaAddr ?? e.sg.dmaAddrs[0] ?? -1n)
         : unmapEntry(s, e);
       if (m === undefined || m.nents === null || m.nents === e.sg.nentsTotal) return;
       const what = sync ? 'syncs DMA sg list with different entry count' : 'frees DMA sg list with different entry count';

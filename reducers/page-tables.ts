@@ -58,6 +58,26 @@ function empty(domain: number, bitmap: bigint): DomainPageTable {
   };
 }
 
+/** the state the last `open` returned a record of */
+let opened: PageTablesState = { domains: PMap.empty() };
+
+/**
+ * update() without a callback, for the per-map handlers: the domain's record to edit in place,
+ * owned by the batch, in the state left in `opened`.
+ */
+function open(s: PageTablesState, domain: number, tx: Tx): W {
+  const cur = s.domains.get(domain);
+  if (cur !== undefined && ownedBy(cur, tx) && ownedBy(s, tx)) {
+    opened = s;
+    return cur as W;
+  }
+  const d = editable(cur ?? empty(domain, 0n), tx);
+  const st = editable(s, tx);
+  (st as { domains: PMap<DomainPageTable> }).domains = s.domains.set(domain, d, tx);
+  opened = st;
+  return d as W;
+}
+
 function update(s: PageTablesState, domain: number, tx: Tx, fn: (d: W) => void): PageTablesState {
   const cur = s.domains.get(domain);
   // made under this Tx already: the map holds this very record, which changes in place
@@ -137,44 +157,46 @@ export const pageTablesSlice = transientSlice<PageTablesState>({
       return update(s, e.domain, tx, (d) => writeLeaves(d, leavesOf({ ...e, size: e.mapped }, pageSizesOf(d.pgsizeBitmap)), tx));
     },
     Mapped(s, e, tx) {
-      return update(s, e.domain, tx, (d) => {
-        d.maps += 1;
-        const sizes = pageSizesOf(d.pgsizeBitmap);
-        if (e.leaves) {
-          // the producer says which leaves were written: only those replace what was there
-          writeLeaves(d, leavesOf(e, sizes), tx);
-          return;
-        }
-        const pfn = pfnOf(e.iova);
-        const pages = pagesOf(e.size);
-        let runs = d.runs;
-        if (runs.size !== 0 && overlapsAny(runs, pfn, pfn + pages)) {
-          const r = removeRange(runs, pfn, pfn + pages, sizes, tx);
-          runs = r.runs;
-          d.overmappedPages += r.removedPages;
-          d.mappedPages -= r.removedPages;
-        }
-        let added = 0;
-        for (const run of leavesOf(e, sizes)) {
-          runs = runs.set(run.pfn, run, tx);
-          added += runPages(run);
-        }
-        d.runs = runs;
-        d.mappedPages += added;
-        if (d.mappedPages > d.peakPages) d.peakPages = d.mappedPages;
-      });
+      const d = open(s, e.domain, tx);
+      const st = opened;
+      d.maps += 1;
+      const sizes = pageSizesOf(d.pgsizeBitmap);
+      if (e.leaves) {
+        // the producer says which leaves were written: only those replace what was there
+        writeLeaves(d, leavesOf(e, sizes), tx);
+        return st;
+      }
+      const pfn = pfnOf(e.iova);
+      const pages = pagesOf(e.size);
+      let runs = d.runs;
+      if (runs.size !== 0 && overlapsAny(runs, pfn, pfn + pages)) {
+        const r = removeRange(runs, pfn, pfn + pages, sizes, tx);
+        runs = r.runs;
+        d.overmappedPages += r.removedPages;
+        d.mappedPages -= r.removedPages;
+      }
+      let added = 0;
+      for (const run of leavesOf(e, sizes)) {
+        runs = runs.set(run.pfn, run, tx);
+        added += runPages(run);
+      }
+      d.runs = runs;
+      d.mappedPages += added;
+      if (d.mappedPages > d.peakPages) d.peakPages = d.mappedPages;
+      return st;
     },
     Unmapped(s, e, tx) {
-      return update(s, e.domain, tx, (d) => {
-        const pfn = pfnOf(e.iova);
-        const pages = pagesOf(e.unmappedSize);
-        d.unmaps += 1;
-        if (pages === 0) return;
-        const r = removeRange(d.runs, pfn, pfn + pages, splitSizes(d), tx);
-        d.runs = r.runs;
-        d.mappedPages -= r.removedPages;
-        d.missingPages += pages - r.removedPages;
-      });
+      const d = open(s, e.domain, tx);
+      const st = opened;
+      const pfn = pfnOf(e.iova);
+      const pages = pagesOf(e.unmappedSize);
+      d.unmaps += 1;
+      if (pages === 0) return st;
+      const r = removeRange(d.runs, pfn, pfn + pages, splitSizes(d), tx);
+      d.runs = r.runs;
+      d.mappedPages -= r.removedPages;
+      d.missingPages += pages - r.removedPages;
+      return st;
     },
     PgtableTableAllocated(s, e, tx) {
       return update(s, e.domain, tx, (d) => tableUpdate(d, e.level, tx, (t) => t.set(pfnOf(e.iova), e.seq, tx)));

@@ -4,7 +4,7 @@
 // check and severity) and kept (their private indices). A run can resume at such a checkpoint
 // and report exactly what a run from the first event reports from there on: that is what lets
 // bisect find a check's first finding with O(log n) checkpoint probes and one segment replay.
-import { type IommuEvent } from '../domain-events/index.js';
+import { type DmaApiCalled, type DmaCall, type IommuEvent } from '../domain-events/index.js';
 import { type State } from '../reducers/index.js';
 import { type CheckDef, type CheckInstance, type Emit, type Report } from './check.js';
 import { type EventRef, type Finding, type Severity } from './finding.js';
@@ -99,7 +99,11 @@ export class CheckRunner {
       recent.note(e);
       if (type === 'EventsLost' && seq < this.lostAt) this.lostAt = seq;
       if (seq > this.newest) this.newest = seq;
-      const p = this.plans.get(type) ?? this.plan(type);
+      let p = this.plans.get(type) ?? this.plan(type);
+      if (p.byCall !== null) {
+        const call = (e as DmaApiCalled).call;
+        p = p.byCall.get(call) ?? this.plan(type, call);
+      }
       const { inspect, inspectOf, emit } = p;
       for (let j = 0; j < inspect.length; j++) inspect[j].call(inspectOf[j], e, shadow, emit[j]);
       shadow.apply(e, p.slices);
@@ -109,10 +113,14 @@ export class CheckRunner {
     this.current = null;
   }
 
-  private plan(type: string): Plan {
-    const ks = this.route(type);
+  private plan(type: string, call?: DmaCall): Plan {
+    let ks = this.route(type);
+    // a DmaApiCalled event goes to the checks that look at its call
+    const byCall = type === 'DmaApiCalled' && call === undefined && ks.some((k) => this.defs[k].calls !== undefined) ? new Map<string, Plan>() : null;
+    if (call !== undefined) ks = ks.filter((k) => this.defs[k].calls?.includes(call) ?? true);
     const as = ks.filter((k) => this.insts[k].after !== undefined);
     const p: Plan = {
+      byCall,
       inspect: ks.map((k) => this.insts[k].inspect),
       inspectOf: ks.map((k) => this.insts[k]),
       emit: ks.map((k) => this.emits[k]),
@@ -120,7 +128,8 @@ export class CheckRunner {
       after: as.map((k) => this.insts[k].after!),
       afterOf: as.map((k) => this.insts[k]),
     };
-    this.plans.set(type, p);
+    if (call === undefined) this.plans.set(type, p);
+    else this.plans.get(type)!.byCall!.set(call, p);
     return p;
   }
 
@@ -153,6 +162,8 @@ export class CheckRunner {
  * handlers, the after hooks.
  */
 interface Plan {
+  /** DmaApiCalled: the plan of each call (checks with CheckDef.calls), made on first sight */
+  readonly byCall: Map<string, Plan> | null;
   readonly inspect: readonly CheckInstance['inspect'][];
   readonly inspectOf: readonly CheckInstance[];
   readonly emit: readonly Emit[];

@@ -9,7 +9,7 @@ import { type DmaApiCalled } from '../../domain-events/index.js';
 import { type DmaEntry, recordsEntry, type State } from '../../reducers/index.js';
 import { type Check, type Emit } from '../check.js';
 import { defineCheck } from '../define.js';
-import { hexb, prefix, unmapEntry } from './match.js';
+import { hexb, MAP_CALLS, prefix, UNMAP_CALLS, unmapEntry } from './match.js';
 
 /** L1_CACHE_SHIFT of x86-64 and arm64 */
 const CACHELINE_SHIFT = 6n;
@@ -161,6 +161,7 @@ export const cachelineOverlap: Check = defineCheck({
   severity: 'warning',
   description: 'two active mappings the device may write share their first cacheline',
   on: ['DmaApiCalled'],
+  calls: [...MAP_CALLS, ...UNMAP_CALLS],
   create: () => {
     const active = new ActiveLines();
     /** seqs of the live entries mapped with SKIP_CPU_SYNC that the device may write */

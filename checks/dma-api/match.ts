@@ -5,6 +5,11 @@ import { type DmaApiCalled, type DmaCall } from '../../domain-events/index.js';
 import { type DmaEntry, type DmaEntryType, isUnmapCall } from '../../reducers/index.js';
 import { type ShadowState } from '../shadow.js';
 
+/** The calls that release an entry, those that leave one, and the syncs (for CheckDef.calls). */
+export const UNMAP_CALLS: readonly DmaCall[] = ['unmap_page', 'unmap_resource', 'unmap_sg', 'free', 'free_pages', 'free_sgt'];
+export const MAP_CALLS: readonly DmaCall[] = ['map_page', 'map_resource', 'map_sg', 'alloc', 'alloc_pages', 'alloc_sgt'];
+export const SYNC_CALLS: readonly DmaCall[] = ['sync_single_for_cpu', 'sync_single_for_device', 'sync_sg_for_cpu', 'sync_sg_for_device'];
+
 /** the entry type each unmap / free call expects (debug.c check_unmap: "unmapped as …") */
 const UNMAP_TYPE: Partial<Record<DmaCall, DmaEntryType>> = {
   unmap_page: 'single',

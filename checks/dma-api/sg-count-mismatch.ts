@@ -10,6 +10,7 @@ export const sgCountMismatch: Check = defineCheck({
   severity: 'error',
   description: 'dma_unmap_sg / dma_sync_sg_* with an entry count different from the one passed to dma_map_sg',
   on: ['DmaApiCalled'],
+  calls: ['unmap_sg', 'sync_sg_for_cpu', 'sync_sg_for_device'],
   create: () => ({
     inspect(e, s, emit) {
       if (e.type !== 'DmaApiCalled' || e.sg === null) return;

@@ -10,7 +10,7 @@ import { type Check } from '../check.js';
 import { defineCheck } from '../define.js';
 import { domainName, hexb, pageAddr } from './live.js';
 import { PageOwners } from './page-owners.js';
-import { changedPages, plainMap, type Rewrite, rewriteOf, wholeUnmap } from './run-changes.js';
+import { changedPages, plainMap, Rewrite, wholeUnmap } from './run-changes.js';
 
 /** pages counted per run at most: a 1 GiB identity map is not worth a walk */
 const MAX_PAGES = 1 << 16;
@@ -42,31 +42,33 @@ export const physShared: Check = defineCheck({
     const owners = new PageOwners();
     /** reported (lower domain, higher domain, ppfn): `${lo}:${hi}:${ppfn}` */
     const reported = new Set<string>();
-    let rewrite: Rewrite | null = null;
+    const w = new Rewrite();
+    /** w holds a rewrite for after() to apply */
+    let pending = false;
     let domain = 0;
     const change = (ppfn: number, pages: number, by: number): void => owners.add(ppfn, pages, domain, by);
     return {
       inspect(e, s, emit) {
-        const w = rewriteOf(e, s);
-        rewrite = null;
+        const some = w.of(e, s);
+        pending = false;
         if (e.type !== 'Mapped') {
           // whole runs unmapped: their pages go now, without the runs after the event
-          if (w !== null && wholeUnmap(w)) {
+          if (some && wholeUnmap(w)) {
             domain = w.domain;
             for (const r of w.before) if (runPages(r) <= MAX_PAGES) change(r.ppfn, runPages(r), -1);
-          } else rewrite = w;
+          } else pending = some;
           return;
         }
         const n = pagesOf(e.size);
         const first = pfnOf(e.paddr);
         let hit = -1;
         let other = -1;
-        if (w !== null && plainMap(w, MAX_PAGES)) {
+        if (some && plainMap(w, MAX_PAGES)) {
           // a map over nothing: its pages are added and asked about in one pass
           hit = owners.addPages(first, n, e.domain);
           other = owners.sharedWith;
         } else {
-          rewrite = w;
+          pending = some;
           if (n > MAX_PAGES) return;
           for (let i = 0; i < n && hit < 0; i++) {
             const o = owners.other(first + i, e.domain);
@@ -92,9 +94,8 @@ export const physShared: Check = defineCheck({
         });
       },
       after(_e, s) {
-        const w = rewrite;
-        if (w === null) return;
-        rewrite = null;
+        if (!pending) return;
+        pending = false;
         domain = w.domain;
         changedPages(w, s, MAX_PAGES, change);
       },

@@ -6,7 +6,9 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Subject } from 'rxjs';
-import { type CheckInput, checkOperator } from '../checks/index.js';
+import { bisectChecks } from '../cli/check-bisect.js';
+import { type CheckInput, CHECKS, checkCompanion, checkOperator } from '../checks/index.js';
+import { type IommuEvent, Unmapped } from '../domain-events/index.js';
 import { evolve } from '../reducers/index.js';
 import { bisectState } from '../replay/bisect.js';
 import { HistoryIndex } from '../replay/history-index.js';
@@ -50,23 +52,36 @@ export function timetravelBench(n = 10_000_000, log: (m: string) => void = () =>
     const checksNoPhysSharedEventsPerSec = checkThroughput(Math.min(n, 1_000_000), ['iommu/phys-shared']);
     sample();
 
-    // 1. one pass: journal (with checkpoints), checks, history index
+    // 1. one pass: journal (with checkpoints and the checks' records beside them), history index;
+    //    one error planted late (an unmap of a hole) for the check bisect to find
     const t0 = performance.now();
-    const rec = JournalRecorder.create(path, { source: 'bench', checkpointEvery: BENCH_CHECKPOINT_EVERY, blockEvents: BENCH_BLOCK_EVENTS });
-    const ix = new HistoryIndex();
-    const input = new Subject<CheckInput>();
-    let findings = 0;
-    input.pipe(checkOperator()).subscribe(() => void findings++);
+    const checks = checkCompanion();
     let checkMs = 0;
+    const companion = {
+      feed(events: readonly IommuEvent[]): void {
+        const t = performance.now();
+        checks.feed(events);
+        checkMs += performance.now() - t;
+      },
+      save: () => checks.save(),
+    };
+    const rec = JournalRecorder.create(path, { source: 'bench', checkpointEvery: BENCH_CHECKPOINT_EVERY, blockEvents: BENCH_BLOCK_EVENTS, companion });
+    const ix = new HistoryIndex();
     let indexMs = 0;
     let maps = 0;
-    for (const chunk of syntheticStream(n, 5, 8, 16384)) {
+    const planted = Math.floor(n * 0.87);
+    let shift = 0;
+    for (let chunk of syntheticStream(n, 5, 8, 16384)) {
+      if (shift === 0 && chunk[chunk.length - 1].seq >= planted) {
+        const at = planted - chunk[0].seq;
+        const hole = Unmapped.make({ domain: 1, iova: 0x7fff_0000_0000n, size: 0x2000n, unmappedSize: 0n, warn: 1 }, { ts: chunk[at].ts, line: null, src: 'planted' });
+        chunk = [...chunk.slice(0, at), hole, ...chunk.slice(at)];
+        for (let i = at; i < chunk.length; i++) (chunk[i] as { seq: number }).seq = planted + (i - at);
+        shift = 1;
+      } else if (shift) for (const e of chunk) (e as { seq: number }).seq += shift;
       // the recorder checkpoints after an append once `checkpointEvery` events have gone by
       for (let i = 0; i < chunk.length; i += BENCH_CHECKPOINT_EVERY) rec.append(chunk.slice(i, i + BENCH_CHECKPOINT_EVERY));
-      let t = performance.now();
-      input.next({ events: chunk });
-      checkMs += performance.now() - t;
-      t = performance.now();
+      const t = performance.now();
       for (const e of chunk) {
         ix.add(e);
         if (e.type === 'Mapped') maps++;
@@ -75,8 +90,8 @@ export function timetravelBench(n = 10_000_000, log: (m: string) => void = () =>
       sample();
       if (chunk[0].seq % 1_000_000 < 16384) log(`built ${chunk[0].seq + chunk.length} events`);
     }
-    input.complete();
     rec.close();
+    const findings = checks.totals.error + checks.totals.warning + checks.totals.info;
     const buildSec = (performance.now() - t0) / 1000;
 
     // 2. seeks: random points, each from the nearest checkpoint (or an anchor left by an earlier one)
@@ -130,8 +145,17 @@ export function timetravelBench(n = 10_000_000, log: (m: string) => void = () =>
     cold.close();
     sample();
 
+    // 6. check bisect on a fresh Timeline: the first error of any check (the planted one)
+    const cold2 = Timeline.open(path);
+    const tc = performance.now();
+    const cb = bisectChecks(cold2, CHECKS, ['error']);
+    const checkBisectMs = performance.now() - tc;
+    cold2.close();
+    if (cb.outcome.firstFailingSeq !== planted || cb.outcome.method !== 'checkpoints') throw new Error(`check bisect found #${cb.outcome.firstFailingSeq} by ${cb.outcome.method}, the error was planted at #${planted}`);
+    sample();
+
     return {
-      events: n,
+      events: n + 1,
       buildSec: Number(buildSec.toFixed(1)),
       journalMB: Math.round(statSync(path).size / 2 ** 20),
       seekP95Ms: p95(seekMs),
@@ -140,6 +164,8 @@ export function timetravelBench(n = 10_000_000, log: (m: string) => void = () =>
       historyIndexSec: Number((indexMs / 1000).toFixed(1)),
       bisectMs: Math.round(bisectMs),
       bisectProbes: b.probes,
+      checkBisectMs: Math.round(checkBisectMs),
+      checkBisectProbes: cb.outcome.probes,
       checksEventsPerSec,
       checksNoPhysSharedEventsPerSec,
       checksInlineEventsPerSec: Math.round(n / (checkMs / 1000)),

@@ -12,6 +12,7 @@ export type { Check, CheckDef, CheckInput, CheckInstance, Emit, Report } from '.
 export { CHECKS } from './registry.js';
 export { Shadow } from './shadow.js';
 export { CheckRunner, type CheckPoint, type ResumeFrom, type SeverityCounts } from './runner.js';
+export { checkCompanion, checkPointOf, type CheckCompanion } from './companion.js';
 
 export interface CheckSelection {
   readonly disable?: readonly string[];

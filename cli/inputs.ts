@@ -21,7 +21,8 @@ export interface SourceLoader {
   readonly kind: string;
   /** true when this loader understands the file or folder */
   detect(path: string, head: Buffer): boolean;
-  open(path: string, opts: { quiet: boolean }): Promise<EventSource>;
+  /** `checks`: run the fault checks while importing and keep their records in the journal (for bisect) */
+  open(path: string, opts: { quiet: boolean; checks: boolean }): Promise<EventSource>;
 }
 
 const loaders: SourceLoader[] = [];
@@ -60,11 +61,11 @@ export function journalSource(path: string): EventSource {
   };
 }
 
-export async function openSource(path: string, opts: { quiet?: boolean } = {}): Promise<EventSource> {
+export async function openSource(path: string, opts: { quiet?: boolean; checks?: boolean } = {}): Promise<EventSource> {
   if (!existsSync(path)) throw new InputError(`${path}: no such file or directory`);
   const h = head(path);
   if (h.subarray(0, MAGIC.length).equals(MAGIC)) return journalSource(path);
-  for (const l of loaders) if (l.detect(path, h)) return l.open(path, { quiet: opts.quiet ?? false });
+  for (const l of loaders) if (l.detect(path, h)) return l.open(path, { quiet: opts.quiet ?? false, checks: opts.checks ?? false });
   const text = h.toString('utf8').trimStart();
   if (text.startsWith('{')) {
     const { events } = readJsonl(path);

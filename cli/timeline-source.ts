@@ -3,6 +3,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { checkCompanion } from '../checks/index.js';
 import { JournalRecorder } from '../replay/index.js';
 import { Timeline } from '../replay/seek.js';
 import { type EventSource, openSource } from './inputs.js';
@@ -13,7 +14,8 @@ export interface OpenTimeline {
   close(): void;
 }
 
-export async function openTimeline(input: string, opts: { quiet?: boolean } = {}): Promise<OpenTimeline> {
+/** `checks`: an input that is not a journal yet is recorded with the checks' records (for bisect). */
+export async function openTimeline(input: string, opts: { quiet?: boolean; checks?: boolean } = {}): Promise<OpenTimeline> {
   const src = await openSource(input, opts);
   if (src.journal !== undefined) {
     const tl = Timeline.open(src.journal, input);
@@ -21,7 +23,7 @@ export async function openTimeline(input: string, opts: { quiet?: boolean } = {}
   }
   const dir = mkdtempSync(join(tmpdir(), 'iommu-journal-tl-'));
   try {
-    const rec = JournalRecorder.create(join(dir, 'events.journal'), { source: input, checkpointEvery: 4096 });
+    const rec = JournalRecorder.create(join(dir, 'events.journal'), { source: input, checkpointEvery: 4096, companion: opts.checks ? checkCompanion() : undefined });
     for (const b of src.blocks()) rec.append(b);
     rec.close();
     src.close();

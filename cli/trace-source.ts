@@ -4,6 +4,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
+import { checkCompanion } from '../checks/index.js';
 import { isTraceInput } from '../ingest/detect.js';
 import { importTrace } from '../ingest/importer.js';
 import { type EventSource, journalSource, registerSourceLoader } from './inputs.js';
@@ -18,7 +19,7 @@ registerSourceLoader({
     const out = join(dir, basename(path).replace(/(\.txt)?(\.gz)?$/, '') + '.journal');
     const bar = progressBar(`importing ${basename(path)}`, opts.quiet);
     try {
-      const r = await importTrace(path, { output: out, onProgress: (d, t) => bar.update(d, t) });
+      const r = await importTrace(path, { output: out, checkpointEvery: 4096, onProgress: (d, t) => bar.update(d, t), companion: opts.checks ? checkCompanion() : undefined });
       bar.stop();
       if (!opts.quiet && r.summary.parseErrors) warn(`${path}: ${r.summary.parseErrors} lines could not be parsed (kept as generic events)`);
       const j = journalSource(out);

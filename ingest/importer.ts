@@ -7,7 +7,7 @@ import { type Profile, applySwitches } from '../kernel/profile.js';
 import { linux612 } from '../kernel/profiles/linux-6.12.js';
 import { profileForKernel } from '../kernel/profiles/index.js';
 import { evolveBatch, initialState, type State } from '../reducers/index.js';
-import { JournalRecorder } from '../replay/index.js';
+import { type CheckpointCompanion, JournalRecorder } from '../replay/index.js';
 import { type AttributionStats, Attributor } from './attribute/attributor.js';
 import { type CaptureInfo, readCapture } from './capture.js';
 import { Diagnostics, formatProblem } from './diagnostics.js';
@@ -23,6 +23,8 @@ export interface ImportOptions {
   readonly keepEvents?: boolean;
   readonly force?: boolean;
   readonly checkpointEvery?: number;
+  /** follows the events and stores its data beside each checkpoint (the fault checks, for bisect) */
+  readonly companion?: CheckpointCompanion;
   /** called with bytes read so far and the file size */
   readonly onProgress?: (bytes: number, total: number) => void;
 }
@@ -75,6 +77,7 @@ export async function importTrace(input: string, opts: ImportOptions = {}): Prom
         profile: profile.name,
         overwrite: opts.force,
         checkpointEvery: opts.checkpointEvery,
+        companion: opts.companion,
         meta: { capture: capture.name, kernel: capture.kernel, arch: capture.arch, cmdline: capture.cmdline },
       })
     : null;

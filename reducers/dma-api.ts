@@ -5,6 +5,7 @@ import { editable, type Owned, ownedBy } from './owned.js';
 import { PMap, type Tx } from './pmap.js';
 import { pfnOf } from './runs.js';
 import { transientSlice } from './slice.js';
+import { decodeDmaApi, decodeDmaApiDelta, encodeDmaApi, encodeDmaApiDelta } from './checkpoint-dma-api.js';
 
 /** dma-debug entry types (kernel/dma/debug.c, 6.1 names) */
 export type DmaEntryType = 'single' | 'scatter-gather' | 'coherent' | 'resource';
@@ -257,6 +258,10 @@ export const dmaApiSlice = transientSlice<DmaApiState>({
     }
     return { devices };
   },
+  encode: encodeDmaApi,
+  decode: decodeDmaApi,
+  encodeDelta: encodeDmaApiDelta,
+  decodeDelta: decodeDmaApiDelta,
   hash(s, h) {
     for (const name of Object.keys(s.devices).sort()) {
       const d = s.devices[name];

@@ -5,6 +5,7 @@ export * from './slice.js';
 export * from './hasher.js';
 export * from './runs.js';
 export * from './root.js';
+export * from './checkpoint-codec.js';
 export * from './topology.js';
 export * from './cookies.js';
 export * from './iova-domains.js';

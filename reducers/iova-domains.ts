@@ -7,6 +7,7 @@ import { editable, type Owned } from './owned.js';
 import { PMap, type Tx } from './pmap.js';
 import { applyRcacheChange, newRcaches, popPfnAt, pushPfn, type Rcaches, rcachesFromPlain, rcachesToPlain } from './rcache-state.js';
 import { transientSlice } from './slice.js';
+import { decodeIova, decodeIovaDelta, encodeIova, encodeIovaDelta } from './checkpoint-iova.js';
 
 export interface IovaDomainState extends Owned {
   readonly domain: number;
@@ -199,6 +200,10 @@ export const iovaSlice = transientSlice<IovaState>({
     }
     return { domains: PMap.fromSorted(keys, vals) };
   },
+  encode: encodeIova,
+  decode: decodeIova,
+  encodeDelta: encodeIovaDelta,
+  decodeDelta: decodeIovaDelta,
   hash(s, h) {
     s.domains.forEach((id, d) => {
       h.add('iovad', id, d.granule, d.startPfn, d.dma32bitPfn, d.cpus, d.cachedNode, d.cached32Node, d.max32AllocSize, d.allocs, d.failures, d.initSeq);

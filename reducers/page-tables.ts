@@ -7,6 +7,7 @@ import { editable, type Owned, ownedBy } from './owned.js';
 import { PMap, type Tx } from './pmap.js';
 import { coverRange, pageSizesOf, pagesOf, pfnOf, removeRange, type Run, runPages } from './runs.js';
 import { transientSlice } from './slice.js';
+import { decodePageTables, decodePageTablesDelta, encodePageTables, encodePageTablesDelta } from './checkpoint-page-tables.js';
 
 export interface PgtableConfig {
   readonly fmt: string;
@@ -257,6 +258,10 @@ export const pageTablesSlice = transientSlice<PageTablesState>({
       ),
     };
   },
+  encode: encodePageTables,
+  decode: decodePageTables,
+  encodeDelta: encodePageTablesDelta,
+  decodeDelta: decodePageTablesDelta,
   hash(s, h) {
     s.domains.forEach((id, d) => {
       h.add('pt', id, d.pgsizeBitmap, d.mappedPages, d.peakPages, d.maps, d.unmaps, d.overmappedPages, d.missingPages);

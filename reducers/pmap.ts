@@ -548,6 +548,15 @@ export class PMap<V> {
     if (this.root !== null) walk(this.root, -Infinity, Infinity, fn);
   }
 
+  /**
+   * The leaves in key order, as their key and value arrays. Once the Tx that made a version is
+   * done its leaves never change, and a later Tx copies a leaf before changing it: a leaf two
+   * such versions share is the same pair of arrays, so a diff skips it by identity.
+   */
+  forEachLeaf(fn: (keys: readonly number[], vals: readonly V[]) => void): void {
+    if (this.root !== null) leavesOf(this.root, fn);
+  }
+
   keys(): number[] {
     const out: number[] = [];
     this.forEach((k) => void out.push(k));
@@ -570,6 +579,11 @@ export class PMap<V> {
     }
     return d;
   }
+}
+
+function leavesOf<V>(n: Node<V>, fn: (keys: readonly number[], vals: readonly V[]) => void): void {
+  if (n instanceof Leaf) fn(n.keys, n.vals);
+  else for (const kid of n.kids) leavesOf(kid, fn);
 }
 
 /** Keeps the last node of a bulk-loaded level at least MIN full by borrowing from its left. */

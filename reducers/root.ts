@@ -135,4 +135,12 @@ export function restoreState(data: Record<string, unknown>): State {
   return out as unknown as State;
 }
 
+/** Every slice in state order, for codecs that store slices apart (checkpoint-codec.ts). */
+export const sliceTable: readonly { readonly name: string; readonly slice: Slice<unknown>; readonly later: boolean }[] = SLICE_NAMES.map((name) => ({
+  name,
+  slice: SLICES[name] as Slice<unknown>,
+  // a slice added after the first journal format may be absent from a checkpoint: it starts empty
+  later: LATER_SLICES.has(name),
+}));
+
 export const sliceNames: readonly string[] = SLICE_NAMES;

@@ -7,6 +7,7 @@ import { type Draft } from 'immer';
 import { type EventOf, type EventType } from '../domain-events/index.js';
 import { type Tx } from './pmap.js';
 import { type Hasher } from './hasher.js';
+import { type ByteReader, type ByteWriter } from './bytes.js';
 
 export type ImmerHandlers<S> = { [T in EventType]?: (draft: Draft<S>, e: EventOf<T>) => void };
 export type TransientHandlers<S> = { [T in EventType]?: (s: S, e: EventOf<T>, tx: Tx) => S };
@@ -17,6 +18,12 @@ interface SliceCommon<S> {
   /** plain data (msgpack-able, bigints allowed) for checkpoints */
   snapshot(s: S): unknown;
   restore(data: unknown): S;
+  /** compact checkpoint form, for the big slices (checkpoint-*.ts); the rest store snapshot() */
+  encode?(s: S, w: ByteWriter): void;
+  decode?(r: ByteReader): S;
+  /** what changed since `base` (an earlier state of the same run), for delta checkpoints */
+  encodeDelta?(base: S, s: S, w: ByteWriter): void;
+  decodeDelta?(base: S, r: ByteReader): S;
   /** feeds the slice's content, in a canonical order, to the state hash */
   hash(s: S, h: Hasher): void;
 }

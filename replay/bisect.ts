@@ -4,8 +4,12 @@
 //    between the last checkpoint where it is false and the first where it is true, in
 //    ANCHOR_EVERY chunks, then event by event inside the one chunk where it turns true;
 //  - the first finding of an event check: checks judge events, not states, so the state at a
-//    checkpoint cannot say whether a check already fired; the search streams from the start
-//    and stops at the first finding (cost grows with where the fault is, not with the journal).
+//    checkpoint cannot say whether a check already fired. When the checks ran while the journal
+//    was recorded, a checks record beside each checkpoint holds their finding counts so far
+//    (monotone) and their private indices: binary search over those records (O(log n) probes),
+//    then one segment replay resumed at the last record where nothing had fired
+//    (bisectRecorded). Without such records (or with other check versions) the search streams
+//    from the start and stops at the first finding (bisectScan).
 import { type IommuEvent } from '../domain-events/index.js';
 import { evolve, evolveBatch, initialState, type State } from '../reducers/index.js';
 import { ANCHOR_EVERY, type Timeline } from './seek.js';
@@ -14,6 +18,8 @@ export interface BisectOutcome {
   /** the first event after which the predicate holds / at which the check reports; -1: holds before any event; null: never */
   readonly firstFailingSeq: number | null;
   readonly method: 'checkpoints' | 'scan';
+  /** why a check bisect could not use the checks records (it scanned instead) */
+  readonly scanReason?: string;
   /** checkpoint states restored or evaluated */
   readonly probes: number;
   readonly eventsReplayed: number;
@@ -87,3 +93,55 @@ export function bisectScan(tl: Timeline, firstIn: (blocks: Iterable<readonly Iom
   const seq = firstIn(blocks());
   return { firstFailingSeq: seq, method: 'scan', probes: 0, eventsReplayed: read };
 }
+
+/** Where a segment replay starts: a checks record (and the state stored with it), or the first event. */
+export interface SegmentStart {
+  /** events applied before the segment */
+  readonly applied: number;
+  readonly state: State;
+  /** the checks record there; null at the first event */
+  readonly data: Record<string, unknown> | null;
+}
+
+/**
+ * The first report of a stream judge (the fault checks) from the checks records: `fired(data)`
+ * says whether it had reported by then (counts only grow, so it is monotone), or null when the
+ * record cannot answer (another check version); `segment(start, end)` replays events
+ * [start.applied, end) resumed from `start` and returns the seq of the first report (or null;
+ * `end` = total: to the end of the journal, end-of-stream reports included) and how many events
+ * it read. Returns a scan reason when
+ * the records cannot answer, so the caller scans instead.
+ */
+export function bisectRecorded(
+  tl: Timeline,
+  fired: (data: Record<string, unknown>) => boolean | null,
+  segment: (start: SegmentStart, end: number) => { readonly seq: number | null; readonly events: number },
+): BisectOutcome | { readonly scanReason: string } {
+  const seqs = tl.checksSeqs();
+  if (seqs.length === 0) return { scanReason: 'the journal has no checks records (recorded without the checks)' };
+  const before = tl.stats.eventsReplayed;
+  let probes = 0;
+  let unanswerable = false;
+  const probe = (k: number): boolean => {
+    probes++;
+    const r = fired(tl.checksData(k));
+    if (r === null) unanswerable = true;
+    return r === true;
+  };
+  // invariant: nothing fired by record lo (-1: the start), something fired by record hi (seqs.length: the end)
+  let lo = -1;
+  let hi = seqs.length;
+  while (hi - lo > 1 && !unanswerable) {
+    const mid = (lo + hi) >> 1;
+    if (probe(mid)) hi = mid;
+    else lo = mid;
+  }
+  if (unanswerable) return { scanReason: 'the checks records were written by other versions of the selected checks' };
+  const start: SegmentStart = lo < 0 ? { applied: 0, state: initialState(), data: null } : { applied: seqs[lo], state: seqs[lo] === 0 ? initialState() : tl.stateAt(seqs[lo] - 1), data: tl.checksData(lo) };
+  if (lo >= 0) probes++;
+  const end = hi === seqs.length ? tl.total : seqs[hi];
+  const { seq, events } = segment(start, end);
+  if (seq === null && hi < seqs.length) return { scanReason: `the checks record at #${end} says a check fired before it, but the segment replay from #${start.applied} found nothing` };
+  return { firstFailingSeq: seq, method: 'checkpoints', probes, eventsReplayed: tl.stats.eventsReplayed - before + events };
+}
+

@@ -11,6 +11,10 @@
 //   1 events     : a block of `count` events starting at `first seq` (domain-events codec)
 //   2 checkpoint : the state after event `first seq - 1` (i.e. before `first seq`), deflated msgpack
 //   3 note       : producer notes (diagnostics summary, attribution report), deflated msgpack
+//   4 checks     : beside a checkpoint (same first seq): what the fault checks had found and kept
+//                  after event `first seq - 1` (finding counts per check, their private indices),
+//                  deflated msgpack. Written only when the checks ran while recording; a reader that
+//                  does not need it skips it. Bisect for a check probes these instead of replaying.
 import { crc32 as zlibCrc32 } from 'node:zlib';
 
 export const MAGIC = Buffer.from('IOMMUJNL', 'latin1');
@@ -18,7 +22,7 @@ export const FORMAT_VERSION = 1;
 export const RECORD_HEADER_BYTES = 21;
 export const MAX_RECORD_BYTES = 1 << 30;
 
-export const RecordKind = { events: 1, checkpoint: 2, note: 3 } as const;
+export const RecordKind = { events: 1, checkpoint: 2, note: 3, checks: 4 } as const;
 export type RecordKindName = keyof typeof RecordKind;
 
 export interface JournalHeader {

@@ -11,7 +11,8 @@ import {
   unpackValue,
   validateEvent,
 } from '../domain-events/index.js';
-import { restoreState, type State } from '../reducers/index.js';
+import { type State } from '../reducers/index.js';
+import { type CheckpointBase, decodeCheckpointPayload } from './checkpoint-payload.js';
 import {
   crc32,
   FORMAT_VERSION,
@@ -46,6 +47,7 @@ export class JournalReader {
   /** set once a read ran into damage */
   damage: Damage | null = null;
   private fd: number;
+  private lastBase: { readonly offset: number; readonly state: State } | null = null;
 
   private constructor(readonly path: string) {
     try {
@@ -116,7 +118,7 @@ export class JournalReader {
     const crc = h.readUInt32LE(5);
     const firstSeq = Number(h.readBigUInt64LE(9));
     const count = h.readUInt32LE(17);
-    if (kind !== RecordKind.events && kind !== RecordKind.checkpoint && kind !== RecordKind.note) {
+    if (kind !== RecordKind.events && kind !== RecordKind.checkpoint && kind !== RecordKind.note && kind !== RecordKind.checks) {
       this.damage = { offset, reason: `unknown record kind ${kind}` };
       return null;
     }
@@ -189,15 +191,43 @@ export class JournalReader {
   decodeCheckpoint(r: RecordInfo & { payload?: Buffer }): State {
     const payload = r.payload ?? this.read(r.payloadOffset, r.payloadLength);
     try {
-      return restoreState(unpackValue(inflateRawSync(payload)) as Record<string, unknown>);
+      const state = decodeCheckpointPayload(payload, (at) => this.checkpointBase(at, r.offset));
+      this.lastBase = { offset: r.offset, state };
+      return state;
     } catch (err) {
       throw new InputError(`${this.path}: checkpoint at offset ${r.offset} does not restore (${(err as Error).message})`);
     }
   }
 
+  /**
+   * The checkpoint a delta was written against (itself a delta or a full one, always an
+   * earlier record). The last one is kept: the next delta of the same chain starts from it.
+   */
+  private checkpointBase(at: CheckpointBase, deltaOffset: number): State {
+    if (this.lastBase?.offset === at.offset) return this.lastBase.state;
+    if (at.offset < this.dataOffset || at.offset >= deltaOffset) throw new Error(`its base at offset ${at.offset} is not a record before it`);
+    const damage = this.damage;
+    const b = this.readRecordAt(at.offset);
+    this.damage = damage;
+    if (b === null || b.kind !== RecordKind.checkpoint || b.firstSeq !== at.firstSeq) throw new Error(`no intact checkpoint before #${at.firstSeq} at offset ${at.offset} to apply it to`);
+    const state = decodeCheckpointPayload(b.payload, (x) => this.checkpointBase(x, at.offset));
+    this.lastBase = { offset: at.offset, state };
+    return state;
+  }
+
   decodeNote(r: RecordInfo & { payload?: Buffer }): Record<string, unknown> {
     const payload = r.payload ?? this.read(r.payloadOffset, r.payloadLength);
     return unpackValue(inflateRawSync(payload)) as Record<string, unknown>;
+  }
+
+  /** A checks record: plain data as its writer gave it (replay/ does not interpret it). */
+  decodeChecks(r: RecordInfo & { payload?: Buffer }): Record<string, unknown> {
+    const payload = r.payload ?? this.read(r.payloadOffset, r.payloadLength);
+    try {
+      return unpackValue(inflateRawSync(payload)) as Record<string, unknown>;
+    } catch (err) {
+      throw new InputError(`${this.path}: checks record at offset ${r.offset} does not decode (${(err as Error).message})`);
+    }
   }
 
   /** Every event of the intact part, in order, in blocks. */

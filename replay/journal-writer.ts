@@ -4,10 +4,13 @@
 import { closeSync, existsSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { deflateRawSync } from 'node:zlib';
 import { encodeBlock, eventDefs, type IommuEvent, InputError, packValue } from '../domain-events/index.js';
-import { type State, snapshotState } from '../reducers/index.js';
+import { type State } from '../reducers/index.js';
+import { type CheckpointBase, encodeCheckpointPayload, encodeDeltaPayload } from './checkpoint-payload.js';
 import { encodeRecord, FORMAT_VERSION, type JournalHeader, MAGIC, RecordKind, crc32 } from './journal-format.js';
 
 export const PRODUCER = 'iommu-journal 0.1.0';
+/** deltas in a row before a full checkpoint is written anyway */
+const MAX_DELTA_CHAIN = 8;
 
 export interface JournalWriterOptions {
   readonly profile?: string | null;
@@ -58,6 +61,8 @@ export class JournalWriter {
   private closed = false;
   private readonly blockEvents: number;
   private readonly tmpPath: string | null;
+  /** the last checkpoint written, the next delta's base, and how many deltas lead to it from a full one */
+  private last: { readonly at: CheckpointBase; readonly state: State; readonly chain: number } | null = null;
 
   private constructor(
     readonly path: string,
@@ -102,8 +107,28 @@ export class JournalWriter {
   /** Writes the state reached after every event appended so far (a point a reader can start from). */
   checkpoint(state: State): void {
     this.flushBlock();
-    const payload = deflateRawSync(packValue(snapshotState(state)), { level: 1 });
-    this.write(encodeRecord(RecordKind.checkpoint, this.seq, 0, payload));
+    const at = { offset: this.bytes, firstSeq: this.seq };
+    this.write(encodeRecord(RecordKind.checkpoint, this.seq, 0, encodeCheckpointPayload(state)));
+    this.last = { at, state, chain: 0 };
+  }
+
+  /**
+   * Writes the state reached so far as its changes since the previous checkpoint (a full one
+   * when there is none yet, or after MAX_DELTA_CHAIN deltas: a restore applies the whole chain).
+   */
+  checkpointDelta(state: State): void {
+    const prev = this.last;
+    if (prev === null || prev.chain >= MAX_DELTA_CHAIN) return this.checkpoint(state);
+    this.flushBlock();
+    const at = { offset: this.bytes, firstSeq: this.seq };
+    this.write(encodeRecord(RecordKind.checkpoint, this.seq, 0, encodeDeltaPayload(prev.state, state, prev.at)));
+    this.last = { at, state, chain: prev.chain + 1 };
+  }
+
+  /** What the fault checks found and kept at the checkpoint just written (see journal-format.ts). */
+  checks(value: Record<string, unknown>): void {
+    this.flushBlock();
+    this.write(encodeRecord(RecordKind.checks, this.seq, 0, deflateRawSync(packValue(value), { level: 1 })));
   }
 
   note(value: Record<string, unknown>): void {

@@ -1,21 +1,50 @@
 // Writes events to a journal while folding them into state, and checkpoints that state every
 // `checkpointEvery` events, so a reader can later start near any point instead of from zero.
+// Between two checkpoints, delta checkpoints (the changes since the last full one) every
+// `deltaEvery` events bring a seek closer to its target for a fraction of a full one's bytes.
+// A companion (the fault checks) may follow the same events and store its own data beside each
+// checkpoint.
 import { type IommuEvent } from '../domain-events/index.js';
 import { evolveBatch, initialState, type State } from '../reducers/index.js';
 import { JournalWriter, type JournalWriterOptions } from './journal-writer.js';
 
+/** Something that follows the recorded events and saves its data beside every state checkpoint. */
+export interface CheckpointCompanion {
+  feed(events: readonly IommuEvent[]): void;
+  /** plain msgpack-able data, written as a checks record after the checkpoint */
+  save(): Record<string, unknown>;
+}
+
 export interface RecorderOptions extends JournalWriterOptions {
   /** events between checkpoints (0: none) */
   readonly checkpointEvery?: number;
+  /** events between delta checkpoints, between the full ones (0: none; default: see deltaEveryFor) */
+  readonly deltaEvery?: number;
+  readonly companion?: CheckpointCompanion;
+}
+
+/**
+ * A delta a quarter of the way between full checkpoints, when that is at least 1024 events:
+ * replaying fewer events costs about what restoring a checkpoint does, so closer deltas buy
+ * a seek nothing.
+ */
+export function deltaEveryFor(checkpointEvery: number): number {
+  const d = Math.floor(checkpointEvery / 4);
+  return d >= 1024 ? d : 0;
 }
 
 export class JournalRecorder {
   private state: State = initialState();
   private sinceCheckpoint = 0;
+  private sinceDelta = 0;
   private readonly every: number;
+  private readonly deltaEvery: number;
+  private readonly companion: CheckpointCompanion | null;
 
   constructor(readonly writer: JournalWriter, opts: RecorderOptions = {}) {
     this.every = opts.checkpointEvery ?? 65536;
+    this.deltaEvery = this.every > 0 ? (opts.deltaEvery ?? deltaEveryFor(this.every)) : 0;
+    this.companion = opts.companion ?? null;
   }
 
   static create(path: string, opts: RecorderOptions = {}): JournalRecorder {
@@ -27,12 +56,31 @@ export class JournalRecorder {
   }
 
   append(events: readonly IommuEvent[]): void {
+    if (this.deltaEvery === 0) return this.appendPiece(events);
+    // with deltas, checkpoints land exactly (a delta every `deltaEvery` events, a full one every
+    // `checkpointEvery`): a longer append is folded in pieces
+    for (let at = 0; at < events.length; ) {
+      const room = Math.min(this.deltaEvery - this.sinceDelta, this.every - this.sinceCheckpoint);
+      const piece = at === 0 && room >= events.length ? events : events.slice(at, at + room);
+      at += piece.length;
+      this.appendPiece(piece);
+    }
+  }
+
+  private appendPiece(events: readonly IommuEvent[]): void {
     this.writer.append(events);
     this.state = evolveBatch(this.state, events);
+    this.companion?.feed(events);
     this.sinceCheckpoint += events.length;
+    this.sinceDelta += events.length;
     if (this.every > 0 && this.sinceCheckpoint >= this.every) {
       this.writer.checkpoint(this.state);
+      if (this.companion) this.writer.checks(this.companion.save());
       this.sinceCheckpoint = 0;
+      this.sinceDelta = 0;
+    } else if (this.deltaEvery > 0 && this.sinceDelta >= this.deltaEvery) {
+      this.writer.checkpointDelta(this.state);
+      this.sinceDelta = 0;
     }
   }
 

@@ -10,10 +10,16 @@ import { JournalReader, type RecordInfo } from './journal-reader.js';
 
 /** events between two anchors kept while replaying */
 export const ANCHOR_EVERY = 256;
-/** anchors kept at most (the oldest-used go first) */
-const MAX_ANCHORS = 512;
-/** decoded event blocks kept */
-const MAX_BLOCKS = 16;
+/**
+ * anchors kept at most (the farthest from the newest go first). Anchors near each other share
+ * almost everything, but one restored from another checkpoint shares nothing: at 10 M events a
+ * region costs 1–2 MB, which young-generation GCs copy and promote and which then grows the
+ * heap (with 512, random seeks spent over a third of their time in GC). 64 keep 16 K events
+ * of stepping at one anchor per 256 events, or a dozen regions seeks jump between.
+ */
+const MAX_ANCHORS = 64;
+/** decoded event blocks kept (the replay from a checkpoint reads one or two) */
+const MAX_BLOCKS = 8;
 
 interface Anchor {
   /** events applied: the state after event `applied - 1` */
@@ -32,6 +38,8 @@ export class Timeline {
   private readonly blocks: RecordInfo[] = [];
   /** checkpoint records: `firstSeq` = events applied before it */
   private readonly checkpoints: RecordInfo[] = [];
+  /** checks records (what the fault checks found and kept at a checkpoint), in order */
+  private readonly checksRecords: RecordInfo[] = [];
   private anchors: Anchor[] = [{ applied: 0, state: initialState() }];
   private readonly decoded = new Map<number, IommuEvent[]>();
   readonly total: number;
@@ -46,6 +54,7 @@ export class Timeline {
     for (const r of scan.records) {
       if (r.kind === RecordKind.events) this.blocks.push(r);
       else if (r.kind === RecordKind.checkpoint) this.checkpoints.push(r);
+      else if (r.kind === RecordKind.checks) this.checksRecords.push(r);
     }
     this.total = scan.events;
   }
@@ -69,6 +78,16 @@ export class Timeline {
   /** Sequence numbers of the checkpoints: the state before each is stored. */
   checkpointSeqs(): number[] {
     return this.checkpoints.map((c) => c.firstSeq);
+  }
+
+  /** Events applied before each checks record (the fault checks ran while the journal was recorded). */
+  checksSeqs(): number[] {
+    return this.checksRecords.map((c) => c.firstSeq);
+  }
+
+  /** Checks record k: plain data as the checks saved it. */
+  checksData(k: number): Record<string, unknown> {
+    return this.reader.decodeChecks(this.checksRecords[k]);
   }
 
   private checkSeq(seq: number, what: string): void {

@@ -10,6 +10,8 @@ export interface VerifyReport {
   readonly records: number;
   readonly events: number;
   readonly checkpoints: number;
+  /** checks records (the fault checks ran while recording) */
+  readonly checksRecords: number;
   readonly notes: number;
   readonly bytes: number;
   /** byte offset where the intact part ends, and why; null when the whole file is intact */
@@ -21,6 +23,7 @@ export function verifyJournal(path: string): VerifyReport {
   let records = 0;
   let events = 0;
   let checkpoints = 0;
+  let checksRecords = 0;
   let notes = 0;
   let damage = null as VerifyReport['damage'];
   try {
@@ -30,6 +33,9 @@ export function verifyJournal(path: string): VerifyReport {
         else if (rec.kind === RecordKind.checkpoint) {
           r.decodeCheckpoint(rec);
           checkpoints++;
+        } else if (rec.kind === RecordKind.checks) {
+          r.decodeChecks(rec);
+          checksRecords++;
         } else {
           r.decodeNote(rec);
           notes++;
@@ -52,6 +58,7 @@ export function verifyJournal(path: string): VerifyReport {
     records,
     events,
     checkpoints,
+    checksRecords,
     notes,
     bytes: r.size,
     damage,

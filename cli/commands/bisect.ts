@@ -1,11 +1,12 @@
 // bisect INPUT [--check ID | --where PREDICATE] [--json]: the first event at which a check
 // reports (any check's first error by default), or after which a state predicate holds.
 import { type Command } from 'commander';
-import { firstFinding, type Finding, selectChecks } from '../../checks/index.js';
+import { type Finding, selectChecks } from '../../checks/index.js';
 import { InputError } from '../../domain-events/index.js';
-import { bisectScan, bisectState, type BisectOutcome } from '../../replay/bisect.js';
+import { bisectState, type BisectOutcome } from '../../replay/bisect.js';
 import { parsePredicate } from '../../replay/predicate.js';
 import { act } from '../act.js';
+import { bisectChecks } from '../check-bisect.js';
 import { printJson, println } from '../output.js';
 import { openTimeline } from '../timeline-source.js';
 
@@ -21,20 +22,21 @@ export function registerBisect(program: Command): void {
       act(async (input: string, opts: { check?: string; where?: string; json?: boolean }) => {
         if (opts.check !== undefined && opts.where !== undefined) throw new InputError('bisect: give --check or --where, not both');
         const pred = opts.where !== undefined ? parsePredicate(opts.where) : null;
-        if (opts.check !== undefined) selectChecks({ only: [opts.check] }); // unknown id: fail before importing
+        // unknown id: fail before importing
+        const defs = pred === null ? selectChecks(opts.check !== undefined ? { only: [opts.check] } : {}) : [];
         const t0 = performance.now();
-        const { tl, close } = await openTimeline(input, { quiet: !!opts.json });
+        const { tl, close } = await openTimeline(input, { quiet: !!opts.json, checks: pred === null });
         let out: BisectOutcome;
         const found: { finding: Finding | null } = { finding: null };
         let line: number | null = null;
         try {
           if (pred !== null) out = bisectState(tl, pred);
-          else
-            out = bisectScan(tl, (blocks) => {
-              // with --check, its findings of any severity count; otherwise the first error of any check
-              found.finding = opts.check !== undefined ? firstFinding(blocks, { only: [opts.check], severity: ['error', 'warning', 'info'] }) : firstFinding(blocks);
-              return found.finding?.seq ?? null;
-            });
+          else {
+            // with --check, its findings of any severity count; otherwise the first error of any check
+            const r = bisectChecks(tl, defs, opts.check !== undefined ? ['error', 'warning', 'info'] : ['error']);
+            out = r.outcome;
+            found.finding = r.finding;
+          }
           if (out.firstFailingSeq !== null && out.firstFailingSeq >= 0) line = tl.eventAt(out.firstFailingSeq).line;
         } finally {
           close();
@@ -43,7 +45,7 @@ export function registerBisect(program: Command): void {
         const ms = Math.round(performance.now() - t0);
         const check = pred !== null ? null : (f?.check ?? opts.check ?? null);
         if (opts.json) {
-          printJson({ firstFailingSeq: out.firstFailingSeq, line, check, method: out.method, probes: out.probes, eventsReplayed: out.eventsReplayed, message: f?.message ?? null, ms });
+          printJson({ firstFailingSeq: out.firstFailingSeq, line, check, method: out.method, probes: out.probes, eventsReplayed: out.eventsReplayed, message: f?.message ?? null, ms, ...(out.scanReason ? { scanReason: out.scanReason } : {}) });
           return 0;
         }
         if (out.firstFailingSeq === null) println(`${input}: ${pred !== null ? `"${opts.where}" does not hold after the last event` : `no ${opts.check ?? 'error'} finding`} (${out.method}, ${out.probes} probes, ${out.eventsReplayed} events replayed)`);
@@ -52,6 +54,7 @@ export function registerBisect(program: Command): void {
           println(`${input}: first failing event #${out.firstFailingSeq}${line !== null ? ` (line ${line})` : ''}${check ? ` [${check}]` : ''}`);
           if (f) println(`  ${f.message}`);
           println(`  ${out.method}: ${out.probes} checkpoint probes, ${out.eventsReplayed} events replayed, ${ms} ms`);
+          if (out.scanReason) println(`  (scanned: ${out.scanReason})`);
         }
         return 0;
       }),

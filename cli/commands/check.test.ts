@@ -1,5 +1,12 @@
 // The check / bisect / history / state command lines: JSON shapes, exit codes, clear errors.
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { mkdtempSync, rmSync, statSync, truncateSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { syntheticStream } from '../../bench/synthetic.js';
+import { runChecks } from '../../checks/index.js';
+import { type IommuEvent } from '../../domain-events/index.js';
+import { JournalReader, JournalRecorder, readJsonl } from '../../replay/index.js';
 import { run } from '../main.js';
 
 function capture(): { out: () => string; err: () => string } {
@@ -53,6 +60,38 @@ describe('check, bisect, history, state on the command line', () => {
     const c = capture();
     expect(await run(['bisect', SHORT, '--json', '--where', 'mapped 0x11000 in 1'])).toBe(0);
     expect(JSON.parse(c.out())).toMatchObject({ firstFailingSeq: 5, line: 6, method: 'checkpoints' });
+  });
+
+  it('check streams a journal: one JSON line, findings as reported, a truncated tail warned about', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ij-check-'));
+    try {
+      const path = join(dir, 'long.journal');
+      const rec = JournalRecorder.create(path, { blockEvents: 512, checkpointEvery: 0 });
+      // the short unmap, then a long tail of ordinary traffic
+      rec.append(readJsonl(SHORT).events);
+      for (const b of syntheticStream(20_000, 4, 3, 4096)) rec.append(b.map((e) => ({ ...e, seq: -1 }) as IommuEvent));
+      rec.close();
+      let c = capture();
+      expect(await run(['check', path, '--json', '--only', 'iommu'])).toBe(1);
+      const whole = JSON.parse(c.out());
+      expect(c.out().trimEnd().split('\n')).toHaveLength(1);
+      expect(whole.events).toBe(20_007);
+      expect(whole.findings[0]).toMatchObject({ check: 'iommu/unmap-short', seq: 6 });
+      // the same findings as the collecting runner, in report order
+      const run2 = runChecks(JournalReader.open(path).eventBlocks(), { only: ['iommu'] });
+      expect(whole.findings.map((f: { seq: number; check: string }) => `${f.check}@${f.seq}`).sort()).toEqual(run2.findings.map((f) => `${f.check}@${f.seq}`).sort());
+      vi.restoreAllMocks();
+      // cut the journal in the middle of a record: the intact part is checked, the damage named
+      truncateSync(path, Math.floor(statSync(path).size * 0.6));
+      c = capture();
+      expect(await run(['check', path, '--json', '--only', 'iommu'])).toBe(1);
+      const cut = JSON.parse(c.out());
+      expect(cut.events).toBeGreaterThan(0);
+      expect(cut.events).toBeLessThan(20_007);
+      expect(c.err()).toMatch(/damaged at offset \d+/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('history shows the map and the short unmap, and what stays mapped', async () => {

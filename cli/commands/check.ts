@@ -1,7 +1,11 @@
 // check INPUT [--json] [--only ids] [--disable ids] [--list]: run the fault checks over a
-// journal, JSONL events or a kernel trace (imported on the fly) and print the findings.
+// journal, JSONL events or a kernel trace (imported on the fly) and print the findings as the
+// checks report them: memory stays bounded however long the input (--explain excepted: it
+// indexes the whole input to give each finding its address's history).
 import { type Command } from 'commander';
 import { type Finding, listChecks, runChecks } from '../../checks/index.js';
+import { streamChecks } from '../check-stream.js';
+import { checkSummary, findingJson, findingText } from '../finding-format.js';
 import { InputError, isInputError } from '../../domain-events/index.js';
 import { act } from '../act.js';
 import { type EventSource, openSource } from '../inputs.js';
@@ -33,22 +37,6 @@ function explainFindings(src: EventSource, findings: readonly Finding[], n: numb
   return out;
 }
 
-export function findingJson(f: Finding): Record<string, unknown> {
-  return {
-    check: f.check,
-    version: f.checkVersion,
-    severity: f.severity,
-    seq: f.seq,
-    line: f.line,
-    message: f.message,
-    related: f.related.map((r) => ({ seq: r.seq, line: r.line })),
-    confidence: f.confidence,
-    domain: f.domain,
-    address: f.address,
-    addressSpace: f.addressSpace,
-  };
-}
-
 export function registerCheck(program: Command): void {
   program
     .command('check')
@@ -71,31 +59,29 @@ export function registerCheck(program: Command): void {
         const sel = { only: ids(opts.only), disable: ids(opts.disable) };
         const src = await openSource(input, { quiet: !!opts.json });
         const explainN = opts.explain === undefined || opts.explain === false ? 0 : opts.explain === true ? 5 : parseIntArg(opts.explain, '--explain', 1);
+        if (explainN === 0) return streamChecks(src, sel, input, !!opts.json);
         let run;
         let histories: Map<Finding, HistoryEntry[]> = new Map();
         try {
           run = runChecks(src.blocks(), sel);
           run = { ...run, findings: resolveLines(src, run.findings) };
-          if (explainN > 0 && run.findings.length) histories = explainFindings(src, run.findings, explainN);
+          if (run.findings.length) histories = explainFindings(src, run.findings, explainN);
         } finally {
           src.close();
         }
         for (const p of src.problems) warn(p);
         const errors = run.findings.filter((f) => f.severity === 'error').length;
         if (opts.json) {
-          printJson({ events: run.events, findings: run.findings.map((f) => (explainN ? { ...findingJson(f), history: histories.get(f) ?? [] } : findingJson(f))) });
+          printJson({ events: run.events, findings: run.findings.map((f) => ({ ...findingJson(f), history: histories.get(f) ?? [] })) });
           return errors ? 1 : 0;
         }
-        for (const f of run.findings) {
-          const at = f.line !== null ? `${f.src ?? input}:${f.line}` : `#${f.seq}`;
-          const conf = f.confidence < 1 ? ` (confidence ${f.confidence})` : '';
-          println(`${at}: ${f.severity}: [${f.check}] ${f.message}${conf}`);
-          for (const r of f.related) println(`    related #${r.seq}${r.line !== null ? ` (${r.src ?? input}:${r.line})` : ''}`);
-          for (const h of histories.get(f) ?? []) println(`    history #${h.seq}${h.line !== null ? ` line ${h.line}` : ''}: ${h.summary} => ${h.after}`);
-        }
         const by = { error: 0, warning: 0, info: 0 };
-        for (const f of run.findings) by[f.severity]++;
-        println(`${input}: ${run.events} events, ${by.error} errors, ${by.warning} warnings, ${by.info} info`);
+        for (const f of run.findings) {
+          for (const l of findingText(f, input)) println(l);
+          for (const h of histories.get(f) ?? []) println(`    history #${h.seq}${h.line !== null ? ` line ${h.line}` : ''}: ${h.summary} => ${h.after}`);
+          by[f.severity]++;
+        }
+        println(checkSummary(input, run.events, by));
         return errors ? 1 : 0;
       }),
     );

@@ -1,5 +1,6 @@
 // import TRACE -o FILE.journal: parse, attribute and record a kernel trace.
 import { type Command } from 'commander';
+import { checkCompanion } from '../../checks/index.js';
 import { importTrace } from '../../ingest/importer.js';
 import { act } from '../act.js';
 import { printJson, println } from '../output.js';
@@ -16,15 +17,18 @@ export function registerImport(program: Command): void {
     .requiredOption('-o, --output <file>', 'journal to write')
     .option('--force', 'replace an existing journal (written beside it, then renamed)')
     .option('--checkpoint-every <n>', 'events between checkpoints', '4096')
+    .option('--no-checks', 'do not run the fault checks while recording (bisect --check then scans the journal)')
     .option('--json', 'one JSON object with the import summary')
     .action(
-      act(async (trace: string, opts: { output: string; force?: boolean; checkpointEvery: string; json?: boolean }) => {
+      act(async (trace: string, opts: { output: string; force?: boolean; checkpointEvery: string; checks: boolean; json?: boolean }) => {
         checkTraceInput(trace);
         const checkpointEvery = parseIntArg(opts.checkpointEvery, '--checkpoint-every', 16);
         const bar = progressBar(`importing ${trace}`, !!opts.json);
+        // the checks' counts and indices beside every checkpoint: bisect --check probes them
+        const companion = opts.checks ? checkCompanion() : undefined;
         let r;
         try {
-          r = await importTrace(trace, { output: opts.output, force: opts.force, checkpointEvery, onProgress: (d, t) => bar.update(d, t) });
+          r = await importTrace(trace, { output: opts.output, force: opts.force, checkpointEvery, onProgress: (d, t) => bar.update(d, t), companion });
         } finally {
           bar.stop();
         }
@@ -43,6 +47,7 @@ export function registerImport(program: Command): void {
             unknownEvents: s.unknownEvents,
             attribution: s.attribution,
             counters: s.counters,
+            findings: companion ? { ...companion.totals } : null,
           });
           return 0;
         }
@@ -54,6 +59,10 @@ export function registerImport(program: Command): void {
           .sort((x, y) => y[1] - x[1])
           .map(([k, v]) => `${k} ${v}`)
           .join(', ');
+        if (companion) {
+          const t = companion.totals;
+          println(`  fault checks while recording: ${t.error} error${t.error === 1 ? '' : 's'}, ${t.warning} warning${t.warning === 1 ? '' : 's'}, ${t.info} info${t.error + t.warning + t.info ? ` (\`check ${opts.output}\` lists them)` : ''}`);
+        }
         println(`  attributed ${a.maps} maps and ${a.unmaps} unmaps (${how}); unattributed ${a.unattributed}, conflicts ${a.conflicts}`);
         return 0;
       }),

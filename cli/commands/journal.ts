@@ -28,7 +28,7 @@ export function registerJournal(program: Command): void {
         }
         if (!rep.ok) bad++;
         if (opts.json) printJson(rep);
-        else if (rep.ok) println(`${f}: ok, ${rep.events} events in ${rep.records} records (${rep.checkpoints} checkpoints), ${bytes(rep.bytes)}`);
+        else if (rep.ok) println(`${f}: ok, ${rep.events} events in ${rep.records} records (${rep.checkpoints} checkpoints${rep.checksRecords ? `, ${rep.checksRecords} with the checks' records` : ''}), ${bytes(rep.bytes)}`);
         else
           println(
             `${f}: DAMAGED at byte offset ${rep.damage!.offset}: ${rep.damage!.reason}; ${rep.events} events in ${rep.records} intact records before it`,

@@ -1,6 +1,7 @@
 // simulate: run a workload through a behaviour profile and record the events in a journal.
 import { join } from 'node:path';
 import { type Command } from 'commander';
+import { checkCompanion } from '../../checks/index.js';
 import { InputError } from '../../domain-events/index.js';
 import { applySwitches, type Switches } from '../../kernel/profile.js';
 import { getProfile, PROFILES } from '../../kernel/profiles/index.js';
@@ -98,7 +99,8 @@ export function registerSimulate(program: Command): void {
         const h = workloadHeader(workload);
         // the workload as named on the command line: the journal must not depend on where the checkout lives
         const meta = { workload: workload.name, seed: seed ?? h.seed, platform: h.platform.name, cpus: h.platform.cpus };
-        const rec = JournalRecorder.create(o.output, { profile: profile.name, source: o.workload, overwrite: !!o.force, meta });
+        // the checks' records beside every checkpoint let bisect --check probe instead of replaying
+        const rec = JournalRecorder.create(o.output, { profile: profile.name, source: o.workload, overwrite: !!o.force, meta, companion: checkCompanion() });
         let r;
         try {
           r = runWorkload(workload, profile, { seed, onEvents: (ev) => rec.append(ev) });

@@ -64,7 +64,10 @@ for (const name of Object.keys(SLICES) as Name[]) {
       apply:
         slice.kind === 'immer'
           ? (sh, e, tx) => void (sh[name] = produce(sh[name], (d: Draft<unknown>) => void h(d, e, tx)))
-          : (sh, e, tx) => void (sh[name] = h(sh[name], e, tx)),
+          : name === 'pageTables'
+            ? // the hot one (every map and unmap): a named property, not a keyed access per event
+              (sh, e, tx) => void ((sh as { pageTables: unknown }).pageTables = h((sh as { pageTables: unknown }).pageTables, e, tx))
+            : (sh, e, tx) => void (sh[name] = h(sh[name], e, tx)),
     });
   }
 }

@@ -26,10 +26,10 @@ function granuleOf(addr: bigint, granule: number): number {
   return addr <= SAFE ? Math.floor(Number(addr) / granule) : Number(addr / BigInt(granule));
 }
 
-/** the node holding [lo, hi] (granule pfns), if one does */
+/** the node holding [lo, hi] (granule pfns), if one does: the one starting at or below lo ends at or after hi */
 function holds(a: Allocator, lo: number, hi: number): boolean {
-  const k = a.nodes.floorKey(lo);
-  return k !== undefined && a.nodes.get(k)! >= hi;
+  const nodeHi = a.nodes.floorValue(lo);
+  return nodeHi !== undefined && nodeHi >= hi;
 }
 
 /** The allocator domains as the iova reducer keeps them: which exist, their granule and nodes. */

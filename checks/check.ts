@@ -3,7 +3,7 @@
 // it (the Shadow) and reports findings in kernel terms; it keeps whatever private index it
 // needs, created when the stream is subscribed and dropped with it.
 import { type OperatorFunction } from 'rxjs';
-import { type EventType, type IommuEvent } from '../domain-events/index.js';
+import { type DmaCall, type EventType, type IommuEvent } from '../domain-events/index.js';
 import { type State } from '../reducers/index.js';
 import { type EventRef, type Finding, type Severity } from './finding.js';
 import { type ShadowState } from './shadow.js';
@@ -66,6 +66,8 @@ export interface CheckDef {
   readonly description: string;
   /** the event types the check looks at (all when absent): the operator shows it only those */
   readonly on?: readonly EventType[];
+  /** of DmaApiCalled events, the calls the check looks at (all when absent) */
+  readonly calls?: readonly DmaCall[];
   create(): CheckInstance;
 }
 

@@ -4,12 +4,12 @@
 // check and severity) and kept (their private indices). A run can resume at such a checkpoint
 // and report exactly what a run from the first event reports from there on: that is what lets
 // bisect find a check's first finding with O(log n) checkpoint probes and one segment replay.
-import { type IommuEvent } from '../domain-events/index.js';
+import { type DmaApiCalled, type DmaCall, type IommuEvent } from '../domain-events/index.js';
 import { type State } from '../reducers/index.js';
 import { type CheckDef, type CheckInstance, type Emit, type Report } from './check.js';
 import { type EventRef, type Finding, type Severity } from './finding.js';
 import { RecentLines } from './provenance.js';
-import { Shadow } from './shadow.js';
+import { type Route, routesOf, Shadow, type ShadowState } from './shadow.js';
 
 /** Confidence after a ring-buffer overflow: the state the check judged by may miss events. */
 export const LOST_EVENTS_FACTOR = 0.7;
@@ -46,8 +46,8 @@ export class CheckRunner {
   private readonly insts: CheckInstance[];
   private readonly emits: Emit[];
   private readonly route: (type: string) => readonly number[];
-  /** per type, the inspectors routed to it that also look at the state after the event */
-  private readonly afterRoute = new Map<string, readonly number[]>();
+  /** per event type: who looks at it and which slices apply it */
+  private readonly plans = new Map<string, Plan>();
   private readonly recent = new RecentLines();
   private readonly counts: SeverityCounts[];
   private current: IommuEvent | null = null;
@@ -90,26 +90,47 @@ export class CheckRunner {
 
   /** Shows each event to the checks that look at its type, with the state before it, then applies it. */
   feed(evs: readonly IommuEvent[]): void {
-    const { insts, emits, shadow, recent } = this;
+    const { shadow, recent } = this;
     for (let i = 0; i < evs.length; i++) {
       const e = evs[i];
+      const type = e.type;
+      const seq = e.seq;
       this.current = e;
       recent.note(e);
-      if (e.type === 'EventsLost' && e.seq < this.lostAt) this.lostAt = e.seq;
-      if (e.seq > this.newest) this.newest = e.seq;
-      const ks = this.route(e.type);
-      for (let j = 0; j < ks.length; j++) insts[ks[j]].inspect(e, shadow, emits[ks[j]]);
-      shadow.apply(e);
-      const as = this.afterRoute.get(e.type) ?? this.afterOf(e.type, ks);
-      for (let j = 0; j < as.length; j++) insts[as[j]].after!(e, shadow);
+      if (type === 'EventsLost' && seq < this.lostAt) this.lostAt = seq;
+      if (seq > this.newest) this.newest = seq;
+      let p = this.plans.get(type) ?? this.plan(type);
+      if (p.byCall !== null) {
+        const call = (e as DmaApiCalled).call;
+        p = p.byCall.get(call) ?? this.plan(type, call);
+      }
+      const { inspect, inspectOf, emit } = p;
+      for (let j = 0; j < inspect.length; j++) inspect[j].call(inspectOf[j], e, shadow, emit[j]);
+      shadow.apply(e, p.slices);
+      const { after, afterOf } = p;
+      for (let j = 0; j < after.length; j++) after[j].call(afterOf[j], e, shadow);
     }
     this.current = null;
   }
 
-  private afterOf(type: string, ks: readonly number[]): readonly number[] {
+  private plan(type: string, call?: DmaCall): Plan {
+    let ks = this.route(type);
+    // a DmaApiCalled event goes to the checks that look at its call
+    const byCall = type === 'DmaApiCalled' && call === undefined && ks.some((k) => this.defs[k].calls !== undefined) ? new Map<string, Plan>() : null;
+    if (call !== undefined) ks = ks.filter((k) => this.defs[k].calls?.includes(call) ?? true);
     const as = ks.filter((k) => this.insts[k].after !== undefined);
-    this.afterRoute.set(type, as);
-    return as;
+    const p: Plan = {
+      byCall,
+      inspect: ks.map((k) => this.insts[k].inspect),
+      inspectOf: ks.map((k) => this.insts[k]),
+      emit: ks.map((k) => this.emits[k]),
+      slices: routesOf(type),
+      after: as.map((k) => this.insts[k].after!),
+      afterOf: as.map((k) => this.insts[k]),
+    };
+    if (call === undefined) this.plans.set(type, p);
+    else this.plans.get(type)!.byCall!.set(call, p);
+    return p;
   }
 
   /** End of the stream: what is still wrong (leaks). */
@@ -133,6 +154,22 @@ export class CheckRunner {
     });
     return { versions, counts, lostAt: Number.isFinite(this.lostAt) ? this.lostAt : -1, saved };
   }
+}
+
+/**
+ * What one event type goes through, looked up once per event: the inspectors (as functions and
+ * their instances: one call site per check, not one megamorphic method load), the shadow's slice
+ * handlers, the after hooks.
+ */
+interface Plan {
+  /** DmaApiCalled: the plan of each call (checks with CheckDef.calls), made on first sight */
+  readonly byCall: Map<string, Plan> | null;
+  readonly inspect: readonly CheckInstance['inspect'][];
+  readonly inspectOf: readonly CheckInstance[];
+  readonly emit: readonly Emit[];
+  readonly slices: readonly Route[];
+  readonly after: readonly ((e: IommuEvent, s: ShadowState) => void)[];
+  readonly afterOf: readonly CheckInstance[];
 }
 
 /** type -> the inspectors that look at it, in check order (most checks care about two or three types) */

@@ -5,14 +5,14 @@
 // place and cost O(log n)), the small immer slices with one produce per event (they change
 // rarely). The IOVA allocator, flush-queue and timeline slices are not needed by any check (the
 // one IOVA check keeps the rbtree nodes itself) and are skipped: the allocator's rcache
-// bookkeeping would cost more than every check together.
+// bookkeeping would cost more than every check together. The DMA-API entries are the dmaApi
+// reducer's, kept in hash maps (dma-entries.ts): every unmap asks for an exact match.
 import { produce, type Draft } from 'immer';
-import { type IommuEvent } from '../domain-events/index.js';
+import { type DmaApiCalled, type IommuEvent } from '../domain-events/index.js';
+import { DmaEntries } from './dma-entries.js';
 import {
   cookiesSlice,
   type CookiesState,
-  dmaApiSlice,
-  type DmaApiState,
   initialState,
   ioasidSlice,
   overlapping,
@@ -34,22 +34,22 @@ export interface ShadowState {
   readonly topology: TopologyState;
   readonly cookies: CookiesState;
   readonly pageTables: PageTablesState;
-  readonly dmaApi: DmaApiState;
+  /** the live DMA-API entries (the dmaApi slice's) */
+  readonly dma: DmaEntries;
   readonly ioasid: IoasidState;
 }
 
-type Name = Exclude<keyof ShadowState, 'scratch'>;
+type Name = Exclude<keyof ShadowState, 'scratch' | 'dma'>;
 
 const SLICES: { [K in Name]: Slice<ShadowState[K]> } = {
   topology: topologySlice,
   cookies: cookiesSlice,
   pageTables: pageTablesSlice,
-  dmaApi: dmaApiSlice,
   ioasid: ioasidSlice,
 };
 
 type Handler = (s: unknown, e: IommuEvent, tx: Tx) => unknown;
-interface Route {
+export interface Route {
   readonly apply: (sh: Record<Name, unknown>, e: IommuEvent, tx: Tx) => void;
 }
 
@@ -64,16 +64,22 @@ for (const name of Object.keys(SLICES) as Name[]) {
       apply:
         slice.kind === 'immer'
           ? (sh, e, tx) => void (sh[name] = produce(sh[name], (d: Draft<unknown>) => void h(d, e, tx)))
-          : (sh, e, tx) => void (sh[name] = h(sh[name], e, tx)),
+          : name === 'pageTables'
+            ? // the hot one (every map and unmap): a named property, not a keyed access per event
+              (sh, e, tx) => void ((sh as { pageTables: unknown }).pageTables = h((sh as { pageTables: unknown }).pageTables, e, tx))
+            : (sh, e, tx) => void (sh[name] = h(sh[name], e, tx)),
     });
   }
 }
+
+// the dmaApi reducer's handler, on the shadow's own entries
+routes.set('DmaApiCalled', [...(routes.get('DmaApiCalled') ?? []), { apply: (sh, e) => (sh as unknown as Shadow).dma.apply(e as DmaApiCalled) }]);
 
 export class Shadow implements ShadowState {
   topology: TopologyState;
   cookies: CookiesState;
   pageTables: PageTablesState;
-  dmaApi: DmaApiState;
+  readonly dma: DmaEntries;
   ioasid: IoasidState;
   readonly scratch = new Scratch();
   private readonly tx = new Tx();
@@ -82,17 +88,22 @@ export class Shadow implements ShadowState {
     this.topology = from.topology;
     this.cookies = from.cookies;
     this.pageTables = from.pageTables;
-    this.dmaApi = from.dmaApi;
+    this.dma = DmaEntries.of(from.dmaApi);
     this.ioasid = from.ioasid;
   }
 
-  /** Folds one event in (after the checks have looked at the state before it). */
-  apply(e: IommuEvent): void {
-    const rs = routes.get(e.type);
-    if (rs === undefined) return;
+  /** Folds one event in (after the checks have looked at the state before it); `rs`: routesOf(e.type). */
+  apply(e: IommuEvent, rs: readonly Route[] = routesOf(e.type)): void {
     for (let i = 0; i < rs.length; i++) rs[i].apply(this as unknown as Record<Name, unknown>, e, this.tx);
   }
 }
+
+/** The slice handlers an event type goes to (a run looks them up once per type). */
+export function routesOf(type: string): readonly Route[] {
+  return routes.get(type) ?? NO_ROUTES;
+}
+
+const NO_ROUTES: readonly Route[] = [];
 
 /**
  * One slot per shared question: several checks ask the same thing about one event (the entry an

@@ -3,6 +3,7 @@
 import { type DmaApiCalled, type DmaCall, type DmaDir } from '../domain-events/index.js';
 import { editable, type Owned, ownedBy } from './owned.js';
 import { PMap, type Tx } from './pmap.js';
+import { pfnOf } from './runs.js';
 import { transientSlice } from './slice.js';
 import { decodeDmaApi, decodeDmaApiDelta, encodeDmaApi, encodeDmaApiDelta } from './checkpoint-dma-api.js';
 
@@ -59,10 +60,10 @@ export function isUnmapCall(call: DmaCall): boolean {
   return UNMAP_CALLS.has(call);
 }
 
-const SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 
-function keyOf(a: bigint): number {
-  return a <= SAFE ? Math.floor(Number(a) / 4096) : Number(a >> 12n);
+/** the entry's key: its DMA address's 4 KiB page */
+export function entryKey(a: bigint): number {
+  return pfnOf(a);
 }
 
 /** The DMA address and size a call covers: sg calls use the first segment and the total. */
@@ -100,8 +101,9 @@ export function recordsEntry(e: DmaApiCalled): boolean {
   return addr !== undefined && addr !== DMA_MAPPING_ERROR;
 }
 
-function mapCall(d: W, e: DmaApiCalled, type: DmaEntryType, tx: Tx): void {
-  if (e.errno !== null) return;
+/** The entry a map / alloc call leaves (debug.c add_dma_entry), or null if it leaves none (recordsEntry). */
+export function entryOfMap(e: DmaApiCalled, type: DmaEntryType): DmaEntry | null {
+  if (e.errno !== null) return null;
   let addr: bigint;
   let size: bigint;
   if (e.dmaAddr !== null && e.size !== null) {
@@ -109,13 +111,13 @@ function mapCall(d: W, e: DmaApiCalled, type: DmaEntryType, tx: Tx): void {
     size = e.size;
   } else {
     const r = callRange(e);
-    if (!r) return;
+    if (!r) return null;
     addr = r.addr;
     size = r.size;
   }
   // recordsEntry says the same
-  if (addr === DMA_MAPPING_ERROR) return;
-  const entry: DmaEntry = {
+  if (addr === DMA_MAPPING_ERROR) return null;
+  return {
     dmaAddr: addr,
     size,
     phys: e.phys ?? (e.sg && e.sg.physAddrs.length ? e.sg.physAddrs[0] : null),
@@ -125,18 +127,25 @@ function mapCall(d: W, e: DmaApiCalled, type: DmaEntryType, tx: Tx): void {
     physAddrs: e.sg ? e.sg.physAddrs : null,
     seq: e.seq,
   };
-  const k = keyOf(addr);
+}
+
+function mapCall(d: W, e: DmaApiCalled, type: DmaEntryType, tx: Tx): void {
+  const entry = entryOfMap(e, type);
+  if (entry === null) return;
+  const k = entryKey(entry.dmaAddr);
   const cur = d.live.get(k);
   d.live = d.live.set(k, cur ? [...cur, entry] : [entry], tx);
   d.count += 1;
-  d.liveBytes += Number(size);
+  d.liveBytes += Number(entry.size);
   d.maps += 1;
 }
 
 /** Exact match by DMA address (dma-debug hash_bucket_find), else an sg entry with the same phys list. */
 export function findEntry(d: DeviceDma, e: DmaApiCalled): DmaEntry | undefined {
+  // callRange's address is the DMA address when there is one
+  if (e.dmaAddr !== null) return exactEntry(d, e.dmaAddr);
   const r = callRange(e);
-  if (r) return d.live.get(keyOf(r.addr))?.find((x) => x.dmaAddr === r.addr);
+  if (r) return d.live.get(entryKey(r.addr))?.find((x) => x.dmaAddr === r.addr);
   if (e.sg && e.sg.physAddrs.length) {
     const want = e.sg.physAddrs;
     let hit: DmaEntry | undefined;
@@ -153,7 +162,7 @@ export function findEntry(d: DeviceDma, e: DmaApiCalled): DmaEntry | undefined {
  * dma_map_sg lines print at most 128 physical addresses (6.12 trace, [TRUNCATED]) while
  * dma_unmap_sg prints them all: a truncated map list matches an unmap list it begins.
  */
-function samePhys(x: DmaEntry, want: readonly bigint[]): boolean {
+export function samePhys(x: DmaEntry, want: readonly bigint[]): boolean {
   const have = x.physAddrs!;
   if (have.length === want.length) return sameList(have, want);
   if (have.length >= want.length || have.length >= (x.nents ?? 0)) return false;
@@ -169,7 +178,7 @@ function sameList(a: readonly bigint[], b: readonly bigint[]): boolean {
 
 /** dma-debug's exact match: same device, same DMA address (the common case, without allocating). */
 function exactEntry(d: DeviceDma, addr: bigint): DmaEntry | undefined {
-  const list = d.live.get(keyOf(addr));
+  const list = d.live.get(entryKey(addr));
   if (list === undefined) return undefined;
   for (let i = 0; i < list.length; i++) if (list[i].dmaAddr === addr) return list[i];
   return undefined;
@@ -177,14 +186,25 @@ function exactEntry(d: DeviceDma, addr: bigint): DmaEntry | undefined {
 
 function unmapCall(d: W, e: DmaApiCalled, tx: Tx): void {
   d.unmaps += 1;
-  const hit = e.dmaAddr !== null ? exactEntry(d, e.dmaAddr) : findEntry(d, e);
-  if (!hit) {
+  let k: number;
+  let list: readonly DmaEntry[] | undefined;
+  let hit: DmaEntry | undefined;
+  if (e.dmaAddr !== null) {
+    // exactEntry, keeping the key and list it found
+    k = entryKey(e.dmaAddr);
+    list = d.live.get(k);
+    if (list !== undefined) for (let i = 0; i < list.length && hit === undefined; i++) if (list[i].dmaAddr === e.dmaAddr) hit = list[i];
+  } else {
+    hit = findEntry(d, e);
+    k = hit === undefined ? 0 : entryKey(hit.dmaAddr);
+    list = hit === undefined ? undefined : d.live.get(k);
+  }
+  if (hit === undefined || list === undefined) {
     d.unmatched += 1;
     return;
   }
-  const k = keyOf(hit.dmaAddr);
-  const list = d.live.get(k)!;
-  d.live = list.length === 1 ? d.live.delete(k, tx) : d.live.set(k, list.filter((x) => x !== hit), tx);
+  const gone = hit;
+  d.live = list.length === 1 ? d.live.delete(k, tx) : d.live.set(k, list.filter((x) => x !== gone), tx);
   d.count -= 1;
   d.liveBytes -= Number(hit.size);
 }
@@ -228,7 +248,7 @@ export const dmaApiSlice = transientSlice<DmaApiState>({
     for (const d of data as (Omit<DeviceDma, 'live'> & { live: DmaEntry[] })[]) {
       const groups = new Map<number, DmaEntry[]>();
       for (const e of d.live) {
-        const k = keyOf(e.dmaAddr);
+        const k = entryKey(e.dmaAddr);
         const g = groups.get(k);
         if (g) g.push(e);
         else groups.set(k, [e]);

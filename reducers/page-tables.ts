@@ -3,7 +3,7 @@
 // table (io-pgtable-arm); otherwise they follow from the domain's pgsize_bitmap, the split
 // iommu_map makes.
 import { type Mapped } from '../domain-events/index.js';
-import { editable, type Owned } from './owned.js';
+import { editable, type Owned, ownedBy } from './owned.js';
 import { PMap, type Tx } from './pmap.js';
 import { coverRange, pageSizesOf, pagesOf, pfnOf, removeRange, type Run, runPages } from './runs.js';
 import { transientSlice } from './slice.js';
@@ -59,8 +59,34 @@ function empty(domain: number, bitmap: bigint): DomainPageTable {
   };
 }
 
+/** the state the last `open` returned a record of */
+let opened: PageTablesState = { domains: PMap.empty() };
+
+/**
+ * update() without a callback, for the per-map handlers: the domain's record to edit in place,
+ * owned by the batch, in the state left in `opened`.
+ */
+function open(s: PageTablesState, domain: number, tx: Tx): W {
+  const cur = s.domains.get(domain);
+  if (cur !== undefined && ownedBy(cur, tx) && ownedBy(s, tx)) {
+    opened = s;
+    return cur as W;
+  }
+  const d = editable(cur ?? empty(domain, 0n), tx);
+  const st = editable(s, tx);
+  (st as { domains: PMap<DomainPageTable> }).domains = s.domains.set(domain, d, tx);
+  opened = st;
+  return d as W;
+}
+
 function update(s: PageTablesState, domain: number, tx: Tx, fn: (d: W) => void): PageTablesState {
-  const d = editable(s.domains.get(domain) ?? empty(domain, 0n), tx);
+  const cur = s.domains.get(domain);
+  // made under this Tx already: the map holds this very record, which changes in place
+  if (cur !== undefined && ownedBy(cur, tx) && ownedBy(s, tx)) {
+    fn(cur as W);
+    return s;
+  }
+  const d = editable(cur ?? empty(domain, 0n), tx);
   fn(d as W);
   const st = editable(s, tx);
   (st as { domains: PMap<DomainPageTable> }).domains = s.domains.set(domain, d, tx);
@@ -76,12 +102,18 @@ function update(s: PageTablesState, domain: number, tx: Tx, fn: (d: W) => void):
 export function splitSizes(d: DomainPageTable): readonly number[] {
   const c = d.config;
   if (!c || !c.fmt.startsWith('ARM_')) return pageSizesOf(d.pgsizeBitmap);
+  let out = armSplitSizes.get(c);
+  if (out !== undefined) return out;
   const g = Math.log2(c.granule);
   const bits = g - 3;
-  const out: number[] = [];
-  for (let lvl = Math.max(1, c.startLevel); lvl <= 3; lvl++) out.push(2 ** (g + bits * (3 - lvl) - 12));
+  const sizes: number[] = [];
+  for (let lvl = Math.max(1, c.startLevel); lvl <= 3; lvl++) sizes.push(2 ** (g + bits * (3 - lvl) - 12));
+  armSplitSizes.set(c, (out = sizes));
   return out;
 }
+
+/** per (immutable) table config: its split sizes, computed once */
+const armSplitSizes = new WeakMap<PgtableConfig, readonly number[]>();
 
 function leavesOf(e: Pick<Mapped, 'iova' | 'paddr' | 'size' | 'prot' | 'leaves' | 'seq'>, sizes: readonly number[]): Run[] {
   if (e.leaves) {
@@ -126,44 +158,46 @@ export const pageTablesSlice = transientSlice<PageTablesState>({
       return update(s, e.domain, tx, (d) => writeLeaves(d, leavesOf({ ...e, size: e.mapped }, pageSizesOf(d.pgsizeBitmap)), tx));
     },
     Mapped(s, e, tx) {
-      return update(s, e.domain, tx, (d) => {
-        d.maps += 1;
-        const sizes = pageSizesOf(d.pgsizeBitmap);
-        if (e.leaves) {
-          // the producer says which leaves were written: only those replace what was there
-          writeLeaves(d, leavesOf(e, sizes), tx);
-          return;
-        }
-        const pfn = pfnOf(e.iova);
-        const pages = pagesOf(e.size);
-        let runs = d.runs;
-        if (runs.size !== 0 && overlapsAny(runs, pfn, pfn + pages)) {
-          const r = removeRange(runs, pfn, pfn + pages, sizes, tx);
-          runs = r.runs;
-          d.overmappedPages += r.removedPages;
-          d.mappedPages -= r.removedPages;
-        }
-        let added = 0;
-        for (const run of leavesOf(e, sizes)) {
-          runs = runs.set(run.pfn, run, tx);
-          added += runPages(run);
-        }
-        d.runs = runs;
-        d.mappedPages += added;
-        if (d.mappedPages > d.peakPages) d.peakPages = d.mappedPages;
-      });
+      const d = open(s, e.domain, tx);
+      const st = opened;
+      d.maps += 1;
+      const sizes = pageSizesOf(d.pgsizeBitmap);
+      if (e.leaves) {
+        // the producer says which leaves were written: only those replace what was there
+        writeLeaves(d, leavesOf(e, sizes), tx);
+        return st;
+      }
+      const pfn = pfnOf(e.iova);
+      const pages = pagesOf(e.size);
+      let runs = d.runs;
+      if (runs.size !== 0 && overlapsAny(runs, pfn, pfn + pages)) {
+        const r = removeRange(runs, pfn, pfn + pages, sizes, tx);
+        runs = r.runs;
+        d.overmappedPages += r.removedPages;
+        d.mappedPages -= r.removedPages;
+      }
+      let added = 0;
+      for (const run of leavesOf(e, sizes)) {
+        runs = runs.set(run.pfn, run, tx);
+        added += runPages(run);
+      }
+      d.runs = runs;
+      d.mappedPages += added;
+      if (d.mappedPages > d.peakPages) d.peakPages = d.mappedPages;
+      return st;
     },
     Unmapped(s, e, tx) {
-      return update(s, e.domain, tx, (d) => {
-        const pfn = pfnOf(e.iova);
-        const pages = pagesOf(e.unmappedSize);
-        d.unmaps += 1;
-        if (pages === 0) return;
-        const r = removeRange(d.runs, pfn, pfn + pages, splitSizes(d), tx);
-        d.runs = r.runs;
-        d.mappedPages -= r.removedPages;
-        d.missingPages += pages - r.removedPages;
-      });
+      const d = open(s, e.domain, tx);
+      const st = opened;
+      const pfn = pfnOf(e.iova);
+      const pages = pagesOf(e.unmappedSize);
+      d.unmaps += 1;
+      if (pages === 0) return st;
+      const r = removeRange(d.runs, pfn, pfn + pages, splitSizes(d), tx);
+      d.runs = r.runs;
+      d.mappedPages -= r.removedPages;
+      d.missingPages += pages - r.removedPages;
+      return st;
     },
     PgtableTableAllocated(s, e, tx) {
       return update(s, e.domain, tx, (d) => tableUpdate(d, e.level, tx, (t) => t.set(pfnOf(e.iova), e.seq, tx)));
@@ -255,10 +289,8 @@ function writeLeaves(d: W, leaves: readonly Run[], tx: Tx): void {
 }
 
 function overlapsAny(runs: PMap<Run>, a: number, b: number): boolean {
-  const k = runs.floorKey(b - 1);
-  if (k === undefined) return false;
-  const r = runs.get(k)!;
-  return r.pfn + runPages(r) > a;
+  const r = runs.floorValue(b - 1);
+  return r !== undefined && r.pfn + runPages(r) > a;
 }
 
 function keysIn(t: PMap<number>, lo: number, hi: number): number[] {

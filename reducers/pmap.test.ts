@@ -60,6 +60,53 @@ describe('PMap (persistent B+tree with transient edits)', () => {
     );
   });
 
+  it('gives floor values and ranges of values like a sorted array, in one call or two', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.nat(3), fc.integer({ min: 0, max: 3000 })), { maxLength: 2500, size: 'max' }),
+        fc.integer({ min: -10, max: 3010 }),
+        fc.integer({ min: -10, max: 400 }),
+        (ops, k, span) => {
+          // inserts and deletes under several Txs, so separators outlive the keys they came from
+          let p = PMap.empty<number>();
+          const m = new Map<number, number>();
+          let tx = new Tx();
+          ops.forEach(([op, key], i) => {
+            if (i % 50 === 0) tx = new Tx();
+            if (op === 0) {
+              p = p.delete(key, tx);
+              m.delete(key);
+            } else {
+              p = p.set(key, key * 10, tx);
+              m.set(key, key * 10);
+            }
+          });
+          const s = [...m.keys()].sort((a, b) => a - b);
+          const hi = k + span;
+          const floor = s.filter((x) => x <= k).pop();
+          expect(p.floorValue(k)).toBe(floor === undefined ? undefined : floor * 10);
+          const range = s.filter((x) => x > k && x <= hi).map((x) => x * 10);
+          expect(p.valuesInRange(k + 1, hi, [])).toEqual(range);
+          const withFloor = floor !== undefined && floor <= hi ? [floor * 10, ...range] : range;
+          expect(p.valuesFromFloor(k, hi, [])).toEqual(withFloor);
+        },
+      ),
+      { seed: 11, numRuns: 100 },
+    );
+  });
+
+  it('finds a floor in the left sibling when a leaf lost its first keys (its separator stays)', () => {
+    const tx = new Tx();
+    let p = PMap.empty<number>();
+    for (let k = 0; k < 1000; k++) p = p.set(k, k, tx);
+    for (let k = 30; k <= 40; k++) p = p.delete(k, tx);
+    for (let k = 30; k <= 40; k++) {
+      expect(p.floorKey(k)).toBe(29);
+      expect(p.floorValue(k)).toBe(29);
+      expect(p.valuesFromFloor(k, 43, [])).toEqual([29, 41, 42, 43]);
+    }
+  });
+
   it('walks ranges in both directions and stops when asked', () => {
     const tx = new Tx();
     let p = PMap.empty<string>();

@@ -78,16 +78,34 @@ function upperBound(keys: number[], k: number): number {
   return lo;
 }
 
-// In place of splice, which allocates the array of removed elements on every call.
+/** The branches from the root down to the leaf ownedLeafFor found (pathLen of them). */
+const path: Branch<unknown>[] = [];
+let pathLen = 0;
+
+/** The leaf that may hold k, if it and every branch above it belong to tx (then `path` holds the branches). */
+function ownedLeafFor<V>(root: Node<V>, k: number, tx: Tx): Leaf<V> | null {
+  let n = root;
+  pathLen = 0;
+  while (n instanceof Branch) {
+    if (n.owner !== tx) return null;
+    path[pathLen++] = n as Branch<unknown>;
+    n = n.kids[upperBound(n.keys, k)];
+  }
+  return n.owner === tx ? n : null;
+}
+
+// A leaf's arrays change at either end more often than not (keys handed out in order: IOVAs
+// allocated top-down, seqs): push / unshift and pop / shift cost a fraction of a splice there.
 function insertAt<T>(a: T[], i: number, x: T): void {
-  for (let j = a.length; j > i; j--) a[j] = a[j - 1];
-  a[i] = x;
+  if (i === a.length) a.push(x);
+  else if (i === 0) a.unshift(x);
+  else a.splice(i, 0, x);
 }
 
 function removeAt<T>(a: T[], i: number): void {
-  const last = a.length - 1;
-  for (let j = i; j < last; j++) a[j] = a[j + 1];
-  a.length = last;
+  if (i === a.length - 1) a.pop();
+  else if (i === 0) a.shift();
+  else a.splice(i, 1);
 }
 
 // Results of the recursive updates, passed back without allocating.
@@ -300,6 +318,39 @@ function collect<V>(n: Node<V>, lo: number, hi: number, out: V[]): boolean {
   return true;
 }
 
+/** set by collectFromFloor: the greatest key <= k was found in the subtree */
+let floorFound = false;
+
+/** Appends the value of the greatest key <= k, then those of the keys in (k, hi] (each only if its key <= hi). */
+function collectFromFloor<V>(n: Node<V>, k: number, hi: number, out: V[]): boolean {
+  if (n instanceof Leaf) {
+    const keys = n.keys;
+    let i = upperBound(keys, k);
+    floorFound = i > 0;
+    if (floorFound) i--;
+    for (; i < keys.length; i++) {
+      if (keys[i] > hi) return false;
+      out.push(n.vals[i]);
+    }
+    return true;
+  }
+  const i = upperBound(n.keys, k);
+  let more = collectFromFloor(n.kids[i], k, hi, out);
+  if (!floorFound && i > 0) {
+    // the child holding k's range has only greater keys (separators outlive deletes): the floor
+    // is the last key of its left sibling
+    let m = n.kids[i - 1];
+    while (m instanceof Branch) m = m.kids[m.kids.length - 1];
+    if (m.keys.length > 0 && m.keys[m.keys.length - 1] <= hi) out.unshift(m.vals[m.vals.length - 1]);
+    floorFound = true;
+  }
+  for (let j = i + 1; more && j < n.kids.length; j++) {
+    if (n.keys[j - 1] > hi) return false;
+    more = collect(n.kids[j], k + 1, hi, out);
+  }
+  return more;
+}
+
 /** Visits [lo, hi] in order; stops when fn returns false. Returns false if stopped. */
 function walk<V>(n: Node<V>, lo: number, hi: number, fn: (k: number, v: V) => boolean | void): boolean {
   if (n instanceof Leaf) {
@@ -383,6 +434,21 @@ export class PMap<V> {
 
   set(k: number, v: V, tx: Tx): PMap<V> {
     if (this.root === null) return new PMap<V>(new Leaf<V>(tx, [k], [v]), 1);
+    const leaf = ownedLeafFor(this.root, k, tx);
+    if (leaf !== null) {
+      // the same outcome as insert() below, without its recursion: the path is the Tx's already
+      const i = lowerBound(leaf.keys, k);
+      if (i < leaf.keys.length && leaf.keys[i] === k) {
+        leaf.vals[i] = v;
+        return this;
+      }
+      if (leaf.keys.length < MAX) {
+        insertAt(leaf.keys, i, k);
+        insertAt(leaf.vals, i, v);
+        for (let d = 0; d < pathLen; d++) path[d].size++;
+        return new PMap(this.root, this.size + 1);
+      }
+    }
     sizeDelta = 0;
     splitRight = null;
     let root = insert(this.root, k, v, tx);
@@ -397,6 +463,18 @@ export class PMap<V> {
 
   delete(k: number, tx: Tx): PMap<V> {
     if (this.root === null) return this;
+    const leaf = ownedLeafFor(this.root, k, tx);
+    if (leaf !== null) {
+      const i = lowerBound(leaf.keys, k);
+      if (i >= leaf.keys.length || leaf.keys[i] !== k) return this;
+      // no rebalance, no emptied root: the same outcome as remove() below, in place
+      if (leaf.keys.length > (pathLen === 0 ? 1 : MIN)) {
+        removeAt(leaf.keys, i);
+        removeAt(leaf.vals, i);
+        for (let d = 0; d < pathLen; d++) path[d].size--;
+        return new PMap(this.root, this.size - 1);
+      }
+    }
     sizeDelta = 0;
     let root: Node<V> | null = remove(this.root, k, tx);
     if (root === this.root && sizeDelta === 0) return this;
@@ -416,6 +494,15 @@ export class PMap<V> {
     const v = (floorLeaf as Leaf<V>).vals[floorIndex];
     floorLeaf = null;
     return v;
+  }
+
+  /**
+   * Appends the value of the greatest key <= k, then the values of the keys in (k, hi], in key
+   * order, each only if its key is <= hi: floorValue and valuesInRange in one descent.
+   */
+  valuesFromFloor(k: number, hi: number, out: V[]): V[] {
+    if (this.root !== null) collectFromFloor(this.root, k, hi, out);
+    return out;
   }
 
   /** Appends the values of the keys in [lo, hi] to `out`, in key order (a walk without a callback). */

@@ -7,14 +7,40 @@ export const PFN_SHIFT = 12n;
 const PAGE = 4096;
 const SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 
+// BigInt -> number conversion is a runtime call (~20 ns) and the reducers and checks convert the
+// same event fields (an event's iova, paddr, size) again and again: the last two answers of each
+// function are kept (a BigInt compare is a few ns).
+let pfnArg0 = 0n;
+let pfnVal0 = 0;
+let pfnArg1 = 0n;
+let pfnVal1 = 0;
+let pagesArg0 = 0n;
+let pagesVal0 = 0;
+let pagesArg1 = 0n;
+let pagesVal1 = 0;
+
 /** address >> 12 as a number (exact: pfns of 64-bit addresses stay below 2^52) */
 export function pfnOf(addr: bigint): number {
-  return addr <= SAFE ? Math.floor(Number(addr) / PAGE) : Number(addr >> PFN_SHIFT);
+  if (addr === pfnArg0) return pfnVal0;
+  if (addr === pfnArg1) return pfnVal1;
+  const v = addr <= SAFE ? Math.floor(Number(addr) / PAGE) : Number(addr >> PFN_SHIFT);
+  pfnArg1 = pfnArg0;
+  pfnVal1 = pfnVal0;
+  pfnArg0 = addr;
+  pfnVal0 = v;
+  return v;
 }
 
 /** bytes rounded up to 4 KiB pages */
 export function pagesOf(bytes: bigint): number {
-  return bytes <= SAFE ? Math.ceil(Number(bytes) / PAGE) : Number((bytes + 0xfffn) >> PFN_SHIFT);
+  if (bytes === pagesArg0) return pagesVal0;
+  if (bytes === pagesArg1) return pagesVal1;
+  const v = bytes <= SAFE ? Math.ceil(Number(bytes) / PAGE) : Number((bytes + 0xfffn) >> PFN_SHIFT);
+  pagesArg1 = pagesArg0;
+  pagesVal1 = pagesVal0;
+  pagesArg0 = bytes;
+  pagesVal0 = v;
+  return v;
 }
 
 export interface Run {
@@ -39,11 +65,19 @@ export function runEnd(r: Run): number {
 }
 
 const sizeCache = new Map<bigint, readonly number[]>();
+let lastBitmap = -1n;
+let lastSizes: readonly number[] = [];
 
 /** Page sizes of a pgsize_bitmap, largest first, in 4 KiB pages (sizes below 4 KiB ignored). */
 export function pageSizesOf(bitmap: bigint): readonly number[] {
+  // a run asks for the same domain's bitmap event after event
+  if (bitmap === lastBitmap) return lastSizes;
   let out = sizeCache.get(bitmap);
-  if (out) return out;
+  if (out) {
+    lastBitmap = bitmap;
+    lastSizes = out;
+    return out;
+  }
   const list: number[] = [];
   for (let b = 62; b >= 12; b--) if ((bitmap >> BigInt(b)) & 1n) list.push(2 ** (b - 12));
   out = list.length ? list : [1];
@@ -87,11 +121,10 @@ export function coverRange(pfn: number, end: number, ppfn: number, sizes: readon
 
 /** Runs overlapping [a, b), in order. */
 export function overlapping(runs: PMap<Run>, a: number, b: number): Run[] {
-  const out: Run[] = [];
   // the run at or below a, if it reaches past a; every later key is above a (integer pfns)
-  const first = runs.floorValue(a);
-  if (first !== undefined && runEnd(first) > a && first.pfn <= b - 1) out.push(first);
-  return runs.valuesInRange(a + 1, b - 1, out);
+  const out = runs.valuesFromFloor(a, b - 1, []);
+  if (out.length > 0 && out[0].pfn <= a && runEnd(out[0]) <= a) out.shift();
+  return out;
 }
 
 export interface RemoveResult {

@@ -7,16 +7,24 @@
 // rebuilds the rest from the checkpoint's state.
 import { type DmaApiCalled } from '../../domain-events/index.js';
 import { type DmaEntry, recordsEntry, type State } from '../../reducers/index.js';
-import { type Check } from '../check.js';
+import { type Check, type Emit } from '../check.js';
 import { defineCheck } from '../define.js';
-import { hexb, prefix, unmapEntry } from './match.js';
+import { ActiveLines } from './active-lines.js';
+import { hexb, MAP_CALLS, prefix, UNMAP_CALLS, unmapEntry } from './match.js';
 
 /** L1_CACHE_SHIFT of x86-64 and arm64 */
 const CACHELINE_SHIFT = 6n;
+const LINE = 64;
+const SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 
-function lines(phys: bigint | null, physAddrs: readonly bigint[] | null): number[] {
-  if (physAddrs !== null && physAddrs.length) return physAddrs.map((p) => Number(p >> CACHELINE_SHIFT));
-  return phys === null ? [] : [Number(phys >> CACHELINE_SHIFT)];
+function lineOf(p: bigint): number {
+  return p <= SAFE ? Math.floor(Number(p) / LINE) : Number(p >> CACHELINE_SHIFT);
+}
+
+/** Calls fn with each cacheline a mapping starts in: one per sg segment, else its physical address. */
+function forEachLine(phys: bigint | null, physAddrs: readonly bigint[] | null, fn: (l: number) => void): void {
+  if (physAddrs !== null && physAddrs.length) for (const p of physAddrs) fn(lineOf(p));
+  else if (phys !== null) fn(lineOf(phys));
 }
 
 function skipsCpuSync(e: DmaApiCalled): boolean {
@@ -24,42 +32,17 @@ function skipsCpuSync(e: DmaApiCalled): boolean {
   return e.attrs.includes('SKIP_CPU_SYNC');
 }
 
-/** cacheline -> seqs of the active mappings starting in it, oldest first */
-class ActiveLines {
-  private readonly byLine = new Map<number, number[]>();
-
-  /** the newest active mapping in the line, if any; the mapping joins the line */
-  insert(l: number, seq: number): number | undefined {
-    const list = this.byLine.get(l);
-    if (list === undefined) {
-      this.byLine.set(l, [seq]);
-      return undefined;
-    }
-    const last = list[list.length - 1];
-    list.push(seq);
-    return last;
-  }
-
-  remove(l: number, seq: number): void {
-    const list = this.byLine.get(l);
-    if (!list) return;
-    const rest = list.filter((x) => x !== seq);
-    if (rest.length) this.byLine.set(l, rest);
-    else this.byLine.delete(l);
-  }
-
-  /** the active lines of a checkpoint's state, but for the entries mapped with SKIP_CPU_SYNC */
-  rebuild(s: State, skip: ReadonlySet<number>): void {
-    this.byLine.clear();
-    const live: DmaEntry[] = [];
-    for (const d of Object.values(s.dmaApi.devices))
-      d.live.forEach((_, list) => {
-        for (const x of list) if (x.dir !== 'TO_DEVICE' && !skip.has(x.seq)) live.push(x);
-      });
-    // a line's mappings in the order they were made
-    live.sort((a, b) => a.seq - b.seq);
-    for (const x of live) for (const l of lines(x.phys, x.physAddrs)) this.insert(l, x.seq);
-  }
+/** the active lines of a checkpoint's state, but for the entries mapped with SKIP_CPU_SYNC */
+function rebuild(active: ActiveLines, s: State, skip: ReadonlySet<number>): void {
+  active.clear();
+  const live: DmaEntry[] = [];
+  for (const d of Object.values(s.dmaApi.devices))
+    d.live.forEach((_, list) => {
+      for (const x of list) if (x.dir !== 'TO_DEVICE' && !skip.has(x.seq)) live.push(x);
+    });
+  // a line's mappings in the order they were made
+  live.sort((a, b) => a.seq - b.seq);
+  for (const x of live) forEachLine(x.phys, x.physAddrs, (l) => void active.insert(l, x.seq));
 }
 
 export const cachelineOverlap: Check = defineCheck({
@@ -68,10 +51,17 @@ export const cachelineOverlap: Check = defineCheck({
   severity: 'warning',
   description: 'two active mappings the device may write share their first cacheline',
   on: ['DmaApiCalled'],
+  calls: [...MAP_CALLS, ...UNMAP_CALLS],
   create: () => {
     const active = new ActiveLines();
     /** seqs of the live entries mapped with SKIP_CPU_SYNC that the device may write */
     const skipped = new Set<number>();
+    const track = (l: number, e: DmaApiCalled, emit: Emit): void => {
+      const other = active.insert(l, e.seq);
+      if (other === undefined) return;
+      const line = BigInt(l) << CACHELINE_SHIFT;
+      emit({ message: `${prefix(e)} cacheline tracking EEXIST, overlapping mappings aren't supported [cacheline=${hexb(line)}]`, related: [other], domain: e.domain, address: line });
+    };
     return {
       inspect(e, s, emit) {
         if (e.type !== 'DmaApiCalled') return;
@@ -79,7 +69,8 @@ export const cachelineOverlap: Check = defineCheck({
         if (gone !== undefined) {
           if (gone.dir === 'TO_DEVICE') return;
           if (skipped.delete(gone.seq)) return;
-          for (const l of lines(gone.phys, gone.physAddrs)) active.remove(l, gone.seq);
+          if (gone.physAddrs !== null && gone.physAddrs.length) for (const p of gone.physAddrs) active.remove(lineOf(p), gone.seq);
+          else if (gone.phys !== null) active.remove(lineOf(gone.phys), gone.seq);
           return;
         }
         // TO_DEVICE: the device does not write, no stale data; a call that leaves no entry
@@ -89,17 +80,15 @@ export const cachelineOverlap: Check = defineCheck({
           skipped.add(e.seq);
           return;
         }
-        for (const l of lines(e.phys, e.sg?.physAddrs ?? null)) {
-          const other = active.insert(l, e.seq);
-          if (other !== undefined)
-            emit({ message: `${prefix(e)} cacheline tracking EEXIST, overlapping mappings aren't supported [cacheline=${hexb(BigInt(l) << CACHELINE_SHIFT)}]`, related: [other], domain: e.domain, address: BigInt(l) << CACHELINE_SHIFT });
-        }
+        const physAddrs = e.sg?.physAddrs;
+        if (physAddrs !== undefined && physAddrs.length) for (const p of physAddrs) track(lineOf(p), e, emit);
+        else if (e.phys !== null) track(lineOf(e.phys), e, emit);
       },
       save: () => [...skipped],
       restore(s, saved) {
         skipped.clear();
         for (const seq of (saved as number[] | undefined) ?? []) skipped.add(seq);
-        active.rebuild(s, skipped);
+        rebuild(active, s, skipped);
       },
     };
   },

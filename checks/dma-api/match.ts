@@ -2,8 +2,13 @@
 // exact match (device + DMA address; sg unmaps, traced without DMA addresses, by their physical
 // list), syncs by a containing match. Plus the wording shared by the DMA-API checks.
 import { type DmaApiCalled, type DmaCall } from '../../domain-events/index.js';
-import { type DeviceDma, type DmaEntry, type DmaEntryType, findEntry, isUnmapCall } from '../../reducers/index.js';
+import { type DmaEntry, type DmaEntryType, isUnmapCall } from '../../reducers/index.js';
 import { type ShadowState } from '../shadow.js';
+
+/** The calls that release an entry, those that leave one, and the syncs (for CheckDef.calls). */
+export const UNMAP_CALLS: readonly DmaCall[] = ['unmap_page', 'unmap_resource', 'unmap_sg', 'free', 'free_pages', 'free_sgt'];
+export const MAP_CALLS: readonly DmaCall[] = ['map_page', 'map_resource', 'map_sg', 'alloc', 'alloc_pages', 'alloc_sgt'];
+export const SYNC_CALLS: readonly DmaCall[] = ['sync_single_for_cpu', 'sync_single_for_device', 'sync_sg_for_cpu', 'sync_sg_for_device'];
 
 /** the entry type each unmap / free call expects (debug.c check_unmap: "unmapped as …") */
 const UNMAP_TYPE: Partial<Record<DmaCall, DmaEntryType>> = {
@@ -29,29 +34,12 @@ export function isSgCall(call: DmaCall): boolean {
 
 /** The live entry an unmap / free call releases (before it is applied), if any. */
 export function unmapEntry(s: ShadowState, e: DmaApiCalled): DmaEntry | undefined {
-  if (!isUnmapCall(e.call)) return undefined;
-  return s.scratch.unmap(e, s, releasedEntry);
+  return isUnmapCall(e.call) ? s.dma.releasedBy(e) : undefined;
 }
-
-function releasedEntry(s: ShadowState, e: DmaApiCalled): DmaEntry | undefined {
-  const d = s.dmaApi.devices[e.device];
-  return d === undefined ? undefined : findEntry(d, e);
-}
-
-/** How far below an address a containing entry is looked for (64 MiB, in 4 KiB keys). */
-const CONTAIN_WINDOW = 1 << 14;
 
 /** debug.c bucket_find_contain: the live entry of the device whose range holds `addr`. */
-export function containingEntry(d: DeviceDma | undefined, addr: bigint): DmaEntry | undefined {
-  if (d === undefined) return undefined;
-  const k = Number(addr >> 12n);
-  let hit: DmaEntry | undefined;
-  d.live.forEachDescending(k, (key, list) => {
-    if (key < k - CONTAIN_WINDOW) return false;
-    for (const x of list) if (x.dmaAddr <= addr && addr < x.dmaAddr + (x.size === 0n ? 1n : x.size)) hit = x;
-    return hit === undefined;
-  });
-  return hit;
+export function containingEntry(s: ShadowState, device: string, addr: bigint): DmaEntry | undefined {
+  return s.dma.device(device)?.containing(addr);
 }
 
 export function prefix(e: DmaApiCalled): string {

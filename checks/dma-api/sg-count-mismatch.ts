@@ -10,13 +10,14 @@ export const sgCountMismatch: Check = defineCheck({
   severity: 'error',
   description: 'dma_unmap_sg / dma_sync_sg_* with an entry count different from the one passed to dma_map_sg',
   on: ['DmaApiCalled'],
+  calls: ['unmap_sg', 'sync_sg_for_cpu', 'sync_sg_for_device'],
   create: () => ({
     inspect(e, s, emit) {
       if (e.type !== 'DmaApiCalled' || e.sg === null) return;
       const sync = e.call === 'sync_sg_for_cpu' || e.call === 'sync_sg_for_device';
       if (e.call !== 'unmap_sg' && !sync) return;
       const m = sync
-        ? containingEntry(s.dmaApi.devices[e.device], e.dmaAddr ?? e.sg.dmaAddrs[0] ?? -1n)
+        ? containingEntry(s, e.device, e.dmaAddr ?? e.sg.dmaAddrs[0] ?? -1n)
         : unmapEntry(s, e);
       if (m === undefined || m.nents === null || m.nents === e.sg.nentsTotal) return;
       const what = sync ? 'syncs DMA sg list with different entry count' : 'frees DMA sg list with different entry count';

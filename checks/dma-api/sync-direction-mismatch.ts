@@ -3,7 +3,7 @@
 // only writes, is reported too.
 import { type Check } from '../check.js';
 import { defineCheck } from '../define.js';
-import { hexb, prefix } from './match.js';
+import { hexb, prefix, SYNC_CALLS } from './match.js';
 import { syncTarget } from './sync.js';
 
 export const syncDirectionMismatch: Check = defineCheck({
@@ -12,6 +12,7 @@ export const syncDirectionMismatch: Check = defineCheck({
   severity: 'error',
   description: 'dma_sync_* with a direction the mapping does not allow',
   on: ['DmaApiCalled'],
+  calls: SYNC_CALLS,
   create: () => ({
     inspect(e, s, emit) {
       if (e.type !== 'DmaApiCalled') return;

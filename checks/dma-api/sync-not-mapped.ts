@@ -1,7 +1,7 @@
 // debug.c check_sync: "tries to sync DMA memory it has not allocated".
 import { type Check } from '../check.js';
 import { defineCheck } from '../define.js';
-import { hexb, prefix } from './match.js';
+import { hexb, prefix, SYNC_CALLS } from './match.js';
 import { syncTarget } from './sync.js';
 
 export const syncNotMapped: Check = defineCheck({
@@ -10,6 +10,7 @@ export const syncNotMapped: Check = defineCheck({
   severity: 'error',
   description: 'dma_sync_* of memory that no live mapping of the device contains',
   on: ['DmaApiCalled'],
+  calls: SYNC_CALLS,
   create: () => ({
     inspect(e, s, emit) {
       if (e.type !== 'DmaApiCalled') return;

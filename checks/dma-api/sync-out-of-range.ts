@@ -1,7 +1,7 @@
 // debug.c check_sync: "syncs DMA memory outside allocated range".
 import { type Check } from '../check.js';
 import { defineCheck } from '../define.js';
-import { hexb, prefix } from './match.js';
+import { hexb, prefix, SYNC_CALLS } from './match.js';
 import { syncTarget } from './sync.js';
 
 export const syncOutOfRange: Check = defineCheck({
@@ -10,6 +10,7 @@ export const syncOutOfRange: Check = defineCheck({
   severity: 'error',
   description: 'dma_sync_* running past the end of the mapping that holds its start',
   on: ['DmaApiCalled'],
+  calls: SYNC_CALLS,
   create: () => ({
     inspect(e, s, emit) {
       if (e.type !== 'DmaApiCalled') return;

@@ -16,5 +16,5 @@ export function syncTarget(s: ShadowState, e: DmaApiCalled): SyncTarget | null {
   // sg syncs: the first segment and the total
   const r = callRange(e);
   if (r === null) return null;
-  return { ...r, entry: containingEntry(s.dmaApi.devices[e.device], r.addr) };
+  return { ...r, entry: containingEntry(s, e.device, r.addr) };
 }

@@ -1,7 +1,7 @@
 // debug.c check_unmap: "frees DMA memory with different direction".
 import { type Check } from '../check.js';
 import { defineCheck } from '../define.js';
-import { hexb, prefix, unmapEntry } from './match.js';
+import { hexb, prefix, UNMAP_CALLS, unmapEntry } from './match.js';
 
 export const unmapDirectionMismatch: Check = defineCheck({
   id: 'dma-api/unmap-direction-mismatch',
@@ -9,6 +9,7 @@ export const unmapDirectionMismatch: Check = defineCheck({
   severity: 'error',
   description: 'unmap with a DMA direction different from the mapping',
   on: ['DmaApiCalled'],
+  calls: UNMAP_CALLS,
   create: () => ({
     inspect(e, s, emit) {
       if (e.type !== 'DmaApiCalled') return;

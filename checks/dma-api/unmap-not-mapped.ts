@@ -2,7 +2,7 @@
 import { DMA_MAPPING_ERROR, isUnmapCall } from '../../reducers/index.js';
 import { type Check } from '../check.js';
 import { defineCheck } from '../define.js';
-import { hexb, prefix, unmapEntry } from './match.js';
+import { hexb, prefix, UNMAP_CALLS, unmapEntry } from './match.js';
 
 export const unmapNotMapped: Check = defineCheck({
   id: 'dma-api/unmap-not-mapped',
@@ -10,6 +10,7 @@ export const unmapNotMapped: Check = defineCheck({
   severity: 'error',
   description: 'unmap or free of DMA memory the device never mapped (or the DMA_MAPPING_ERROR address)',
   on: ['DmaApiCalled'],
+  calls: UNMAP_CALLS,
   create: () => ({
     inspect(e, s, emit) {
       if (e.type !== 'DmaApiCalled' || !isUnmapCall(e.call) || unmapEntry(s, e) !== undefined) return;

@@ -1,7 +1,7 @@
 // debug.c check_unmap: "frees DMA memory with different size".
 import { type Check } from '../check.js';
 import { defineCheck } from '../define.js';
-import { hexb, prefix, unmapEntry } from './match.js';
+import { hexb, prefix, UNMAP_CALLS, unmapEntry } from './match.js';
 
 export const unmapSizeMismatch: Check = defineCheck({
   id: 'dma-api/unmap-size-mismatch',
@@ -9,6 +9,7 @@ export const unmapSizeMismatch: Check = defineCheck({
   severity: 'error',
   description: 'unmap or free with a size different from the mapping it releases',
   on: ['DmaApiCalled'],
+  calls: UNMAP_CALLS,
   create: () => ({
     inspect(e, s, emit) {
       // sg unmaps are traced without sizes; dma-debug compares each segment, which the trace does not give

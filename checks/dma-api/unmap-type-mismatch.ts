@@ -1,7 +1,7 @@
 // debug.c check_unmap: "frees DMA memory with wrong function" (single / sg / coherent / resource).
 import { type Check } from '../check.js';
 import { defineCheck } from '../define.js';
-import { hexb, prefix, unmapEntry, unmapType } from './match.js';
+import { hexb, prefix, UNMAP_CALLS, unmapEntry, unmapType } from './match.js';
 
 export const unmapTypeMismatch: Check = defineCheck({
   id: 'dma-api/unmap-type-mismatch',
@@ -9,6 +9,7 @@ export const unmapTypeMismatch: Check = defineCheck({
   severity: 'error',
   description: 'memory mapped with one DMA-API function family released with another',
   on: ['DmaApiCalled'],
+  calls: UNMAP_CALLS,
   create: () => ({
     inspect(e, s, emit) {
       if (e.type !== 'DmaApiCalled') return;

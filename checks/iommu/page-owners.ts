@@ -1,49 +1,147 @@
 // Which domains map each physical page, and how many times: the reverse of the page tables,
 // kept for the pages of the runs iommu/phys-shared counts. Every mapped 4 KiB page has an entry,
-// so the common page (mapped in one domain) lives in an open-addressing table of typed arrays
-// (no object per page); a page mapped in several domains keeps its domains in a Map, in the
-// order they came to map it (the first is the one a finding names).
+// and a map or unmap touches a run of consecutive pages, so pages are kept by blocks of 16 in an
+// open-addressing table of one typed array (no object per page; a run of pages is one or two
+// lookups): per block its number, how many of its pages are mapped, and per page the domain
+// mapping it and how many times. A page mapped in several domains keeps its domains in a Map, in
+// the order they came to map it (the first is the one a finding names).
 
-const EMPTY = -1;
-/** dom[] of a page mapped in several domains: see `multi` */
+const BLOCK_SHIFT = 4;
+const BLOCK = 1 << BLOCK_SHIFT;
+/** per slot: block number, pages in use, then (domain, mappings) per page */
+const STRIDE = 2 + 2 * BLOCK;
+const FREE = -1;
+/** the domain of a page no domain maps */
+const NONE = -1;
+/** the domain of a page mapped in several domains: see `multi` */
 const SHARED = -2;
+const INITIAL_SLOTS = 1 << 10;
 
 export class PageOwners {
-  /** ppfn of each slot, EMPTY when free (linear probing, at most half full) */
-  private keys = new Float64Array(1 << 12).fill(EMPTY);
-  private dom = new Float64Array(1 << 12);
-  private count = new Float64Array(1 << 12);
-  private mask = (1 << 12) - 1;
+  private t = PageOwners.table(INITIAL_SLOTS);
+  private mask = INITIAL_SLOTS - 1;
   private used = 0;
   private readonly multi = new Map<number, Map<number, number>>();
+  /** the domain addPages found sharing its first shared page */
+  sharedWith = -1;
 
-  private slot(ppfn: number): number {
-    // pfns reach past 2^32: mix both halves
-    const h = Math.imul((ppfn >>> 0) ^ Math.imul((ppfn / 4294967296) | 0, 0x85ebca6b), 0x9e3779b1);
-    let i = (h ^ (h >>> 15)) & this.mask;
-    const keys = this.keys;
-    while (keys[i] !== ppfn && keys[i] !== EMPTY) i = (i + 1) & this.mask;
-    return i;
+  private static table(slots: number): Float64Array {
+    const t = new Float64Array(slots * STRIDE);
+    for (let i = 0; i < t.length; i += STRIDE) t[i] = FREE;
+    return t;
+  }
+
+  /** the offset of the block's slot, or of the free slot where it would go (linear probing, at most half full) */
+  private slot(block: number): number {
+    // block numbers reach past 2^32: mix both halves (the high one by an exact multiplication by 2^-32)
+    const h = Math.imul((block >>> 0) ^ Math.imul((block * 2.3283064365386963e-10) | 0, 0x85ebca6b), 0x9e3779b1);
+    const t = this.t;
+    const mask = this.mask;
+    let i = (h ^ (h >>> 15)) & mask;
+    for (;;) {
+      const k = t[i * STRIDE];
+      if (k === block || k === FREE) return i * STRIDE;
+      i = (i + 1) & mask;
+    }
+  }
+
+  /** the slot offset of the block, made if missing */
+  private blockSlot(block: number): number {
+    let s = this.slot(block);
+    if (this.t[s] !== FREE) return s;
+    if ((this.used + 1) * 2 > this.mask) {
+      this.grow();
+      s = this.slot(block);
+    }
+    const t = this.t;
+    t[s] = block;
+    t[s + 1] = 0;
+    for (let j = s + 2; j < s + STRIDE; j += 2) {
+      t[j] = NONE;
+      t[j + 1] = 0;
+    }
+    this.used++;
+    return s;
   }
 
   /** the first domain other than `domain` that maps the page, or null */
   other(ppfn: number, domain: number): number | null {
-    const i = this.slot(ppfn);
-    if (this.keys[i] === EMPTY) return null;
-    const owner = this.dom[i];
+    const s = this.slot(Math.floor(ppfn / BLOCK));
+    if (this.t[s] === FREE) return null;
+    return this.otherAt(s + 2 + 2 * (ppfn % BLOCK), ppfn, domain);
+  }
+
+  private otherAt(j: number, ppfn: number, domain: number): number | null {
+    const owner = this.t[j];
+    if (owner === NONE) return null;
     if (owner !== SHARED) return owner === domain ? null : owner;
     for (const d of this.multi.get(ppfn)!.keys()) if (d !== domain) return d;
     return null;
   }
 
-  /** adds (by > 0) or removes (by < 0) mappings of the page in the domain */
-  add(ppfn: number, domain: number, by: number): void {
-    const i = this.slot(ppfn);
-    if (this.keys[i] === EMPTY) {
-      if (by > 0) this.put(i, ppfn, domain, by);
+  /**
+   * Adds a mapping of pages [ppfn, ppfn + n) in `domain`; returns the first page another domain
+   * maps too, or -1; `sharedWith` is then that domain (the first to map it).
+   */
+  addPages(ppfn: number, n: number, domain: number): number {
+    let hit = -1;
+    const end = ppfn + n;
+    for (let p = ppfn; p < end; ) {
+      const block = Math.floor(p / BLOCK);
+      const s = this.blockSlot(block);
+      const stop = Math.min(end, (block + 1) * BLOCK);
+      const t = this.t;
+      for (; p < stop; p++) {
+        const j = s + 2 + 2 * (p - block * BLOCK);
+        const owner = t[j];
+        if (owner === domain) t[j + 1]++;
+        else if (owner === NONE) {
+          t[j] = domain;
+          t[j + 1] = 1;
+          t[s + 1]++;
+        } else {
+          if (hit < 0) {
+            hit = p;
+            this.sharedWith = this.otherAt(j, p, domain)!;
+          }
+          this.addAt(s, j, p, domain, 1);
+        }
+      }
+    }
+    return hit;
+  }
+
+  /** adds (by > 0) or removes (by < 0) mappings of pages [ppfn, ppfn + n) in the domain */
+  add(ppfn: number, n: number, domain: number, by: number): void {
+    const end = ppfn + n;
+    for (let p = ppfn; p < end; ) {
+      const block = Math.floor(p / BLOCK);
+      const stop = Math.min(end, (block + 1) * BLOCK);
+      let s = this.slot(block);
+      if (this.t[s] === FREE) {
+        if (by <= 0) {
+          p = stop;
+          continue;
+        }
+        s = this.blockSlot(block);
+      }
+      for (; p < stop; p++) this.addAt(s, s + 2 + 2 * (p - block * BLOCK), p, domain, by);
+      if (this.t[s + 1] === 0) this.remove(s);
+    }
+  }
+
+  /** page entry at offset j of the block at offset s */
+  private addAt(s: number, j: number, ppfn: number, domain: number, by: number): void {
+    const t = this.t;
+    const owner = t[j];
+    if (owner === NONE) {
+      if (by > 0) {
+        t[j] = domain;
+        t[j + 1] = by;
+        t[s + 1]++;
+      }
       return;
     }
-    const owner = this.dom[i];
     if (owner === SHARED) {
       const m = this.multi.get(ppfn)!;
       const n = (m.get(domain) ?? 0) + by;
@@ -51,71 +149,66 @@ export class PageOwners {
       else m.delete(domain);
       if (m.size === 1) {
         for (const [d, c] of m) {
-          this.dom[i] = d;
-          this.count[i] = c;
+          t[j] = d;
+          t[j + 1] = c;
         }
         this.multi.delete(ppfn);
       } else if (m.size === 0) {
         this.multi.delete(ppfn);
-        this.remove(i);
+        t[j] = NONE;
+        t[j + 1] = 0;
+        t[s + 1]--;
       }
       return;
     }
     if (owner === domain) {
-      const n = this.count[i] + by;
-      if (n > 0) this.count[i] = n;
-      else this.remove(i);
+      const n = t[j + 1] + by;
+      if (n > 0) t[j + 1] = n;
+      else {
+        t[j] = NONE;
+        t[j + 1] = 0;
+        t[s + 1]--;
+      }
       return;
     }
     if (by <= 0) return;
-    this.dom[i] = SHARED;
+    t[j] = SHARED;
     this.multi.set(
       ppfn,
       new Map([
-        [owner, this.count[i]],
+        [owner, t[j + 1]],
         [domain, by],
       ]),
     );
   }
 
-  private put(i: number, ppfn: number, domain: number, n: number): void {
-    this.keys[i] = ppfn;
-    this.dom[i] = domain;
-    this.count[i] = n;
-    if (++this.used * 2 > this.mask) this.grow();
-  }
-
-  /** frees slot i and moves later entries of its probe run back (no tombstones) */
-  private remove(i: number): void {
-    const { keys, dom, count, mask } = this;
-    keys[i] = EMPTY;
+  /** frees the block slot at offset s and moves later blocks of its probe run back (no tombstones) */
+  private remove(s: number): void {
+    const t = this.t;
+    const mask = this.mask;
+    t[s] = FREE;
     this.used--;
-    let j = i;
+    let i = s / STRIDE;
     for (;;) {
-      j = (j + 1) & mask;
-      const k = keys[j];
-      if (k === EMPTY) return;
-      keys[j] = EMPTY;
+      i = (i + 1) & mask;
+      const at = i * STRIDE;
+      const k = t[at];
+      if (k === FREE) return;
+      t[at] = FREE;
       const to = this.slot(k);
-      keys[to] = k;
-      dom[to] = dom[j];
-      count[to] = count[j];
+      if (to !== at) t.copyWithin(to, at, at + STRIDE);
+      t[to] = k;
     }
   }
 
   private grow(): void {
-    const { keys, dom, count } = this;
-    const size = keys.length * 2;
-    this.keys = new Float64Array(size).fill(EMPTY);
-    this.dom = new Float64Array(size);
-    this.count = new Float64Array(size);
-    this.mask = size - 1;
-    for (let j = 0; j < keys.length; j++) {
-      if (keys[j] === EMPTY) continue;
-      const i = this.slot(keys[j]);
-      this.keys[i] = keys[j];
-      this.dom[i] = dom[j];
-      this.count[i] = count[j];
+    const old = this.t;
+    const slots = (this.mask + 1) * 2;
+    this.t = PageOwners.table(slots);
+    this.mask = slots - 1;
+    for (let at = 0; at < old.length; at += STRIDE) {
+      if (old[at] === FREE) continue;
+      this.t.set(old.subarray(at, at + STRIDE), this.slot(old[at]));
     }
   }
 
@@ -137,15 +230,19 @@ export class PageOwners {
       const m = new Map<number, number>();
       for (let j = 0; j < n; j++) m.set(flat[i + 2 + 2 * j], flat[i + 3 + 2 * j]);
       i += 2 + 2 * n;
-      const s = this.slot(ppfn);
-      if (this.keys[s] === EMPTY) this.put(s, ppfn, SHARED, 0);
-      else this.dom[s] = SHARED;
+      const block = Math.floor(ppfn / BLOCK);
+      const s = this.blockSlot(block);
+      const j = s + 2 + 2 * (ppfn - block * BLOCK);
+      if (this.t[j] === NONE) this.t[s + 1]++;
+      this.t[j] = SHARED;
+      this.t[j + 1] = 0;
       this.multi.set(ppfn, m);
     }
   }
 
   clear(): void {
-    this.keys.fill(EMPTY);
+    this.t = PageOwners.table(INITIAL_SLOTS);
+    this.mask = INITIAL_SLOTS - 1;
     this.used = 0;
     this.multi.clear();
   }

@@ -19,10 +19,17 @@ interface Allocator {
   nodes: PMap<number>;
 }
 
-/** the node holding [lo, hi] (granule pfns), if one does */
+const SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
+/** the granule pfn of an address (in numbers while they are exact: granules are powers of two, iova.c init_iova_domain) */
+function granuleOf(addr: bigint, granule: number): number {
+  return addr <= SAFE ? Math.floor(Number(addr) / granule) : Number(addr / BigInt(granule));
+}
+
+/** the node holding [lo, hi] (granule pfns), if one does: the one starting at or below lo ends at or after hi */
 function holds(a: Allocator, lo: number, hi: number): boolean {
-  const k = a.nodes.floorKey(lo);
-  return k !== undefined && a.nodes.get(k)! >= hi;
+  const nodeHi = a.nodes.floorValue(lo);
+  return nodeHi !== undefined && nodeHi >= hi;
 }
 
 /** The allocator domains as the iova reducer keeps them: which exist, their granule and nodes. */
@@ -120,8 +127,7 @@ export const pgtableIovaInconsistent: Check = defineCheck({
           case 'Mapped': {
             const a = doms.get(e.domain);
             if (a === undefined || s.cookies.byDomain[e.domain]?.kind !== 'dma') return;
-            const g = BigInt(a.granule);
-            if (holds(a, Number(e.iova / g), Number((e.iova + e.size - 1n) / g))) return;
+            if (holds(a, granuleOf(e.iova, a.granule), granuleOf(e.iova + e.size - 1n, a.granule))) return;
             emit({
               message: `iommu_map: iova ${hexb(e.iova)} size ${hexb(e.size)} in ${domainName(s, e.domain)} is not allocated in the domain's IOVA allocator: page tables and allocator disagree`,
               domain: e.domain,

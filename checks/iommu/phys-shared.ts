@@ -10,7 +10,7 @@ import { type Check } from '../check.js';
 import { defineCheck } from '../define.js';
 import { domainName, hexb, pageAddr } from './live.js';
 import { PageOwners } from './page-owners.js';
-import { changedPages, type Rewrite, rewriteOf } from './run-changes.js';
+import { changedPages, plainMap, Rewrite, wholeUnmap } from './run-changes.js';
 
 /** pages counted per run at most: a 1 GiB identity map is not worth a walk */
 const MAX_PAGES = 1 << 16;
@@ -20,8 +20,7 @@ function rebuild(owners: PageOwners, s: State): void {
   owners.clear();
   s.pageTables.domains.forEach((domain, pt) =>
     pt.runs.forEach((_, r) => {
-      if (runPages(r) > MAX_PAGES) return;
-      for (let p = r.ppfn, end = r.ppfn + runPages(r); p < end; p++) owners.add(p, domain, 1);
+      if (runPages(r) <= MAX_PAGES) owners.add(r.ppfn, runPages(r), domain, 1);
     }),
   );
 }
@@ -43,25 +42,43 @@ export const physShared: Check = defineCheck({
     const owners = new PageOwners();
     /** reported (lower domain, higher domain, ppfn): `${lo}:${hi}:${ppfn}` */
     const reported = new Set<string>();
-    let rewrite: Rewrite | null = null;
+    const w = new Rewrite();
+    /** w holds a rewrite for after() to apply */
+    let pending = false;
     let domain = 0;
-    const change = (ppfn: number, pages: number, by: number): void => {
-      for (let p = ppfn; p < ppfn + pages; p++) owners.add(p, domain, by);
-    };
+    const change = (ppfn: number, pages: number, by: number): void => owners.add(ppfn, pages, domain, by);
     return {
       inspect(e, s, emit) {
-        rewrite = rewriteOf(e, s);
-        if (e.type !== 'Mapped') return;
+        const some = w.of(e, s);
+        pending = false;
+        if (e.type !== 'Mapped') {
+          // whole runs unmapped: their pages go now, without the runs after the event
+          if (some && wholeUnmap(w)) {
+            domain = w.domain;
+            for (const r of w.before) if (runPages(r) <= MAX_PAGES) change(r.ppfn, runPages(r), -1);
+          } else pending = some;
+          return;
+        }
         const n = pagesOf(e.size);
-        if (n > MAX_PAGES) return;
         const first = pfnOf(e.paddr);
         let hit = -1;
-        let other: number | null = null;
-        for (let i = 0; i < n && other === null; i++) {
-          other = owners.other(first + i, e.domain);
-          if (other !== null) hit = first + i;
+        let other = -1;
+        if (some && plainMap(w, MAX_PAGES)) {
+          // a map over nothing: its pages are added and asked about in one pass
+          hit = owners.addPages(first, n, e.domain);
+          other = owners.sharedWith;
+        } else {
+          pending = some;
+          if (n > MAX_PAGES) return;
+          for (let i = 0; i < n && hit < 0; i++) {
+            const o = owners.other(first + i, e.domain);
+            if (o !== null) {
+              hit = first + i;
+              other = o;
+            }
+          }
         }
-        if (other === null) return;
+        if (hit < 0) return;
         // an MSI doorbell (the arm64 ITS page) is mapped in every domain whose devices signal
         // it: that is how MSIs are translated, not a page two devices share for DMA
         const doorbell = pageAddr(hit);
@@ -77,9 +94,8 @@ export const physShared: Check = defineCheck({
         });
       },
       after(_e, s) {
-        const w = rewrite;
-        if (w === null) return;
-        rewrite = null;
+        if (!pending) return;
+        pending = false;
         domain = w.domain;
         changedPages(w, s, MAX_PAGES, change);
       },

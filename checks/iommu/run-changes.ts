@@ -8,51 +8,61 @@ import { overlapping, pagesOf, pfnOf, type Run, runEnd, runPages } from '../../r
 import { type ShadowState } from '../shadow.js';
 import { runsOver } from './live.js';
 
-/** The runs an event may rewrite, taken before it is applied. */
-export interface Rewrite {
-  readonly domain: number;
+/** The runs an event may rewrite, taken before it is applied (one object, filled per event). */
+export class Rewrite {
+  domain = 0;
   /** the rewritten IOVA pfns */
-  readonly a: number;
-  readonly b: number;
-  readonly before: readonly Run[];
-  /** a map without producer leaves: the pages translate to ppfn.. in order (the split iommu_map makes) */
-  readonly ppfn: number | null;
+  a = 0;
+  b = 0;
+  before: readonly Run[] = [];
+  /** a map without producer leaves: the pages translate to ppfn.. in order (the split iommu_map makes); -1: not one */
+  ppfn = -1;
   /** leaves are only written (Mapped, MapFailed), or only removed (Unmapped, PgtableTableFreed) */
-  readonly writes: boolean;
-}
+  writes = false;
 
-/** The rewrite the pageTables reducer makes for the event (its handlers' ranges), or null if none. */
-export function rewriteOf(e: IommuEvent, s: ShadowState): Rewrite | null {
-  switch (e.type) {
-    case 'Mapped':
-    case 'MapFailed': {
-      // the leaves written (MapFailed: those written before the error), else iommu_map's split
-      if (e.leaves) return e.leaves.length ? span(s, e, e.domain, leafSpan(e.leaves), null, true) : null;
-      if (e.type === 'MapFailed') return null;
-      const a = pfnOf(e.iova);
-      return span(s, e, e.domain, [a, a + pagesOf(e.size)], pfnOf(e.paddr), true);
+  /** Fills in the rewrite the pageTables reducer makes for the event (its handlers' ranges); false if none. */
+  of(e: IommuEvent, s: ShadowState): boolean {
+    switch (e.type) {
+      case 'Mapped':
+      case 'MapFailed': {
+        // the leaves written (MapFailed: those written before the error), else iommu_map's split
+        if (e.leaves) return e.leaves.length > 0 && this.leaves(s, e, e.leaves);
+        if (e.type === 'MapFailed') return false;
+        const a = pfnOf(e.iova);
+        return this.span(s, e, e.domain, a, a + pagesOf(e.size), pfnOf(e.paddr), true);
+      }
+      case 'Unmapped': {
+        const pages = pagesOf(e.unmappedSize);
+        const a = pfnOf(e.iova);
+        return pages > 0 && this.span(s, e, e.domain, a, a + pages, -1, false);
+      }
+      case 'PgtableTableFreed': {
+        // a freed table takes every leaf below it
+        const a = pfnOf(e.iova);
+        return this.span(s, e, e.domain, a, a + pagesOf(e.size), -1, false);
+      }
+      default:
+        return false;
     }
-    case 'Unmapped': {
-      const pages = pagesOf(e.unmappedSize);
-      if (pages === 0) return null;
-      const a = pfnOf(e.iova);
-      return span(s, e, e.domain, [a, a + pages], null, false);
-    }
-    case 'PgtableTableFreed': {
-      // a freed table takes every leaf below it
-      const a = pfnOf(e.iova);
-      return span(s, e, e.domain, [a, a + pagesOf(e.size)], null, false);
-    }
-    default:
-      return null;
   }
-}
 
-function span(s: ShadowState, e: IommuEvent, domain: number, [a, b]: readonly [number, number], ppfn: number | null, writes: boolean): Rewrite | null {
-  // the reducer's removeRange also splits a run straddling a (for a == b: a zero-length map)
-  const before = runsOver(s, domain, a, b, e);
-  if (before.length === 0 && a >= b) return null;
-  return { domain, a, b, before, ppfn, writes };
+  private span(s: ShadowState, e: IommuEvent, domain: number, a: number, b: number, ppfn: number, writes: boolean): boolean {
+    // the reducer's removeRange also splits a run straddling a (for a == b: a zero-length map)
+    const before = runsOver(s, domain, a, b, e);
+    if (before.length === 0 && a >= b) return false;
+    this.domain = domain;
+    this.a = a;
+    this.b = b;
+    this.before = before;
+    this.ppfn = ppfn;
+    this.writes = writes;
+    return true;
+  }
+
+  private leaves(s: ShadowState, e: IommuEvent & { domain: number }, leaves: readonly { iova: bigint; pgsize: bigint; count: number }[]): boolean {
+    const [a, b] = leafSpan(leaves);
+    return this.span(s, e, e.domain, a, b, -1, true);
+  }
 }
 
 function leafSpan(leaves: readonly { iova: bigint; pgsize: bigint; count: number }[]): [number, number] {
@@ -69,6 +79,17 @@ function leafSpan(leaves: readonly { iova: bigint; pgsize: bigint; count: number
 /** Reports pages [ppfn, ppfn + pages) now translated (by 1) or no longer translated (by -1). */
 export type PageChange = (ppfn: number, pages: number, by: 1 | -1) => void;
 
+/** A map over nothing, all of whose runs are at most maxPages long: pages [ppfn, ppfn + b - a) are now translated. */
+export function plainMap(w: Rewrite, maxPages: number): boolean {
+  return w.before.length === 0 && w.ppfn >= 0 && w.b - w.a <= maxPages;
+}
+
+/** An unmap (or a freed table) that removes whole runs: exactly their pages are no longer translated. */
+export function wholeUnmap(w: Rewrite): boolean {
+  const { before } = w;
+  return !w.writes && before.length > 0 && before[0].pfn >= w.a && runEnd(before[before.length - 1]) <= w.b;
+}
+
 /**
  * The pages whose translation the rewrite changed, among the runs of at most `maxPages` pages
  * (`s` is the state after the event): those now translated first, then those no longer
@@ -76,19 +97,10 @@ export type PageChange = (ppfn: number, pages: number, by: 1 | -1) => void;
  * mapped again at once is added before it is removed.
  */
 export function changedPages(w: Rewrite, s: ShadowState, maxPages: number, change: PageChange): void {
-  const { before, a, b } = w;
-  if (before.length === 0 && w.ppfn !== null) {
-    // a map over nothing: its runs cover [a, b) from ppfn on, none longer than the map
-    if (b - a <= maxPages) change(w.ppfn, b - a, 1);
-    else diffRuns(before, after(s, w), maxPages, change);
-    return;
-  }
-  if (!w.writes && before.length > 0 && before[0].pfn >= a && runEnd(before[before.length - 1]) <= b) {
-    // whole runs removed, none split
-    for (const r of before) if (runPages(r) <= maxPages) change(r.ppfn, runPages(r), -1);
-    return;
-  }
-  diffRuns(before, after(s, w), maxPages, change);
+  if (plainMap(w, maxPages)) change(w.ppfn, w.b - w.a, 1);
+  else if (wholeUnmap(w)) {
+    for (const r of w.before) if (runPages(r) <= maxPages) change(r.ppfn, runPages(r), -1);
+  } else diffRuns(w.before, after(s, w), maxPages, change);
 }
 
 /** the runs over the rewrite's extent (its range and the runs before) after the event */

@@ -19,7 +19,7 @@ export function checkCompanion(defs: readonly CheckDef[] = CHECKS): CheckCompani
   const runner = new CheckRunner(defs, (f) => void totals[f.severity]++);
   return {
     feed: (events) => runner.feed(events),
-    save: () => runner.save() as unknown as Record<string, unknown>,
+    save: () => runner.save({ forBisect: true }) as unknown as Record<string, unknown>,
     totals,
   };
 }

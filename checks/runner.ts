@@ -141,14 +141,24 @@ export class CheckRunner {
     this.insts.forEach((inst, k) => inst.complete?.(this.shadow, this.emits[k]));
   }
 
-  /** What to store beside a state checkpoint taken after the events fed so far. */
-  save(): CheckPoint {
+  /**
+   * What to store beside a state checkpoint taken after the events fed so far. `forBisect`: the
+   * journal's checks records. There a check that can only warn or inform and has already
+   * reported keeps no saved data (its dedupe set would grow with every finding, and every record
+   * would carry it again): bisect resumes at a record only checks that had not reported yet in
+   * the severities it looks for, and such a check's findings cannot count for an error search.
+   * Error checks, and checks yet to report, are saved whole, so the resumed run is exact for
+   * everything bisect reads.
+   */
+  save(opts: { forBisect?: boolean } = {}): CheckPoint {
     const versions: Record<string, number> = {};
     const counts: Record<string, SeverityCounts> = {};
     const saved: Record<string, unknown> = {};
     this.defs.forEach((d, k) => {
       versions[d.id] = d.version;
       counts[d.id] = [...this.counts[k]];
+      const c = this.counts[k];
+      if (opts.forBisect && d.severity !== 'error' && c[0] + c[1] + c[2] > 0) return;
       const s = this.insts[k].save?.();
       if (s !== undefined) saved[d.id] = s;
     });

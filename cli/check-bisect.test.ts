@@ -61,6 +61,10 @@ describe('bisect --check over checks records', () => {
     }
     // the stream provokes the checks that keep their own index (shared pages, cachelines)
     expect(fired).toBeGreaterThanOrEqual(2);
+    // once they have reported, the records stop carrying their dedupe sets: records stay small
+    const last = tl.checksData(records - 1) as { saved: Record<string, unknown> };
+    expect(Object.keys(last.saved)).not.toContain('iommu/phys-shared');
+    expect(tl.reader.scan().records.filter((r) => r.kind === RecordKind.checks).every((r) => r.payloadLength < 4096)).toBe(true);
     tl.close();
   });
 

@@ -29,6 +29,8 @@ export function rng(seed: number): () => number {
 }
 
 const MAG = 127;
+/** pfns in one 4 GiB IOVA window */
+const WINDOW = 0x100000;
 const CPUS = 2;
 
 interface CpuMags {
@@ -40,6 +42,8 @@ interface Dom {
   id: number;
   live: { pfn: number; pages: number; cpu: number }[];
   next: number;
+  /** top of the 4 GiB IOVA window allocations come down from (pfn) */
+  top: number;
   /** [order][cpu] */
   mags: CpuMags[][];
   depot: number[][][];
@@ -89,7 +93,7 @@ export function* syntheticStream(n: number, seed = 1, domains = 4, chunk = 65536
       mags.push(Array.from({ length: CPUS }, () => ({ loaded: [], prev: [] })));
       depot.push([]);
     }
-    doms.push({ id: d, live: [], next: 0x100000, mags, depot });
+    doms.push({ id: d, live: [], next: WINDOW, top: WINDOW, mags, depot });
   }
   while (emitted + ev.length < n) {
     if (ev.length >= chunk) yield flush();
@@ -149,6 +153,9 @@ export function* syntheticStream(n: number, seed = 1, domains = 4, chunk = 65536
       }
       const span = o < 6 ? 1 << o : pages;
       if (pfn < 0) {
+        // past ~13 M events a domain has walked its whole window down: go on from the top of the
+        // next one (never reused, so nothing cached in the rcache can collide)
+        if (dom.next - span < dom.top - WINDOW + 1) dom.next = dom.top += WINDOW;
         dom.next -= span;
         dom.next -= dom.next % span;
         pfn = dom.next;
@@ -156,7 +163,7 @@ export function* syntheticStream(n: number, seed = 1, domains = 4, chunk = 65536
       const iova = BigInt(pfn) << 12n;
       const paddr = BigInt(0x40000 + Math.floor(r() * 0x100000)) << 12n;
       ev.push(
-        IovaAllocated.make({ domain: d, size: pages, limitPfn: 0xfffff, sizeAligned: true, pfnLo: pfn, pfnHi: pfn + span - 1, fromRcache, magIndex, cachedNode: null, cached32Node: fromRcache ? null : pfn }, meta),
+        IovaAllocated.make({ domain: d, size: pages, limitPfn: dom.top - 1, sizeAligned: true, pfnLo: pfn, pfnHi: pfn + span - 1, fromRcache, magIndex, cachedNode: null, cached32Node: fromRcache ? null : pfn }, meta),
       );
       ev.push(Mapped.make({ domain: d, iova, paddr, size: BigInt(pages) << 12n, prot: 7, leaves: null, warn: 0 }, meta));
       ev.push(DmaApiCalled.make({ device, call: 'map_page', dir: 'FROM_DEVICE', dmaAddr: iova, phys: paddr, size: BigInt(pages) << 12n, attrs: '', gfp: null, sg: null, errno: null, domain: d }, meta));

@@ -16,6 +16,11 @@ describe('block codec', () => {
     expect(Object.keys(back[0])).toEqual(Object.keys(back[2]));
   });
 
+  it('refuses to encode a 64-bit field outside 0..2^64-1 (it would write a block no reader takes)', () => {
+    expect(() => encodeBlock([ev(0, -0x1000n, 0n)])).toThrow(/cannot encode Mapped\.iova: 64-bit value -4096 out of range/);
+    expect(() => encodeBlock([ev(0, 0x1000n, 1n << 64n)])).toThrow(/Mapped\.paddr/);
+  });
+
   it('refuses a block whose payload names a field no event has the shape of (a damaged or forged journal)', () => {
     for (const bad of ['x-y', 'a'.repeat(100), '0domain']) {
       const block = unpackValue(inflateRawSync(encodeBlock([ev(0, 0x1000n, 0x2000n)]))) as { k: Record<string, Record<string, string>>; p: Record<string, Record<string, unknown>> };

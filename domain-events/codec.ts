@@ -56,6 +56,8 @@ function encodeColumn(code: ColumnCode, values: unknown[]): Column {
       let prev = 0n;
       return values.map((v) => {
         if (v === null) return null;
+        // what the decoder would refuse is refused here: a journal never holds an unreadable block
+        if ((v as bigint) < 0n || (v as bigint) >= U64) throw new Error(`64-bit value ${String(v)} out of range`);
         let d = (v as bigint) - prev;
         prev = v as bigint;
         // small deltas travel as plain numbers (1–5 bytes), huge ones as int64; a jump across
@@ -154,7 +156,11 @@ export function encodeBlock(events: readonly IommuEvent[]): Uint8Array {
     const kc: Record<string, ColumnCode> = {};
     for (const f in def.fields) {
       kc[f] = columnCode(def.fields[f]);
-      cols[f] = encodeColumn(kc[f], list.map((e) => (e as unknown as Record<string, unknown>)[f]));
+      try {
+        cols[f] = encodeColumn(kc[f], list.map((e) => (e as unknown as Record<string, unknown>)[f]));
+      } catch (err) {
+        throw new Error(`cannot encode ${type}.${f}: ${(err as Error).message}`);
+      }
     }
     p[type] = cols;
     codes[type] = kc;

@@ -16,7 +16,7 @@ export function registerImport(program: Command): void {
     .argument('<trace>', 'trace file or capture folder')
     .requiredOption('-o, --output <file>', 'journal to write')
     .option('--force', 'replace an existing journal (written beside it, then renamed)')
-    .option('--checkpoint-every <n>', 'events between checkpoints', '4096')
+    .option('--checkpoint-every <n>', 'events between full state checkpoints (a delta checkpoint every n/4 between them when n >= 4096)', '4096')
     .option('--no-checks', 'do not run the fault checks while recording (bisect --check then scans the journal)')
     .option('--json', 'one JSON object with the import summary')
     .action(

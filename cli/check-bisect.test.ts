@@ -118,6 +118,21 @@ describe('bisect --check over checks records', () => {
     tl.close();
   });
 
+  it('a checks record that is not a check point is not trusted, and the reason says so', () => {
+    const s = SCENARIOS.find((x) => x.check === 'iommu/unmap-hole')!;
+    const defs = CHECKS.filter((c) => c.id === s.check);
+    const path = join(dir, `j${n++}.journal`);
+    const rec = JournalRecorder.create(path, { checkpointEvery: 2, companion: { feed: () => undefined, save: () => ({ counts: 'garbage' }) } });
+    for (const e of stamped(s)) rec.append([e]);
+    rec.close();
+    const tl = Timeline.open(path);
+    const r = bisectChecks(tl, defs, ALL);
+    expect(r.outcome.method).toBe('scan');
+    expect(r.outcome.scanReason).toMatch(/does not hold the counts/);
+    expect(r.outcome.firstFailingSeq).toBe(scanned(tl, defs, ALL));
+    tl.close();
+  });
+
   it('records of another version of the check are not trusted', () => {
     const s = SCENARIOS.find((x) => x.check === 'iommu/unmap-hole')!;
     const defs = CHECKS.filter((c) => c.id === s.check);

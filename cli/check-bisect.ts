@@ -17,12 +17,12 @@ export interface CheckBisect {
 export function bisectChecks(tl: Timeline, defs: readonly CheckDef[], severities: readonly Severity[]): CheckBisect {
   const want = new Set(severities);
   let finding: Finding | null = null;
-  const fired = (data: Record<string, unknown>): boolean | null => {
+  const fired = (data: Record<string, unknown>): boolean | string => {
     const p = checkPointOf(data);
-    if (p === null) return null;
+    if (p === null) return 'a checks record does not hold the counts this build reads';
     let n = 0;
     for (const d of defs) {
-      if (p.versions[d.id] !== d.version) return null;
+      if (p.versions[d.id] !== d.version) return 'the checks records were written by other versions of the selected checks';
       const c = p.counts[d.id];
       if (c) for (const s of want) n += c[SEVERITY_INDEX[s]];
     }

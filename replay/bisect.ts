@@ -105,8 +105,8 @@ export interface SegmentStart {
 
 /**
  * The first report of a stream judge (the fault checks) from the checks records: `fired(data)`
- * says whether it had reported by then (counts only grow, so it is monotone), or null when the
- * record cannot answer (another check version); `segment(start, end)` replays events
+ * says whether it had reported by then (counts only grow, so it is monotone), or why the record
+ * cannot answer (another check version, not a checks record this build reads); `segment(start, end)` replays events
  * [start.applied, end) resumed from `start` and returns the seq of the first report (or null;
  * `end` = total: to the end of the journal, end-of-stream reports included) and how many events
  * it read. Returns a scan reason when
@@ -114,29 +114,29 @@ export interface SegmentStart {
  */
 export function bisectRecorded(
   tl: Timeline,
-  fired: (data: Record<string, unknown>) => boolean | null,
+  fired: (data: Record<string, unknown>) => boolean | string,
   segment: (start: SegmentStart, end: number) => { readonly seq: number | null; readonly events: number },
 ): BisectOutcome | { readonly scanReason: string } {
   const seqs = tl.checksSeqs();
   if (seqs.length === 0) return { scanReason: 'the journal has no checks records (recorded without the checks)' };
   const before = tl.stats.eventsReplayed;
   let probes = 0;
-  let unanswerable = false;
+  let unanswerable: string | null = null;
   const probe = (k: number): boolean => {
     probes++;
     const r = fired(tl.checksData(k));
-    if (r === null) unanswerable = true;
+    if (typeof r === 'string') unanswerable = r;
     return r === true;
   };
   // invariant: nothing fired by record lo (-1: the start), something fired by record hi (seqs.length: the end)
   let lo = -1;
   let hi = seqs.length;
-  while (hi - lo > 1 && !unanswerable) {
+  while (hi - lo > 1 && unanswerable === null) {
     const mid = (lo + hi) >> 1;
     if (probe(mid)) hi = mid;
     else lo = mid;
   }
-  if (unanswerable) return { scanReason: 'the checks records were written by other versions of the selected checks' };
+  if (unanswerable !== null) return { scanReason: unanswerable };
   const start: SegmentStart = lo < 0 ? { applied: 0, state: initialState(), data: null } : { applied: seqs[lo], state: seqs[lo] === 0 ? initialState() : tl.stateAt(seqs[lo] - 1), data: tl.checksData(lo) };
   if (lo >= 0) probes++;
   const end = hi === seqs.length ? tl.total : seqs[hi];

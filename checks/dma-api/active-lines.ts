@@ -1,4 +1,4 @@
-// The active cachelines of dma-api/cacheline-overlap (debug.c's radix tree of active cachelines,
+// The active cachelines of dma-api/cacheline-overlap (debug.c (6.1–7.2)'s radix tree of active cachelines,
 // with its overlap count): for each cacheline, the seqs of the live mappings that start in it.
 // A line holds one mapping but for the faults the check reports, so a lone seq lives in an
 // open-addressing table of one typed array (slot: line, seq; no object per mapping), several in

@@ -1,4 +1,4 @@
-// debug.c active_cacheline_insert: a second active mapping the device may write whose first
+// debug.c (6.1–7.2) active_cacheline_insert: a second active mapping the device may write whose first
 // cacheline is already mapped ("cacheline tracking EEXIST, overlapping mappings aren't
 // supported"). The CPU and the device could each hold a stale copy of the shared line.
 // The active cachelines are those of the live dma-debug entries (the dmaApi slice's) that the

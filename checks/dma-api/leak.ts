@@ -1,4 +1,4 @@
-// debug.c dma_debug_device_change (BUS_NOTIFY_UNBOUND_DRIVER): the device still has live
+// debug.c (6.1–7.2) dma_debug_device_change (BUS_NOTIFY_UNBOUND_DRIVER): the device still has live
 // DMA-API mappings when it leaves its group, is detached from its domain, or at the end of the
 // trace when its domain was freed.
 import { type DeviceEntries } from '../dma-entries.js';

@@ -1,4 +1,4 @@
-// How dma-debug finds the entry a call refers to (kernel/dma/debug.c): unmaps and frees by
+// How dma-debug finds the entry a call refers to (kernel/dma/debug.c (6.1–7.2)): unmaps and frees by
 // exact match (device + DMA address; sg unmaps, traced without DMA addresses, by their physical
 // list), syncs by a containing match. Plus the wording shared by the DMA-API checks.
 import { type DmaApiCalled, type DmaCall } from '../../domain-events/index.js';

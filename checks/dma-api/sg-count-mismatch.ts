@@ -1,4 +1,4 @@
-// debug.c check_unmap / check_sync: an sg unmap or sync must pass the nents given to
+// debug.c (6.1–7.2) check_unmap / check_sync: an sg unmap or sync must pass the nents given to
 // dma_map_sg (not the count it returned).
 import { type Check } from '../check.js';
 import { defineCheck } from '../define.js';

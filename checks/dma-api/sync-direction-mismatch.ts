@@ -1,4 +1,4 @@
-// debug.c check_sync: direction rules. A sync must use the mapping's direction unless that is
+// debug.c (6.1–7.2) check_sync: direction rules. A sync must use the mapping's direction unless that is
 // BIDIRECTIONAL; syncing for the CPU memory the device only reads, or for the device memory it
 // only writes, is reported too.
 import { type Check } from '../check.js';

@@ -1,4 +1,4 @@
-// debug.c check_sync: "tries to sync DMA memory it has not allocated".
+// debug.c (6.1–7.2) check_sync: "tries to sync DMA memory it has not allocated".
 import { type Check } from '../check.js';
 import { defineCheck } from '../define.js';
 import { hexb, prefix, SYNC_CALLS } from './match.js';

@@ -1,4 +1,4 @@
-// The sync checks of debug.c check_sync: what the sync refers to.
+// The sync checks of debug.c (6.1–7.2) check_sync: what the sync refers to.
 import { type DmaApiCalled } from '../../domain-events/index.js';
 import { type ShadowState } from '../shadow.js';
 import { callRange, type DmaEntry } from '../../reducers/index.js';

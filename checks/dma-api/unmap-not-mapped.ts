@@ -1,4 +1,4 @@
-// debug.c check_unmap: an unmap / free that matches no live entry of the device.
+// debug.c (6.1–7.2) check_unmap: an unmap / free that matches no live entry of the device.
 import { DMA_MAPPING_ERROR, isUnmapCall } from '../../reducers/index.js';
 import { type Check } from '../check.js';
 import { defineCheck } from '../define.js';

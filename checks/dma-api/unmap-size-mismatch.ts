@@ -1,4 +1,4 @@
-// debug.c check_unmap: "frees DMA memory with different size".
+// debug.c (6.1–7.2) check_unmap: "frees DMA memory with different size".
 import { type Check } from '../check.js';
 import { defineCheck } from '../define.js';
 import { hexb, prefix, UNMAP_CALLS, unmapEntry } from './match.js';

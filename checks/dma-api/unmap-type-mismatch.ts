@@ -1,4 +1,4 @@
-// debug.c check_unmap: "frees DMA memory with wrong function" (single / sg / coherent / resource).
+// debug.c (6.1–7.2) check_unmap: "frees DMA memory with wrong function" (single / sg / coherent / resource).
 import { type Check } from '../check.js';
 import { defineCheck } from '../define.js';
 import { hexb, prefix, UNMAP_CALLS, unmapEntry, unmapType } from './match.js';

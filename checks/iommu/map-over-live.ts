@@ -1,4 +1,4 @@
-// A map over a range still mapped in the same domain: io-pgtable-arm.c __arm_lpae_map returns
+// A map over a range still mapped in the same domain: io-pgtable-arm.c (6.1, 6.12) __arm_lpae_map returns
 // -EEXIST (WARN_ON(!selftest_running)); VT-d __domain_mapping prints "DMA PTE for vPFN … already
 // set" and WARNs. Imported traces only show the maps that succeeded, so an overlap there means
 // a missing unmap or a wrong attribution.

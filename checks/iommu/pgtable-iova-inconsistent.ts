@@ -3,7 +3,7 @@
 // over them), or pages mapped at an IOVA the allocator never handed out. Judged only in domains
 // whose allocator the journal records (IovaDomainInitialised / IovaAllocated): model runs, and
 // imported traces for the DMA domains whose allocator the importer mirrors. The check keeps its
-// own copy of the rbtree's nodes (iova.c: an rcache-held range stays a node), which is all it
+// own copy of the rbtree's nodes (iova.c (6.1, 6.12): an rcache-held range stays a node), which is all it
 // needs of the allocator: the iova reducer's nodes exactly, domain by domain (the shadow does not
 // run that reducer, whose rcache bookkeeping costs more than every check together), so a resumed
 // run takes them from the checkpoint's state.

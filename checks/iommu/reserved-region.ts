@@ -1,6 +1,6 @@
 // A map inside a reserved region of a device of the domain. IOMMU_RESV_RESERVED and
 // IOMMU_RESV_MSI (the x86 interrupt window 0xfee00000–0xfeefffff: writes there are interrupt
-// requests, never translated) must never be mapped; dma-iommu.c iova_reserve_iommu_regions
+// requests, never translated) must never be mapped; dma-iommu.c (6.1, 6.12) iova_reserve_iommu_regions
 // carves them out, and also the host-bridge windows of DMA domains (iova_reserve_pci_windows).
 // IOMMU_RESV_SW_MSI is where a cookie maps doorbells and direct regions are meant to be
 // identity-mapped, so neither is reported.

@@ -1,5 +1,5 @@
 // An unmap of IOVAs nothing maps in the domain. iommu.c __iommu_unmap stops at the first hole
-// ("unmapped: iova … size …" and returns less); dma-iommu.c __iommu_dma_unmap then WARNs
+// ("unmapped: iova … size …" and returns less); dma-iommu.c (6.1, 6.12) __iommu_dma_unmap then WARNs
 // (unmapped != size). In an imported trace it means the range was mapped in no domain the
 // importer knows of, or a map line is missing.
 import { pagesOf } from '../../reducers/index.js';

@@ -1,4 +1,4 @@
-// The driver unmapped less than asked: dma-iommu.c __iommu_dma_unmap WARN_ON(unmapped != size);
+// The driver unmapped less than asked: dma-iommu.c (6.1, 6.12) __iommu_dma_unmap WARN_ON(unmapped != size);
 // the rest of the range stays mapped while its IOVA goes back to the allocator.
 import { type Check } from '../check.js';
 import { defineCheck } from '../define.js';

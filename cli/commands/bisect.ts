@@ -54,8 +54,8 @@ export function registerBisect(program: Command): void {
           println(`${input}: first failing event #${out.firstFailingSeq}${line !== null ? ` (line ${line})` : ''}${check ? ` [${check}]` : ''}`);
           if (f) println(`  ${f.message}`);
           println(`  ${out.method}: ${out.probes} checkpoint probes, ${out.eventsReplayed} events replayed, ${ms} ms`);
-          if (out.scanReason) println(`  (scanned: ${out.scanReason})`);
         }
+        if (out.scanReason) println(`  (scanned: ${out.scanReason})`);
         return 0;
       }),
     );

@@ -35,3 +35,15 @@ export const envelopeKeys = Object.keys(envelopeFields) as (keyof Envelope)[];
 
 /** Envelope fields a producer may set; seq and v are filled in by the constructor and journal. */
 export type Meta = Partial<Omit<Envelope, 'v' | 'seq'>>;
+
+/**
+ * An attribution below this confidence is shown as ambiguous (events, findings, the UI, the
+ * import summary): among events attributed at or above it, at least 99.5 % land in the right
+ * domain on the captures where the dma:* events give the answer (docs/attribution.md).
+ */
+export const CONFIDENT_AT = 0.9;
+
+/** The event's domain was inferred and the inference is not confident. */
+export function isAmbiguous(e: { readonly conf: number | null }): boolean {
+  return e.conf !== null && e.conf < CONFIDENT_AT;
+}

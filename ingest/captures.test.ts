@@ -27,8 +27,8 @@ describe.each(CAPTURES)('capture %s', (name) => {
     const r = await importTrace(join(ROOT, name), { output: null });
     const s = r.summary;
     expect(s.parseErrors).toBe(0);
-    expect(s.attribution.maps).toBe(count(text, /: map: IOMMU:/g));
-    expect(s.attribution.unmaps).toBe(count(text, /: unmap: IOMMU:/g));
+    expect(s.attribution.mapLines).toBe(count(text, /: map: IOMMU:/g));
+    expect(s.attribution.unmapLines).toBe(count(text, /: unmap: IOMMU:/g));
     expect(s.attribution.unattributed).toBe(0);
     expect(s.attribution.conflicts).toBe(0);
     const lazy = s.profile.includes('+lazy');

@@ -8,13 +8,16 @@ import { linux612 } from '../kernel/profiles/linux-6.12.js';
 import { profileForKernel } from '../kernel/profiles/index.js';
 import { evolveBatch, initialState, type State } from '../reducers/index.js';
 import { type CheckpointCompanion, JournalRecorder } from '../replay/index.js';
-import { type AttributionStats, Attributor } from './attribute/attributor.js';
+import { Attributor } from './attribute/attributor.js';
+import { type AttributionStats } from './attribute/stats.js';
+import { type EvidenceWeights } from './attribute/weights.js';
 import { type CaptureInfo, readCapture } from './capture.js';
 import { Diagnostics, formatProblem } from './diagnostics.js';
 import { checkFormats } from './ftrace/formats.js';
 import { newHeader, parseTrace, type TraceHeader } from './ftrace/parse.js';
 import { readLines } from './lines.js';
 import { type PredictionScore } from './predict/score.js';
+import { type BlindScore } from './attribute/ground-truth.js';
 
 export interface ImportOptions {
   /** journal to write; null keeps the events in memory */
@@ -27,6 +30,10 @@ export interface ImportOptions {
   readonly companion?: CheckpointCompanion;
   /** called with bytes read so far and the file size */
   readonly onProgress?: (bytes: number, total: number) => void;
+  /** trace verify --blind: attribute as if the trace had no dma:* events, and score against them */
+  readonly blind?: boolean;
+  /** evidence weights other than the measured ones (bench/attribution-weights.ts) */
+  readonly weights?: EvidenceWeights;
 }
 
 export interface ImportSummary {
@@ -44,6 +51,8 @@ export interface ImportSummary {
   readonly problems: readonly string[];
   readonly attribution: AttributionStats;
   readonly score: PredictionScore;
+  /** trace verify --blind: the scores against the dma:* events */
+  readonly blind: BlindScore | null;
   readonly journal: string | null;
 }
 
@@ -104,7 +113,7 @@ export async function importTrace(input: string, opts: ImportOptions = {}): Prom
     pending.push(e);
     if (pending.length >= 4096) settle();
   };
-  const attributor = new Attributor(capture, file, diag, emit, settle, profile);
+  const attributor = new Attributor(capture, file, diag, emit, profile, { blind: opts.blind, weights: opts.weights });
   let failed = true;
   try {
     for await (const batch of parseTrace(readLinesWithProgress(file, total, opts.onProgress), file, diag, header)) attributor.push(batch);
@@ -136,6 +145,7 @@ export async function importTrace(input: string, opts: ImportOptions = {}): Prom
     problems: diag.problems.map(formatProblem),
     attribution: attributor.stats,
     score: attributor.score,
+    blind: attributor.truth?.score ?? null,
     journal: opts.output ?? null,
   };
   return { summary, state, events, capture };

@@ -8,6 +8,7 @@ import { warnProblems } from '../problems.js';
 import { parseIntArg } from '../parse.js';
 import { progressBar } from '../progress.js';
 import { checkTraceInput } from '../trace-input.js';
+import { exitFor, importSummaryLines } from '../print-import.js';
 
 export function registerImport(program: Command): void {
   program
@@ -49,22 +50,16 @@ export function registerImport(program: Command): void {
             counters: s.counters,
             findings: companion ? { ...companion.totals } : null,
           });
-          return 0;
+          return exitFor(s);
         }
         println(`${opts.output}: ${s.events} events from ${s.lines} lines of ${s.trace}`);
         println(`  kernel ${s.kernel ?? 'unknown'} (${s.arch ?? 'unknown arch'}), profile ${s.profile}`);
-        println(`  parse errors ${s.parseErrors}, unrecognised events ${s.unknownEvents} (kept as generic events)`);
-        const a = s.attribution;
-        const how = Object.entries(a.byHow)
-          .sort((x, y) => y[1] - x[1])
-          .map(([k, v]) => `${k} ${v}`)
-          .join(', ');
+        for (const l of importSummaryLines(s)) println(`  ${l}`);
         if (companion) {
           const t = companion.totals;
           println(`  fault checks while recording: ${t.error} error${t.error === 1 ? '' : 's'}, ${t.warning} warning${t.warning === 1 ? '' : 's'}, ${t.info} info${t.error + t.warning + t.info ? ` (\`check ${opts.output}\` lists them)` : ''}`);
         }
-        println(`  attributed ${a.maps} maps and ${a.unmaps} unmaps (${how}); unattributed ${a.unattributed}, conflicts ${a.conflicts}`);
-        return 0;
+        return exitFor(s);
       }),
     );
 }

@@ -12,13 +12,15 @@ import { printJson, println, table } from '../output.js';
 import { warnProblems } from '../problems.js';
 import { progressBar } from '../progress.js';
 import { checkTraceInput } from '../trace-input.js';
+import { droppedShare } from '../../ingest/attribute/stats.js';
+import { MAX_DROPPED_SHARE } from '../print-import.js';
 
 /** Imports a trace in memory (no journal) with a progress bar on a terminal. */
-async function importInMemory(input: string, label: string, quiet: boolean, keepEvents = true): Promise<ImportResult> {
+async function importInMemory(input: string, label: string, quiet: boolean, keepEvents = true, blind = false): Promise<ImportResult> {
   checkTraceInput(input);
   const bar = progressBar(label, quiet);
   try {
-    return await importTrace(input, { output: null, keepEvents, onProgress: (d, t) => bar.update(d, t) });
+    return await importTrace(input, { output: null, keepEvents, blind, onProgress: (d, t) => bar.update(d, t) });
   } finally {
     bar.stop();
   }
@@ -32,16 +34,18 @@ export function registerTrace(program: Command): void {
     .argument('<captures...>', 'capture folders or trace files')
     .option('--json', 'one JSON object per capture')
     .option('--mispredictions <n>', 'how many mispredictions to list', '10')
+    .option('--blind', 'hide the dma:* events from attribution, attribute as for a 6.1 trace, then score the placements against them')
     .action(
-      act(async (inputs: string[], opts: { json?: boolean; mispredictions: string }) => {
+      act(async (inputs: string[], opts: { json?: boolean; mispredictions: string; blind?: boolean }) => {
         const n = Math.max(0, Number.parseInt(opts.mispredictions, 10) || 0);
         const rows: (string | number)[][] = [];
         let worst = 0;
         for (const input of inputs) {
           // only the score is needed: the events are folded, not kept (a trace of any size)
-          const r = await importInMemory(input, `verifying ${input}`, !!opts.json, false);
+          const r = await importInMemory(input, `verifying ${input}`, !!opts.json, false, !!opts.blind);
           const s = r.summary;
           const sc = s.score;
+          const a = s.attribution;
           const out = {
             trace: s.trace,
             kernel: s.kernel,
@@ -49,27 +53,36 @@ export function registerTrace(program: Command): void {
             events: s.events,
             parseErrors: s.parseErrors,
             unknownEvents: s.unknownEvents,
+            // kernel-chosen maps, one guess each
             maps: sc.maps,
-            mapsAttributed: s.attribution.maps - s.attribution.unattributed,
+            mapLines: a.mapLines,
+            mapsAttributed: a.mapsAttributed,
             iovaExact: sc.exact,
-            conflicts: s.attribution.conflicts,
+            mapsByAllocatorOnly: sc.byAllocatorOnly,
+            conflicts: a.conflicts,
+            ambiguous: a.ambiguous,
+            preTrace: a.preTrace,
+            attributedBy: a.byHow,
             firstMispredictions: sc.first.slice(0, n),
+            mispredictedBecause: sc.misses,
             mapsCallerChosen: sc.callerChosenMaps,
+            ...(s.blind ?? {}),
           };
-          if (s.parseErrors || out.conflicts) worst = 1;
+          if (s.parseErrors || out.conflicts || droppedShare(a) > MAX_DROPPED_SHARE) worst = 1;
           if (opts.json) {
             printJson(out);
             continue;
           }
           warnProblems(s.problems);
           const rate = sc.maps ? ((100 * sc.exact) / sc.maps).toFixed(1) + '%' : '-';
-          rows.push([input, s.kernel ?? '?', s.profile, s.events, s.parseErrors, sc.maps, sc.exact, rate, out.mapsCallerChosen, out.conflicts]);
+          const blind = s.blind ? (s.blind.blindMaps ? ((100 * s.blind.blindCorrect) / s.blind.blindMaps).toFixed(1) + '%' : '-') : '';
+          rows.push([input, s.kernel ?? '?', s.profile, s.events, s.parseErrors, sc.maps, sc.exact, rate, out.mapsCallerChosen, out.conflicts, a.ambiguous, ...(opts.blind ? [blind] : [])]);
           if (inputs.length === 1 && out.firstMispredictions.length) {
             println('first mispredictions:');
             for (const m of out.firstMispredictions) println(`  line ${m.line}: kernel chose ${m.expected}, model predicted ${m.predicted ?? 'nothing'} (${m.why})`);
           }
         }
-        if (!opts.json) for (const l of table(rows, ['capture', 'kernel', 'profile', 'events', 'parse errors', 'maps', 'exact', 'rate', 'caller-chosen', 'conflicts'])) println(l);
+        if (!opts.json) for (const l of table(rows, ['capture', 'kernel', 'profile', 'events', 'parse errors', 'maps', 'exact', 'rate', 'caller-chosen', 'conflicts', 'ambiguous', ...(opts.blind ? ['blind right'] : [])])) println(l);
         return worst;
       }),
     );

@@ -24,6 +24,12 @@ export interface BookDomain {
   /** a doorbell page has been seen mapped in it */
   doorbell: boolean;
   lastActivity: number;
+  /**
+   * the trace shows the domain from its start (its group's add or attach lines): an unmap of a
+   * hole in it is an error. A domain found only from traffic or the guest files (a trace that
+   * starts mid-run) may have mappings from before the trace.
+   */
+  readonly fromStart: boolean;
 }
 
 type OwnerState = 'default' | 'blocked-in' | 'owned' | 'blocked-out';
@@ -56,7 +62,7 @@ export class DomainBook {
     return this.capture.strict === false && !this.capture.forcedStrict ? 'DMA_FQ' : 'DMA';
   }
 
-  private newDomain(type: DomainType, group: number, owner: string, meta: Meta, how: string | null): BookDomain {
+  private newDomain(type: DomainType, group: number, owner: string, meta: Meta, how: string | null, fromStart = true): BookDomain {
     const id = this.nextDomain++;
     const paging = type === 'DMA' || type === 'DMA_FQ' || type === 'UNMANAGED';
     const arm = this.capture.arch === 'arm64';
@@ -78,7 +84,7 @@ export class DomainBook {
       ),
     );
     if (type === 'DMA' || type === 'DMA_FQ') this.emit(DmaCookieGot.make({ domain: id, errno: null }, { ...meta, how: 'implied', conf: 0.9 }));
-    const d: BookDomain = { id, type, group, doorbell: false, lastActivity: -1 };
+    const d: BookDomain = { id, type, group, doorbell: false, lastActivity: -1, fromStart };
     this.domains.set(id, d);
     return d;
   }
@@ -101,13 +107,71 @@ export class DomainBook {
   }
 
   /** The group's default domain, created now if the trace has not shown it yet. */
-  ensureDefault(group: number, meta: Meta): BookDomain {
+  ensureDefault(group: number, meta: Meta, fromStart = true): BookDomain {
     let d = this.defaultDomain.get(group);
     if (!d) {
-      d = this.newDomain(this.defaultType(group), group, 'default', meta, this.captureGroup(group) ? null : 'cmdline-default-type');
+      const how = !fromStart ? 'discovered' : this.captureGroup(group) ? null : 'cmdline-default-type';
+      d = this.newDomain(this.defaultType(group), group, 'default', meta, how, fromStart);
       this.defaultDomain.set(group, d);
     }
     return d;
+  }
+
+  /**
+   * A trace that starts mid-run: the groups the guest files list, each with its default domain
+   * as the groups were when the files were read, for every group whose devices have a driver
+   * bound (a group without one does no DMA). Returns how many domains were added.
+   */
+  discoverFromGroups(meta: Meta): number {
+    let n = 0;
+    for (const g of this.capture.groups) {
+      if (this.defaultDomain.has(g.id) || !g.devices.some((d) => d.driver !== '')) continue;
+      for (const dev of g.devices) if (!this.groupOf.has(dev.name)) this.groupAdd(dev.name, g.id, { ...meta, how: 'guest-iommu_groups', conf: null });
+      this.ensureDefault(g.id, meta, false);
+      n++;
+    }
+    return n;
+  }
+
+  /**
+   * A DMA domain no file names (a bare trace that starts mid-run): its allocator stream showed
+   * in the traffic (an IOVA live in every known domain at once belongs to another one).
+   */
+  discoverAnonymous(meta: Meta): BookDomain {
+    let g = 2000;
+    while (this.knownGroups.has(g)) g++;
+    this.knownGroups.add(g);
+    this.emit(GroupCreated.make({ group: g }, { ...meta, how: 'discovered', conf: 0.5 }));
+    return this.ensureDefault(g, meta, false);
+  }
+
+  /**
+   * The DMA domain of a device a dma:* event names (6.12+): its group from the trace, else from
+   * the guest files, else a group of its own; its default domain, created if the trace has not
+   * shown it (the trace started after the device was set up).
+   */
+  domainForDevice(device: string, meta: Meta): BookDomain | undefined {
+    let g = this.groupOf.get(device);
+    if (g === undefined) {
+      const known = this.capture.groups.find((x) => x.devices.some((d) => d.name === device));
+      if (known) this.groupAdd(device, known.id, { ...meta, how: 'guest-iommu_groups', conf: null });
+      g = known ? known.id : this.adoptDevice(device, meta);
+    }
+    if (!this.defaultDomain.has(g)) this.ensureDefault(g, meta, false);
+    return this.dmaDomainOf(device);
+  }
+
+  /** A device of the domain's group (the one whose DMA mask and bus the allocation follows), if any is known. */
+  deviceOf(d: BookDomain): string | null {
+    for (const [dev, g] of this.groupOf) if (g === d.group) return dev;
+    return null;
+  }
+
+  /** The devices of the domain's group. */
+  devicesOf(d: BookDomain): string[] {
+    const out: string[] = [];
+    for (const [dev, g] of this.groupOf) if (g === d.group) out.push(dev);
+    return out;
   }
 
   attach(device: string, meta: Meta): BookDomain {
@@ -120,9 +184,11 @@ export class DomainBook {
       pending.left.delete(device);
       if (pending.left.size === 0) this.pendingGroupAttach.delete(group);
       next = pending.domain;
-    } else if (!this.attached.has(device)) {
+    } else if (!this.attached.has(device) && !(this.defaultDomain.get(group)?.fromStart === false)) {
       next = cur ?? this.ensureDefault(group, meta);
     } else {
+      // attached before (or, in a trace that starts mid-run, already in its default domain when
+      // the trace began): the group changes hands
       next = this.switchOwnership(group, device, meta);
     }
     this.attached.add(device);

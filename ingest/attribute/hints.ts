@@ -89,6 +89,19 @@ export class DeviceHints {
     return best?.device ?? null;
   }
 
+  /** the device whose driver logged its first line at most `windowNs` before `ts` (the latest such) */
+  probedWithin(ts: number, windowNs: number): string | null {
+    let lo = 0;
+    let hi = this.probes.length;
+    while (lo < hi) {
+      const m = (lo + hi) >> 1;
+      if (this.probes[m].ts <= ts) lo = m + 1;
+      else hi = m;
+    }
+    const p = this.probes[lo - 1];
+    return p && ts - p.ts <= windowNs ? p.device : null;
+  }
+
   deviceAt(ts: number, marker: string | null): string | null {
     return this.phaseDevice(marker) ?? this.probingAt(ts);
   }

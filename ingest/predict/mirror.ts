@@ -23,10 +23,29 @@ export interface MirrorDomain {
   readonly reserved: readonly { start: bigint; end: bigint; why: string }[];
 }
 
+/** The device an allocation is made for: dma-iommu.c (6.1, 6.12) iommu_dma_alloc_iova tries below 4 GiB first only for a PCI device (dev_is_pci). */
+export interface MirrorDevice {
+  readonly name: string;
+  readonly pci: boolean;
+}
+
+/** A device name as the kernel prints it (dev_name): PCI functions are domain:bus:slot.fn. */
+export function isPciName(name: string): boolean {
+  return /^[0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]$/.test(name);
+}
+
 export interface Prediction {
   /** IOVA (bytes) the kernel would hand out, or null if it would fail */
   readonly iova: bigint | null;
   readonly tried32: boolean;
+}
+
+/** What gave the trace's IOVA when the mirror took an allocation in. */
+export interface Resolved {
+  readonly pages: number;
+  readonly mask: number;
+  /** a lazy domain's flush timer had to fire elsewhere than the model put it */
+  readonly timer: boolean;
 }
 
 interface HeldFree {
@@ -162,12 +181,13 @@ export class AllocatorMirror {
     return k;
   }
 
-  private decide(k: KernelCtx, domain: number, device: string, pages: number, maskBits: number, cpu: number, ts: number | null) {
+  private decide(k: KernelCtx, domain: number, device: MirrorDevice, pages: number, maskBits: number, cpu: number, ts: number | null) {
     k.meta = { ts, cpu };
     const mask = maskBits >= 64 ? (1n << 64n) - 1n : (1n << BigInt(maskBits)) - 1n;
-    if (!this.workaround.has(device)) this.workaround.set(device, this.profile.dma.pci32 !== 'off');
+    // dma-iommu.c (6.12) iommu_dma_init_domain / probe: pci_32bit_workaround starts set for PCI devices only
+    if (!this.workaround.has(device.name)) this.workaround.set(device.name, device.pci && this.profile.dma.pci32 !== 'off');
     return k.withIova(domain, (c) =>
-      iommuDmaAllocIova(c, BigInt(pages) * GRANULE, mask, { name: device, pci: true, pci32Workaround: this.workaround.get(device)!, busDmaLimit: 0n }, { apertureEnd: (1n << 48n) - 1n, forceAperture: true, forcedac: this.profile.dma.pci32 === 'off' }),
+      iommuDmaAllocIova(c, BigInt(pages) * GRANULE, mask, { name: device.name, pci: device.pci, pci32Workaround: this.workaround.get(device.name)!, busDmaLimit: 0n }, { apertureEnd: (1n << 48n) - 1n, forceAperture: true, forcedac: this.profile.dma.pci32 === 'off' }),
     );
   }
 
@@ -182,7 +202,7 @@ export class AllocatorMirror {
    * allocator state does: answers are kept per domain until its state object changes (the
    * state is persistent, so identity is the version) or, lazy, until the time does.
    */
-  predict(domain: number, device: string, pages: number, maskBits: number, cpu: number, ts: number | null): Prediction {
+  predict(domain: number, device: MirrorDevice, pages: number, maskBits: number, cpu: number, ts: number | null): Prediction {
     if (!this.has(domain)) return { iova: null, tried32: false };
     const version = this.state.iova.domains.get(domain)!;
     const lazyKey = this.lazy.get(domain) ? `${ts}/${this.held.get(domain)?.length ?? 0}/${this.timers.estimate}` : '';
@@ -191,7 +211,7 @@ export class AllocatorMirror {
       c = { version, fq: this.state.flushQueues, answers: new Map() };
       this.predictions.set(domain, c);
     }
-    const key = `${device}/${this.workaround.get(device) ?? ''}/${pages}/${maskBits}/${cpu}/${lazyKey}`;
+    const key = `${device.name}/${device.pci}/${this.workaround.get(device.name) ?? ''}/${pages}/${maskBits}/${cpu}/${lazyKey}`;
     const hit = c.answers.get(key);
     if (hit) return hit;
     // a lazy domain's keys carry the time: keep the table small rather than let it grow
@@ -202,7 +222,7 @@ export class AllocatorMirror {
     return p;
   }
 
-  commit(domain: number, device: string, iova: bigint, pages: number, maskBits: number, cpu: number, ts: number | null): boolean {
+  commit(domain: number, device: MirrorDevice, iova: bigint, pages: number, maskBits: number, cpu: number, ts: number | null): boolean {
     return this.resolve(domain, device, iova, [pages], [maskBits], cpu, ts) !== null;
   }
 
@@ -213,7 +233,7 @@ export class AllocatorMirror {
    * size, mask) that gives it. Otherwise the range is entered as found, with sizes[0]. Returns
    * what matched, or null.
    */
-  resolve(domain: number, device: string, iova: bigint, sizes: readonly number[], masks: readonly number[], cpu: number, ts: number | null): { pages: number; mask: number } | null {
+  resolve(domain: number, device: MirrorDevice, iova: bigint, sizes: readonly number[], masks: readonly number[], cpu: number, ts: number | null): Resolved | null {
     if (!this.has(domain)) return null;
     const lazy = this.lazy.get(domain) && ts !== null;
     const times = lazy ? this.steps(domain, ts!) : [];
@@ -232,8 +252,8 @@ export class AllocatorMirror {
           this.held.delete(domain);
           this.state = k.state;
           this.record(k.events);
-          if (this.profile.dma.pci32 === 'sticky-per-device' && r.tried32bit && iova > DMA_BIT_MASK_32) this.workaround.set(device, false);
-          return { pages, mask };
+          if (this.profile.dma.pci32 === 'sticky-per-device' && r.tried32bit && iova > DMA_BIT_MASK_32) this.workaround.set(device.name, false);
+          return { pages, mask, timer: fire !== 'model' };
         }
     // keep the held frees' effect (as the model places the timer), then enter the range as found
     const settled = this.context(domain, ts, 'model');
@@ -241,7 +261,7 @@ export class AllocatorMirror {
     this.record(settled.events);
     this.held.delete(domain);
     this.force(domain, Number(iova / GRANULE), sizes[0], cpu);
-    if (this.profile.dma.pci32 === 'sticky-per-device' && iova > DMA_BIT_MASK_32) this.workaround.set(device, false);
+    if (this.profile.dma.pci32 === 'sticky-per-device' && iova > DMA_BIT_MASK_32) this.workaround.set(device.name, false);
     return null;
   }
 

@@ -1,0 +1,22 @@
+// The kinds of evidence that place a map or unmap line in a domain, strongest first. Every
+// Mapped/Unmapped event of an imported trace names the kind that decided it (`how`).
+export const EVIDENCE_KINDS = {
+  'dma-event': 'the 6.12+ dma:* event of the same call names the device',
+  'direct-region': "an identity map of a group's direct reserved region",
+  'msi-window': "a map into the software-MSI window of a group's UNMANAGED domain",
+  continuation: 'the next run of a multi-run map (dma_map_sg, a coherent buffer) of the same context',
+  'live-unmap': 'the unmapped range is live in this domain only (or newest here)',
+  doorbell: 'an MSI doorbell page (MMIO, not RAM) mapped into a DMA domain that has none yet',
+  'caller-map': 'a map with no DMA-API event on a kernel that traces them: an iommu_map() caller (VFIO, iommufd)',
+  phase: 'a phase marker names the disk the workload drives (RUN dd if=/dev/sda), dmesg names its device',
+  probe: "the device's driver was probing (dmesg), or the task attached it (attach_device_to_domain)",
+  'device-page': 'the physical page is device memory (request headers, rings) other tasks mapped for this device',
+  completion: "where the task's mappings were unmapped (the CPU a device's interrupts run on)",
+  task: 'what the task was shown to drive before (its accumulated evidence)',
+  'free-iova': 'the IOVA range is live in the other candidate domains (a map needs it free)',
+  recent: 'the domain with the most recent traffic',
+  'pre-trace': 'an unmap of a mapping made before the trace began (the trace starts mid-run)',
+  conflict: 'no domain can take the line without a conflict (a map over live pages, an unmap of a hole)',
+} as const;
+
+export type EvidenceKind = keyof typeof EVIDENCE_KINDS;

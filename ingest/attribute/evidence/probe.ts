@@ -1,0 +1,24 @@
+// Probe order: a driver maps its rings and queues while it probes. Two sources say who is
+// probing: the guest's dmesg (a driver's first line about a device, hints.ts) and the trace's own
+// attach_device_to_domain / add_device_to_group lines (the task that attached a device goes on to
+// probe it: arm64 creates groups at driver bind). Evidence about the task.
+import { type LineContext } from '../../records.js';
+import { type Ballot } from '../combine.js';
+import { type MapQuery, type MapWeigher, type Scene } from './scene.js';
+
+export const probe: MapWeigher = {
+  kind: 'probe',
+  readsIova: false,
+  weigh(q: MapQuery, b: Ballot): void {
+    const dev = q.s.hints.probedWithin(q.r.at.ts, q.s.w.probeWindowNs);
+    const d = dev ? q.s.book.dmaDomainOf(dev) : undefined;
+    if (d && q.s.tasks.firstTime(q.task, `probe:${dev}`)) b.add('probe', d.id, Math.log(q.s.w.probe), true);
+  },
+};
+
+/** The task at `at` attached `device`: it will probe it. */
+export function attached(s: Scene, at: LineContext, device: string): void {
+  const d = s.book.dmaDomainOf(device);
+  const t = s.tasks.get(at, 'map');
+  if (d && s.tasks.firstTime(t, `attach:${device}`)) s.tasks.add(t, d.id, Math.log(s.w.attach));
+}

@@ -1,0 +1,56 @@
+// The weight of each kind of evidence, as a likelihood ratio (how much more likely the evidence
+// is when the line belongs to the domain it points at than when it does not). Measured on the
+// 6.12 captures, whose dma:* events name the device: `npm run build && node
+// dist/bench/attribution-weights.js` attributes each of them blind with candidate weights and
+// keeps those that maximise the log-likelihood of the right domain on the other captures
+// (leave-one-capture-out); docs/attribution.md gives the figures. The combination is calibrated
+// when, among lines attributed with confidence >= 0.9, at least 99.5 % are right.
+export interface EvidenceWeights {
+  /** the marker names the disk of the domain's device (process context) */
+  readonly phase: number;
+  /** the device's driver logged its first line within probeWindowNs */
+  readonly probe: number;
+  readonly probeWindowNs: number;
+  /** the task attached the device (attach_device_to_domain, add_device_to_group) */
+  readonly attach: number;
+  /** the physical page is device memory other tasks mapped for this domain */
+  readonly devicePage: number;
+  /** distinct tasks that must have mapped a page for it to count as device memory */
+  readonly devicePageTasks: number;
+  /** exponent of the learned completion-CPU likelihood */
+  readonly completion: number;
+  /** a map's IOVA live in a domain: that domain's factor when the blocking placement is certain */
+  readonly blocked: number;
+  /** the same, as evidence about the task (a task whose map was blocked there drives another device) */
+  readonly blockedTask: number;
+  /** an unmap: the domain whose live mapping at the IOVA is the newest */
+  readonly newest: number;
+  /** the domain with the most recent traffic */
+  readonly recent: number;
+  /** a doorbell page and a DMA domain without a doorbell yet */
+  readonly doorbell: number;
+  /** 6.12+: a map without a DMA-API event and an UNMANAGED domain */
+  readonly callerMap: number;
+  /** the most a task's accumulated evidence may favour one domain over another (log) */
+  readonly taskCap: number;
+  /** how fast a kernel worker's or an interrupt context's evidence fades (they serve several devices) */
+  readonly workerForgetNs: number;
+}
+
+export const WEIGHTS: EvidenceWeights = {
+  phase: 50,
+  probe: 3,
+  probeWindowNs: 1_000_000_000,
+  attach: 20,
+  devicePage: 4,
+  devicePageTasks: 2,
+  completion: 1,
+  blocked: 0.002,
+  blockedTask: 0.3,
+  newest: 3,
+  recent: 1.5,
+  doorbell: 50,
+  callerMap: 20,
+  taskCap: 12,
+  workerForgetNs: 5_000_000,
+};

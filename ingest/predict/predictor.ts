@@ -1,0 +1,110 @@
+// One guess per kernel-chosen map: the IOVA iommu_dma_alloc_iova would return for the request
+// (domain, pages, DMA mask, allocator and flush-queue state), computed before the map line's IOVA
+// is read, in the domain attribution chose without it. The DMA mask is the one learned from the
+// device's earlier maps (64 bits until one showed otherwise). After the guess the mirror takes in
+// the allocation the trace shows, in the domain the line was finally placed in: that is
+// tracking, not predicting, and it may try sizes, masks and timer firings to stay in step.
+import { type AllocatorMirror, type MirrorDevice, type Resolved } from './mirror.js';
+import { type PredictionScore } from './score.js';
+
+/** What the request says about the allocation: a doorbell, a coherent buffer, a streaming map (6.12 names the call), or unknown (6.1). */
+export type CallKind = 'msi' | 'coherent' | 'streaming' | 'map';
+
+export interface Request {
+  /** the domain chosen without the line's IOVA */
+  readonly domain: number;
+  readonly device: MirrorDevice;
+  /** IOVA pages of the allocation: the line and its continuation lines (the request's size) */
+  readonly pages: number;
+  readonly kind: CallKind;
+  readonly cpu: number;
+  readonly ts: number | null;
+}
+
+export interface Guess {
+  readonly req: Request;
+  readonly iova: bigint | null;
+  readonly mask: number;
+}
+
+export class Predictor {
+  /** the DMA mask each device's allocations of a kind were last seen to follow */
+  private readonly masks = new Map<string, number>();
+  /**
+   * per domain: how often map lines that continue each other at consecutive IOVAs were one
+   * allocation (dma_map_sg) or several (dma_map_page calls the allocator happened to place in
+   * order), as the allocations showed. Without dma:* events the request does not say.
+   */
+  private readonly grouping = new Map<number, { one: number; several: number }>();
+
+  constructor(
+    readonly mirror: AllocatorMirror,
+    readonly score: PredictionScore,
+  ) {}
+
+  has(domain: number): boolean {
+    return this.mirror.has(domain);
+  }
+
+  /**
+   * The pages of the request a map line starts: `run` when its continuation lines are one
+   * operation, else `single`. `stated`: a dma:* event delimits the operation (6.12+); without it,
+   * the domain's allocations so far decide.
+   */
+  requestPages(domain: number, run: number, single: number, stated: boolean): number {
+    if (stated || run === single) return run;
+    const g = this.grouping.get(domain);
+    return g && g.several > g.one ? single : run;
+  }
+
+  guess(req: Request): Guess {
+    const mask = this.masks.get(maskKey(req.device, req.kind)) ?? 64;
+    const p = this.mirror.predict(req.domain, req.device, req.pages, mask, req.cpu, req.ts);
+    return { req, iova: p.iova, mask };
+  }
+
+  /**
+   * The map line was placed in `domain` at `iova`. Scores the guess (if one was made) and brings
+   * the mirror in line with the trace. `allocatorOnly`: only the allocator's answer decided the
+   * domain, so the guess cannot count.
+   */
+  settle(g: Guess | null, domain: number, device: MirrorDevice, kind: CallKind, run: number, single: number, iova: bigint, line: number, cpu: number, ts: number | null, allocatorOnly: boolean): number {
+    const key = maskKey(device, kind);
+    const learned = this.masks.get(key) ?? 64;
+    const first = g?.req.pages ?? run;
+    const sizes = [...new Set([first, run, single])];
+    const masks = learned === 64 ? [64, 32] : [learned, 64, 32];
+    const got = this.mirror.resolve(domain, device, iova, sizes, masks, cpu, ts);
+    if (got) this.masks.set(key, got.mask);
+    if (got && run !== single) {
+      const c = this.grouping.get(domain) ?? { one: 0, several: 0 };
+      if (got.pages === run) c.one++;
+      else if (got.pages === single) c.several++;
+      this.grouping.set(domain, c);
+    }
+    const allocated = got?.pages ?? first;
+    if (!g) return allocated;
+    if (allocatorOnly) this.score.byAllocatorOnly++;
+    const hit = !allocatorOnly && g.req.domain === domain && g.iova === iova;
+    this.score.guessed(line, iova, g.iova, hit, hit ? '' : this.why(g, domain, got, allocatorOnly));
+    return allocated;
+  }
+
+  private why(g: Guess, domain: number, got: Resolved | null, allocatorOnly: boolean): string {
+    if (allocatorOnly) return 'only the allocator told the domain apart (not counted)';
+    if (g.req.domain !== domain) return 'predicted in another domain than the line was placed in';
+    if (g.iova === null) return 'the model found no free IOVA';
+    if (got?.timer) return "lazy: the flush-queue timer fired at another time than the model's estimate";
+    if (got && got.mask !== g.mask) return `the allocation followed a ${got.mask}-bit DMA mask, ${g.mask} bits were learned`;
+    if (got && got.pages !== g.req.pages) return `the allocation was ${got.pages} pages, the request read ${g.req.pages}`;
+    return this.mirror.isLazy(domain) ? 'lazy: no flush-queue timing gives the kernel\'s IOVA' : 'the model chose another IOVA';
+  }
+
+  callerChosen(): void {
+    this.score.callerChosen();
+  }
+}
+
+function maskKey(d: MirrorDevice, kind: CallKind): string {
+  return `${d.name}/${kind}`;
+}

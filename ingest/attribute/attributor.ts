@@ -246,8 +246,8 @@ export class Attributor {
   private predict(r: MapRecord, p: MapPlacement, meta: Meta): number {
     const pre = p.pre && this.predictor.has(p.pre.id) ? p.pre : null;
     const single = pagesOf(r.size);
-    const g = pre ? this.predictor.guess({ domain: pre.id, device: this.deviceOf(pre), pages: this.predictor.requestPages(pre.id, p.pages, single, p.how === 'dma-event'), kind: p.kind, cpu: r.at.cpu, ts: r.at.ts }) : null;
-    const allocated = this.predictor.settle(g, p.domain.id, this.deviceOf(p.domain), p.kind, p.pages, single, r.iova, r.at.line, r.at.cpu, r.at.ts, false);
+    const g = pre ? this.predictor.guess({ domain: pre.id, device: this.deviceOf(pre), pages: this.predictor.requestPages(pre.id, p.pages, single, p.how === 'dma-event', p.gapNs), kind: p.kind, cpu: r.at.cpu, ts: r.at.ts }) : null;
+    const allocated = this.predictor.settle(g, p.domain.id, this.deviceOf(p.domain), p.kind, p.pages, single, p.gapNs, r.iova, r.at.line, r.at.cpu, r.at.ts, false);
     if (!g) this.score.guessed(r.at.line, r.iova, null, false, 'no DMA domain to predict in before the IOVA was read');
     // dma-iommu allocates the IOVA, then maps it
     this.emitMirror(meta, p.conf >= 0.9 ? 0.9 : 0.6);

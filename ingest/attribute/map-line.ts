@@ -29,6 +29,8 @@ export interface MapPlacement extends Decision {
   readonly kind: CallKind;
   /** IOVA pages of the operation the line starts (with its continuation lines) */
   readonly pages: number;
+  /** the pause before its first continuation line (null: none) */
+  readonly gapNs: number | null;
   readonly doorbell: boolean;
 }
 
@@ -47,12 +49,12 @@ export class MapLines {
   place(i: number, r: MapRecord): MapPlacement | null {
     const s = this.s;
     const run = this.runs.continues(s, i, r);
-    if (run) return { ...run, pre: run.domain, kernelChosen: false, kind: 'map', pages: 0, doorbell: false };
-    const pages = s.window.continuationPages(i);
+    if (run) return { ...run, pre: run.domain, kernelChosen: false, kind: 'map', pages: 0, gapNs: null, doorbell: false };
+    const { pages, gapNs } = s.window.continuation(i);
     const stated = this.stated(i, r);
     if (stated) {
       const kernel = stated.how === 'dma-event' && (stated.domain.type === 'DMA' || stated.domain.type === 'DMA_FQ');
-      return { ...stated, pre: stated.domain, kernelChosen: kernel, kind: kernel ? this.callKind(i) : 'map', pages, doorbell: false };
+      return { ...stated, pre: stated.domain, kernelChosen: kernel, kind: kernel ? this.callKind(i) : 'map', pages, gapNs, doorbell: false };
     }
     const cands = s.book.candidates();
     if (cands.length === 0) return null;
@@ -67,7 +69,7 @@ export class MapLines {
     const d = b.decide('recent');
     for (const p of b.persisted) s.tasks.add(task, p.domain, p.lr);
     const kernelChosen = d.domain.type === 'DMA' || d.domain.type === 'DMA_FQ';
-    return { ...d, pre: pre.domain, kernelChosen, kind: q.doorbell ? 'msi' : 'map', pages, doorbell: q.doorbell };
+    return { ...d, pre: pre.domain, kernelChosen, kind: q.doorbell ? 'msi' : 'map', pages, gapNs, doorbell: q.doorbell };
   }
 
   /** A task's map line was placed (device memory learns from it). */

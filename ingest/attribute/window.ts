@@ -63,11 +63,13 @@ export class Window {
    * physically contiguous runs of one list at consecutive IOVAs). Completion unmaps of the same
    * context may fall between them.
    */
-  continuationPages(i: number): number {
+  continuation(i: number): { pages: number; gapNs: number | null } {
     const r = this.items[i] as MapRecord;
     let end = r.iova + r.size;
+    let phys = r.paddr + r.size;
     let last = r.at.ts;
     let pages = pagesOf(r.size);
+    let gapNs: number | null = null;
     const lim = this.limit(i);
     for (let j = i + 1; j < lim; j++) {
       const x = this.items[j];
@@ -80,11 +82,15 @@ export class Window {
         if (this.visible(x) && isMapCall(x.call)) break;
         continue;
       }
-      if (x.kind !== 'map' || x.iova !== end) break;
+      // iommu_map_sg merges physically contiguous entries into one map: a line that continues
+      // the last one physically is another call
+      if (x.kind !== 'map' || x.iova !== end || x.paddr === phys) break;
+      gapNs ??= x.at.ts - r.at.ts;
       end += x.size;
+      phys = x.paddr + x.size;
       pages += pagesOf(x.size);
     }
-    return pages;
+    return { pages, gapNs };
   }
 }
 

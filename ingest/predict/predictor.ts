@@ -31,11 +31,12 @@ export class Predictor {
   /** the DMA mask each device's allocations of a kind were last seen to follow */
   private readonly masks = new Map<string, number>();
   /**
-   * per domain: how often map lines that continue each other at consecutive IOVAs were one
-   * allocation (dma_map_sg) or several (dma_map_page calls the allocator happened to place in
-   * order), as the allocations showed. Without dma:* events the request does not say.
+   * per domain and pause between the lines: how often map lines that continue each other at
+   * consecutive IOVAs were one allocation (dma_map_sg) or several (dma_map_page calls the
+   * allocator happened to place in order), as the allocations showed. Without dma:* events the
+   * request does not say; one sg list's runs are mapped back to back, separate calls less so.
    */
-  private readonly grouping = new Map<number, { one: number; several: number }>();
+  private readonly grouping = new Map<string, { one: number; several: number }>();
 
   constructor(
     readonly mirror: AllocatorMirror,
@@ -51,9 +52,9 @@ export class Predictor {
    * operation, else `single`. `stated`: a dma:* event delimits the operation (6.12+); without it,
    * the domain's allocations so far decide.
    */
-  requestPages(domain: number, run: number, single: number, stated: boolean): number {
+  requestPages(domain: number, run: number, single: number, stated: boolean, gapNs: number | null): number {
     if (stated || run === single) return run;
-    const g = this.grouping.get(domain);
+    const g = this.grouping.get(groupingKey(domain, gapNs));
     return g && g.several > g.one ? single : run;
   }
 
@@ -68,7 +69,7 @@ export class Predictor {
    * the mirror in line with the trace. `allocatorOnly`: only the allocator's answer decided the
    * domain, so the guess cannot count.
    */
-  settle(g: Guess | null, domain: number, device: MirrorDevice, kind: CallKind, run: number, single: number, iova: bigint, line: number, cpu: number, ts: number | null, allocatorOnly: boolean): number {
+  settle(g: Guess | null, domain: number, device: MirrorDevice, kind: CallKind, run: number, single: number, gapNs: number | null, iova: bigint, line: number, cpu: number, ts: number | null, allocatorOnly: boolean): number {
     const key = maskKey(device, kind);
     const learned = this.masks.get(key) ?? 64;
     const first = g?.req.pages ?? run;
@@ -77,10 +78,11 @@ export class Predictor {
     const got = this.mirror.resolve(domain, device, iova, sizes, masks, cpu, ts);
     if (got) this.masks.set(key, got.mask);
     if (got && run !== single) {
-      const c = this.grouping.get(domain) ?? { one: 0, several: 0 };
+      const key = groupingKey(domain, gapNs);
+      const c = this.grouping.get(key) ?? { one: 0, several: 0 };
       if (got.pages === run) c.one++;
       else if (got.pages === single) c.several++;
-      this.grouping.set(domain, c);
+      this.grouping.set(key, c);
     }
     const allocated = got?.pages ?? first;
     if (!g) return allocated;
@@ -103,6 +105,12 @@ export class Predictor {
   callerChosen(): void {
     this.score.callerChosen();
   }
+}
+
+/** the pause before the next run, in buckets: up to 1, 2, 5 µs, longer */
+function groupingKey(domain: number, gapNs: number | null): string {
+  const g = gapNs ?? 0;
+  return `${domain}/${g <= 1000 ? 0 : g <= 2000 ? 1 : g <= 5000 ? 2 : 3}`;
 }
 
 function maskKey(d: MirrorDevice, kind: CallKind): string {

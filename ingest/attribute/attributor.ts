@@ -18,9 +18,10 @@ import { Completions } from './evidence/completion.js';
 import { Continuations } from './evidence/continuation.js';
 import { DevicePages } from './evidence/device-page.js';
 import { DmaClaims } from './evidence/dma-event.js';
+import { IovaReuse } from './evidence/iova-reuse.js';
 import { attached } from './evidence/probe.js';
 import { type Scene } from './evidence/scene.js';
-import { TaskBeliefs } from './evidence/task.js';
+import { inInterrupt, TaskBeliefs } from './evidence/task.js';
 import { GroundTruth } from './ground-truth.js';
 import { DeviceHints } from './hints.js';
 import { LiveIndex } from './live-index.js';
@@ -36,6 +37,8 @@ export interface AttributorOptions {
   readonly weights?: EvidenceWeights;
 }
 
+/** an interrupt's unmap this close before a map line of the task it interrupted came between the call's allocation and its map line */
+const INTERRUPTED_MAP_NS = 2_000;
 /** confidence from which a placement teaches the learned kinds (device pages, completion CPUs) */
 const TEACHES_AT = 0.99;
 
@@ -52,6 +55,7 @@ export class Attributor {
   private readonly claims = new DmaClaims();
   private readonly runs = new Continuations();
   private readonly completions = new Completions();
+  private readonly reuse = new IovaReuse();
   private readonly maps: MapLines;
   private readonly unmaps: UnmapLines;
   private readonly emit: (e: IommuEvent) => void;
@@ -82,7 +86,7 @@ export class Attributor {
     const major = Number(capture.kernel?.split('.')[0] ?? 0) * 100 + Number(capture.kernel?.split('.')[1] ?? 0);
     const w = opts.weights ?? WEIGHTS;
     this.scene = { window: this.window, book: this.book, live: new LiveIndex(), tasks: new TaskBeliefs(w), hints: new DeviceHints(capture), capture, w, sighted: !blind && major >= 612, phase: null, phaseSeq: 0 };
-    this.maps = new MapLines(this.scene, this.runs, new DevicePages());
+    this.maps = new MapLines(this.scene, this.runs, new DevicePages(), this.reuse);
     this.unmaps = new UnmapLines(this.scene, this.claims);
     this.truth = blind ? new GroundTruth(this.book) : null;
   }
@@ -120,6 +124,7 @@ export class Attributor {
 
   finish(): void {
     this.drain(true);
+    this.releaseFrees();
     this.mirror.settleAll(this.lastTs);
     this.emitMirror({ src: this.file, ts: this.lastTs }, 0.6);
   }
@@ -151,13 +156,15 @@ export class Attributor {
       case 'group-add':
         this.sawTopology = true;
         this.book.groupAdd(r.device, r.group, meta);
-        return attached(this.scene, r.at, r.device);
+        return attached(this.scene, r.at, r.device, this.book.dmaDomainOf(r.device));
       case 'group-remove':
         return this.book.groupRemove(r.device, r.group, meta);
-      case 'attach':
+      case 'attach': {
         this.sawTopology = true;
-        this.book.attach(r.device, meta).lastActivity = ++this.activity;
-        return attached(this.scene, r.at, r.device);
+        const d = this.book.attach(r.device, meta);
+        d.lastActivity = ++this.activity;
+        return attached(this.scene, r.at, r.device, d);
+      }
       case 'detach':
         return this.book.detach(r.device, meta);
       case 'marker':
@@ -238,6 +245,7 @@ export class Attributor {
       const cookie = p.domain.type === 'UNMANAGED' ? 'msi' : 'dma';
       this.emit(MsiPageGot.make({ domain: p.domain.id, device: null, doorbell: r.paddr, iova: r.iova, cookie, reused: false, refcount: 0 }, m));
     }
+    this.releaseFrees();
     this.scene.live.add(p.domain.id, pfn, pages, { conf: p.conf, task: this.scene.tasks.get(r.at, 'map').key, cpu: r.at.cpu, ts: r.at.ts, line: r.at.line, order: ++this.order });
     this.maps.placed(i, r, p, TEACHES_AT);
   }
@@ -247,11 +255,35 @@ export class Attributor {
     const pre = p.pre && this.predictor.has(p.pre.id) ? p.pre : null;
     const single = pagesOf(r.size);
     const g = pre ? this.predictor.guess({ domain: pre.id, device: this.deviceOf(pre), pages: this.predictor.requestPages(pre.id, p.pages, single, p.how === 'dma-event', p.gapNs), kind: p.kind, cpu: r.at.cpu, ts: r.at.ts }) : null;
-    const allocated = this.predictor.settle(g, p.domain.id, this.deviceOf(p.domain), p.kind, p.pages, single, p.gapNs, r.iova, r.at.line, r.at.cpu, r.at.ts, false);
+    // placed elsewhere than the evidence before the IOVA said, because of the IOVA's own history:
+    // the allocator's state selected the domain (never an exact prediction)
+    const allocatorOnly = p.pre !== null && p.pre.id !== p.domain.id && p.how === 'iova-reuse';
+    const allocated = this.predictor.settle(g, p.domain.id, this.deviceOf(p.domain), p.kind, p.pages, single, p.gapNs, r.iova, r.at.line, r.at.cpu, r.at.ts, allocatorOnly);
     if (!g) this.score.guessed(r.at.line, r.iova, null, false, 'no DMA domain to predict in before the IOVA was read');
     // dma-iommu allocates the IOVA, then maps it
     this.emitMirror(meta, p.conf >= 0.9 ? 0.9 : 0.6);
     return allocated;
+  }
+
+  /** frees held back until the map line an interrupt's unmap came before (see unmap) */
+  private deferredFrees: { domain: number; iova: bigint; pages: number; cpu: number; ts: number }[] = [];
+
+  /** The unmap at i ran in an interrupt that hit a map call of the same task on its CPU before the call's map line. */
+  private interruptsMap(i: number, r: UnmapRecord): boolean {
+    if (!inInterrupt(r.at) || r.at.pid <= 0) return false;
+    const lim = this.window.limit(i);
+    for (let j = i + 1; j < lim; j++) {
+      const x = this.window.at(j)!;
+      if (x.at.cpu !== r.at.cpu || !this.window.visible(x)) continue;
+      if (x.kind === 'unmap' && inInterrupt(x.at) && x.at.pid === r.at.pid) continue;
+      return x.kind === 'map' && x.at.pid === r.at.pid && !inInterrupt(x.at) && x.at.ts - r.at.ts <= INTERRUPTED_MAP_NS;
+    }
+    return false;
+  }
+
+  private releaseFrees(): void {
+    for (const f of this.deferredFrees) this.mirror.free(f.domain, f.iova, f.pages, f.cpu, f.ts);
+    this.deferredFrees = [];
   }
 
   /** The map's range is live, placed with confidence, in every domain the book knows. */
@@ -285,7 +317,13 @@ export class Attributor {
     const pages = pagesOf(r.size);
     if (p.holder) this.completions.unmapped(this.scene, p.holder, r.at.cpu, p.domain, p.conf, TEACHES_AT);
     this.scene.live.remove(p.domain.id, pfn, pages);
-    if (this.mirror.has(p.domain.id)) this.mirror.free(p.domain.id, r.iova, pages, r.at.cpu, r.at.ts);
+    this.reuse.unmapped(r.iova, p.domain.id, r.at.ts, p.holder?.task ?? null);
+    if (this.mirror.has(p.domain.id)) {
+      // an interrupt's unmap traced between a map call's IOVA allocation and its map line (the
+      // line shows the interrupted task and the same instant): the kernel freed after allocating
+      if (this.interruptsMap(i, r)) this.deferredFrees.push({ domain: p.domain.id, iova: r.iova, pages, cpu: r.at.cpu, ts: r.at.ts });
+      else this.mirror.free(p.domain.id, r.iova, pages, r.at.cpu, r.at.ts);
+    }
     const m = { ...meta, how: p.how, conf: p.how === 'dma-event' ? null : conf };
     this.emit(Unmapped.make({ domain: p.domain.id, iova: r.iova, size: r.size, unmappedSize: r.unmapped, warn: 0 }, m));
     // __iommu_dma_unmap: the page tables first, then the IOVA goes back to the allocator

@@ -12,6 +12,7 @@ import { directRegion } from './evidence/direct-region.js';
 import { mapCall } from './evidence/dma-event.js';
 import { doorbell, isDoorbell } from './evidence/doorbell.js';
 import { freeIova } from './evidence/free-iova.js';
+import { type IovaReuse } from './evidence/iova-reuse.js';
 import { msiWindow } from './evidence/msi-window.js';
 import { phase } from './evidence/phase.js';
 import { probe } from './evidence/probe.js';
@@ -41,6 +42,7 @@ export class MapLines {
     private readonly s: Scene,
     private readonly runs: Continuations,
     private readonly pages: DevicePages,
+    private readonly reuse: IovaReuse,
   ) {
     this.beforeIova = [phase, probe, pages, doorbell, callerMap];
   }
@@ -66,6 +68,7 @@ export class MapLines {
     recent(q, b);
     const pre = b.decide('recent');
     freeIova.weigh(q, b);
+    this.reuse.weigh(q, b);
     const d = b.decide('recent');
     for (const p of b.persisted) s.tasks.add(task, p.domain, p.lr);
     const kernelChosen = d.domain.type === 'DMA' || d.domain.type === 'DMA_FQ';

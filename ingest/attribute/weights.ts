@@ -23,6 +23,11 @@ export interface EvidenceWeights {
   readonly blocked: number;
   /** the same, as evidence about the task (a task whose map was blocked there drives another device) */
   readonly blockedTask: number;
+  /** a map at an IOVA the domain unmapped within 100 ms, and earlier */
+  readonly reuse: number;
+  readonly reuseOld: number;
+  /** the same, as evidence about the task */
+  readonly reuseTask: number;
   /** an unmap: the domain whose live mapping at the IOVA is the newest */
   readonly newest: number;
   /** the domain with the most recent traffic */
@@ -47,6 +52,9 @@ export const WEIGHTS: EvidenceWeights = {
   completion: 1,
   blocked: 0.002,
   blockedTask: 0.3,
+  reuse: 1,
+  reuseOld: 1,
+  reuseTask: 1,
   newest: 3,
   recent: 1.5,
   doorbell: 50,

@@ -255,8 +255,13 @@ export class AllocatorMirror {
         return;
       }
     }
+    // a range that starts inside an allocation the mirror holds: enter what lies beyond it
     const lo = d.nodes.floorKey(pfn);
-    if (lo !== undefined && d.nodes.get(lo)! >= pfn) return;
+    if (lo !== undefined && d.nodes.get(lo)! >= pfn) {
+      const after = d.nodes.get(lo)! + 1;
+      if (after < pfn + pages) this.force(k, domain, after, pfn + pages - after, cpu);
+      return;
+    }
     const hi = pfn + rounded - 1;
     const cached32 = hi < d.dma32bitPfn ? pfn : d.cached32Node;
     const cached = hi < d.dma32bitPfn ? d.cachedNode : pfn;

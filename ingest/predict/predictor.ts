@@ -73,7 +73,9 @@ export class Predictor {
     const key = maskKey(device, kind);
     const learned = this.masks.get(key) ?? 64;
     const first = g?.req.pages ?? run;
-    const sizes = [...new Set([first, run, single])];
+    // tracking may read the trace: the continuation lines that follow are mapped, so the
+    // allocation that covers them all is tried first
+    const sizes = [...new Set([run, first, single])];
     const masks = learned === 64 ? [64, 32] : [learned, 64, 32];
     const got = this.mirror.resolve(domain, device, iova, sizes, masks, cpu, ts);
     if (got) this.masks.set(key, got.mask);
@@ -84,7 +86,7 @@ export class Predictor {
       else if (got.pages === single) c.several++;
       this.grouping.set(key, c);
     }
-    const allocated = got?.pages ?? first;
+    const allocated = got?.pages ?? run;
     if (!g) return allocated;
     if (allocatorOnly) this.score.byAllocatorOnly++;
     const hit = !allocatorOnly && g.req.domain === domain && g.iova === iova;

@@ -5,7 +5,7 @@
 // yet, most likely the one whose device is probing (the task and probe evidence decide among
 // several). x86 remaps interrupts without mapping a doorbell.
 import { type Ballot } from '../combine.js';
-import { type MapRecord } from '../window.js';
+import { type MapRecord, sameContext } from '../window.js';
 import { type MapQuery, type MapWeigher, type Scene } from './scene.js';
 
 export function isDoorbell(s: Scene, r: MapRecord): boolean {
@@ -20,5 +20,19 @@ export const doorbell: MapWeigher = {
     if (!q.doorbell) return;
     const lr = Math.log(q.s.w.doorbell);
     for (const d of b.cands) if ((d.type === 'DMA' || d.type === 'DMA_FQ') && !d.doorbell) b.add('doorbell', d.id, lr);
+    // 6.12+: the probing driver's next DMA-API call (its rings) names the device
+    const next = q.s.sighted ? nextCallDevice(q) : null;
+    const d = next ? q.s.book.dmaDomainOf(next) : undefined;
+    if (d) b.add('doorbell', d.id, lr);
   },
 };
+
+function nextCallDevice(q: MapQuery): string | null {
+  const w = q.s.window;
+  const lim = w.limit(q.i);
+  for (let j = q.i + 1; j < lim; j++) {
+    const x = w.at(j)!;
+    if (x.kind === 'dma' && sameContext(x, q.r)) return x.device;
+  }
+  return null;
+}

@@ -1,6 +1,7 @@
 // The allocator's state as a constraint only: a map needs its IOVA range free in its domain
 // (iova.c never hands out an allocated range; a live mapping is allocated). A domain where the
-// range is live is excluded as far as the placement that holds it there is sure. The range being
+// range is live is excluded (a map over live pages would be a conflict the kernel reports; the
+// journal must not invent one while another domain can take the line). The range being
 // free says nothing for a domain (every fresh domain's allocator starts at the same top IOVA); it
 // never selects one. A task whose map could not go to a domain drives another one: weaker
 // evidence about the task.
@@ -16,7 +17,7 @@ export const freeIova: MapWeigher = {
     for (const d of b.cands) {
       const p = q.s.live.blocker(d.id, pfn, pages);
       if (!p) continue;
-      b.add('free-iova', d.id, Math.log(1 - p.conf + p.conf * q.s.w.blocked));
+      b.add('free-iova', d.id, Math.log(q.s.w.blocked));
       if (p.conf > 0.5) b.add('free-iova', d.id, Math.log(1 - p.conf + p.conf * q.s.w.blockedTask), true);
     }
   },

@@ -14,6 +14,7 @@ export const EVIDENCE_KINDS = {
   completion: "where the task's mappings were unmapped (the CPU a device's interrupts run on)",
   task: 'what the task was shown to drive before (its accumulated evidence)',
   'free-iova': 'the IOVA range is live in the other candidate domains (a map needs it free)',
+  'iova-reuse': 'the domain that unmapped this IOVA last (iova.c hands freed IOVAs out again first)',
   recent: 'the domain with the most recent traffic',
   'pre-trace': 'an unmap of a mapping made before the trace began (the trace starts mid-run)',
   conflict: 'no domain can take the line without a conflict (a map over live pages, an unmap of a hole)',

@@ -3,6 +3,7 @@
 // attach_device_to_domain / add_device_to_group lines (the task that attached a device goes on to
 // probe it: arm64 creates groups at driver bind). Evidence about the task.
 import { type LineContext } from '../../records.js';
+import { type BookDomain } from '../book.js';
 import { type Ballot } from '../combine.js';
 import { type MapQuery, type MapWeigher, type Scene } from './scene.js';
 
@@ -16,9 +17,11 @@ export const probe: MapWeigher = {
   },
 };
 
-/** The task at `at` attached `device`: it will probe it. */
-export function attached(s: Scene, at: LineContext, device: string): void {
-  const d = s.book.dmaDomainOf(device);
+/**
+ * The task at `at` attached `device` to `domain` (its default domain when only the group was
+ * added): it will probe it, or, an UNMANAGED domain, map into it (VFIO's user program).
+ */
+export function attached(s: Scene, at: LineContext, device: string, domain: BookDomain | undefined): void {
   const t = s.tasks.get(at, 'map');
-  if (d && s.tasks.firstTime(t, `attach:${device}`)) s.tasks.add(t, d.id, Math.log(s.w.attach));
+  if (domain && (domain.type === 'DMA' || domain.type === 'DMA_FQ' || domain.type === 'UNMANAGED') && s.tasks.firstTime(t, `attach:${device}:${domain.id}`)) s.tasks.add(t, domain.id, Math.log(s.w.attach));
 }

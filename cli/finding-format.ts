@@ -1,5 +1,6 @@
 // How a finding reads on the command line: its JSON object (check --json) and its text lines.
 import { type Finding } from '../checks/index.js';
+import { CONFIDENT_AT } from '../domain-events/index.js';
 
 export function findingJson(f: Finding): Record<string, unknown> {
   return {
@@ -19,7 +20,8 @@ export function findingJson(f: Finding): Record<string, unknown> {
 
 export function findingText(f: Finding, input: string): string[] {
   const at = f.line !== null ? `${f.src ?? input}:${f.line}` : `#${f.seq}`;
-  const conf = f.confidence < 1 ? ` (confidence ${f.confidence})` : '';
+  // a finding rests on attributions: below CONFIDENT_AT one of them is ambiguous
+  const conf = f.confidence < CONFIDENT_AT ? ` (confidence ${f.confidence}: ambiguous, it rests on a line attribution is not sure of)` : f.confidence < 1 ? ` (confidence ${f.confidence})` : '';
   return [`${at}: ${f.severity}: [${f.check}] ${f.message}${conf}`, ...f.related.map((r) => `    related #${r.seq}${r.line !== null ? ` (${r.src ?? input}:${r.line})` : ''}`)];
 }
 

@@ -1,6 +1,6 @@
 // One readable line per event: seq, time, CPU, type, then the payload as key=value, addresses in
 // hex, provenance last.
-import { eventDefs, type FieldKind, type IommuEvent } from '../domain-events/index.js';
+import { eventDefs, type FieldKind, type IommuEvent, isAmbiguous } from '../domain-events/index.js';
 
 function fmt(kind: FieldKind, v: unknown): string {
   if (v === null || v === undefined) return '-';
@@ -32,7 +32,7 @@ export function formatEvent(e: IommuEvent): string {
   const rec = e as unknown as Record<string, unknown>;
   const parts = [`#${e.seq}`, formatTs(e.ts), e.cpu === null ? '' : `[${String(e.cpu).padStart(3, '0')}]`, e.type];
   for (const k in def.fields) parts.push(`${k}=${fmt(def.fields[k], rec[k])}`);
-  if (e.how) parts.push(`how=${e.how}${e.conf !== null ? `@${e.conf}` : ''}`);
+  if (e.how) parts.push(`how=${e.how}${e.conf !== null ? `@${e.conf}` : ''}${isAmbiguous(e) ? ' (ambiguous)' : ''}`);
   if (e.src) parts.push(`(${e.src}${e.line !== null ? ':' + e.line : ''})`);
   else if (e.cmd) parts.push(`(${e.cmd})`);
   return parts.filter((p) => p !== '').join(' ');

@@ -14,8 +14,22 @@ describe('trace verify', () => {
     const r = await runCli(['trace', 'verify', VFIO, '--json']);
     expect(r.code).toBe(0);
     const [j] = jsonLines(r.out);
-    expect(Object.keys(j)).toEqual(['trace', 'kernel', 'profile', 'events', 'parseErrors', 'unknownEvents', 'maps', 'mapsAttributed', 'iovaExact', 'conflicts', 'firstMispredictions', 'mapsCallerChosen']);
-    expect(j).toMatchObject({ kernel: '6.12.117', profile: 'linux-6.12+strict', parseErrors: 0, conflicts: 0, maps: 44, iovaExact: 44, mapsCallerChosen: 4 });
+    // every field scripts already read keeps its name, the new ones come beside them
+    expect(Object.keys(j)).toEqual(expect.arrayContaining(['trace', 'kernel', 'profile', 'events', 'parseErrors', 'unknownEvents', 'maps', 'mapsAttributed', 'iovaExact', 'conflicts', 'firstMispredictions', 'mapsCallerChosen']));
+    expect(Object.keys(j)).toEqual(expect.arrayContaining(['mapLines', 'mapsByAllocatorOnly', 'ambiguous', 'attributedBy', 'mispredictedBecause']));
+    expect(j).toMatchObject({ kernel: '6.12.117', profile: 'linux-6.12+strict', parseErrors: 0, conflicts: 0, maps: 44, iovaExact: 44, mapsCallerChosen: 4, mapLines: 91, mapsAttributed: 91, mapsByAllocatorOnly: 0 });
+    expect(j.blindMaps).toBeUndefined();
+  });
+  it('--blind hides the dma:* events from attribution and scores the placements against them', async () => {
+    const r = await runCli(['trace', 'verify', VFIO, '--json', '--blind']);
+    const [j] = jsonLines(r.out);
+    expect(j.mapLines).toBe(91);
+    // every map line a dma:* event names a device for is scored: all but the 4 doorbells, the 3
+    // VFIO user maps and the MSI-cookie doorbell, which no DMA-API call made
+    expect(j.blindMaps).toBe(91 - 4 - 3 - 1);
+    expect(j.blindCorrect).toBeLessThanOrEqual(j.blindMaps as number);
+    expect((j.blindConfident as number) + (j.blindAmbiguous as number)).toBe((j.blindMaps as number) + (j.blindUnmaps as number));
+    expect(j.blindConfidentCorrect).toBeLessThanOrEqual(j.blindConfident as number);
   });
   it('refuses a file that is not a trace', async () => {
     const r = await runCli(['trace', 'verify', 'package.json']);
@@ -31,6 +45,21 @@ describe('trace verify', () => {
 });
 
 describe('import', () => {
+  it('says how many lines became events and how many were dropped; exits 1 when over 1 % of map/unmap lines could not be placed', async () => {
+    const dir = tmp();
+    const ok = await runCli(['import', VFIO, '-o', join(dir, 'a.journal')]);
+    expect(ok.code).toBe(0);
+    expect(ok.out).toMatch(/trace events read; 0 lines dropped/);
+    expect(ok.out).toMatch(/map lines 91: 91 placed; unmap lines 31: 31 placed/);
+    // unmaps of a trace that names no domain and no device at all: nothing can take them
+    const bare = join(dir, 'unmaps.txt');
+    writeFileSync(bare, ['# tracer: nop', ...Array.from({ length: 5 }, (_, i) => `  kworker/0:1-12 [000] ..... 1.00000${i}: unmap: IOMMU: iova=0x00000000fffff000 - 0x0000000100000000 size=4096 unmapped_size=4096`)].join('\n') + '\n');
+    const bad = await runCli(['import', bare, '-o', join(dir, 'b.journal'), '--json']);
+    expect(bad.code).toBe(1);
+    const [j] = jsonLines(bad.out);
+    expect(j.attribution).toMatchObject({ unmapLines: 5, unmapsAttributed: 0, unattributed: 5 });
+  });
+
   it('writes a journal that replays to the same state as the trace', async () => {
     const out = join(tmp(), 'vfio.journal');
     const r = await runCli(['import', VFIO, '-o', out, '--json']);

@@ -85,8 +85,14 @@ export class Attributor {
     this.window = new Window(blind);
     const major = Number(capture.kernel?.split('.')[0] ?? 0) * 100 + Number(capture.kernel?.split('.')[1] ?? 0);
     const w = opts.weights ?? WEIGHTS;
-    this.scene = { window: this.window, book: this.book, live: new LiveIndex(), tasks: new TaskBeliefs(w), hints: new DeviceHints(capture), capture, w, sighted: !blind && major >= 612, phase: null, phaseSeq: 0 };
-    this.maps = new MapLines(this.scene, this.runs, new DevicePages(), this.reuse);
+    this.scene = { window: this.window, book: this.book, live: new LiveIndex(), tasks: new TaskBeliefs(w), hints: new DeviceHints(capture), capture, w, sighted: !blind && major >= 612, phase: null, phaseSeq: 0, phaseTs: -Infinity };
+    this.maps = new MapLines(this.scene, this.runs, new DevicePages(), this.reuse, {
+      answer: (domain, pages, cpu, ts) => {
+        const d = this.book.domains.get(domain);
+        return d && this.predictor.has(domain) ? this.predictor.guess({ domain, device: this.deviceOf(d), pages, kind: 'map', cpu, ts }).iova : null;
+      },
+      agreement: (domain) => this.predictor.agreementOf(domain),
+    });
     this.unmaps = new UnmapLines(this.scene, this.claims);
     this.truth = blind ? new GroundTruth(this.book) : null;
   }
@@ -163,6 +169,7 @@ export class Attributor {
         this.sawTopology = true;
         const d = this.book.attach(r.device, meta);
         d.lastActivity = ++this.activity;
+        d.lastConf = 1;
         return attached(this.scene, r.at, r.device, d);
       }
       case 'detach':
@@ -170,6 +177,7 @@ export class Attributor {
       case 'marker':
         this.scene.phase = r.text;
         this.scene.phaseSeq++;
+        this.scene.phaseTs = r.at.ts;
         return this.emit(MarkerWritten.make({ text: r.text }, meta));
       case 'lost':
         return this.emit(EventsLost.make({ count: r.count }, meta));
@@ -234,6 +242,7 @@ export class Attributor {
     const conf = p.how === 'dma-event' || p.how === 'direct-region' ? 1 : recorded(p.conf);
     countPlaced(this.stats, 'map', p.how, conf);
     p.domain.lastActivity = ++this.activity;
+    p.domain.lastConf = p.conf;
     const m = { ...meta, how: p.how, conf: conf === 1 && p.how === 'dma-event' ? null : conf };
     let allocated = p.pages;
     if (p.kernelChosen && this.predictor.has(p.domain.id)) allocated = this.predict(r, p, meta);
@@ -257,7 +266,7 @@ export class Attributor {
     const g = pre ? this.predictor.guess({ domain: pre.id, device: this.deviceOf(pre), pages: this.predictor.requestPages(pre.id, p.pages, single, p.how === 'dma-event', p.gapNs), kind: p.kind, cpu: r.at.cpu, ts: r.at.ts }) : null;
     // placed elsewhere than the evidence before the IOVA said, because of the IOVA's own history:
     // the allocator's state selected the domain (never an exact prediction)
-    const allocatorOnly = p.pre !== null && p.pre.id !== p.domain.id && p.how === 'iova-reuse';
+    const allocatorOnly = p.pre !== null && p.pre.id !== p.domain.id && (p.how === 'iova-reuse' || p.how === 'allocator');
     const allocated = this.predictor.settle(g, p.domain.id, this.deviceOf(p.domain), p.kind, p.pages, single, p.gapNs, r.iova, r.at.line, r.at.cpu, r.at.ts, allocatorOnly);
     if (!g) this.score.guessed(r.at.line, r.iova, null, false, 'no DMA domain to predict in before the IOVA was read');
     // dma-iommu allocates the IOVA, then maps it
@@ -313,11 +322,12 @@ export class Attributor {
     const conf = p.how === 'dma-event' ? 1 : recorded(p.conf);
     countPlaced(this.stats, 'unmap', p.how, conf);
     p.domain.lastActivity = ++this.activity;
+    p.domain.lastConf = p.conf;
     const pfn = Number(r.iova >> 12n);
     const pages = pagesOf(r.size);
     if (p.holder) this.completions.unmapped(this.scene, p.holder, r.at.cpu, p.domain, p.conf, TEACHES_AT);
     this.scene.live.remove(p.domain.id, pfn, pages);
-    this.reuse.unmapped(r.iova, p.domain.id, r.at.ts, p.holder?.task ?? null);
+    this.reuse.unmapped(r.iova, p.domain.id, r.at.ts, p.conf, p.holder?.task ?? null);
     if (this.mirror.has(p.domain.id)) {
       // an interrupt's unmap traced between a map call's IOVA allocation and its map line (the
       // line shows the interrupted task and the same instant): the kernel freed after allocating

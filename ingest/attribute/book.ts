@@ -24,6 +24,8 @@ export interface BookDomain {
   /** a doorbell page has been seen mapped in it */
   doorbell: boolean;
   lastActivity: number;
+  /** how surely the latest line placed in it was */
+  lastConf: number;
   /**
    * the trace shows the domain from its start (its group's add or attach lines): an unmap of a
    * hole in it is an error. A domain found only from traffic or the guest files (a trace that
@@ -84,7 +86,7 @@ export class DomainBook {
       ),
     );
     if (type === 'DMA' || type === 'DMA_FQ') this.emit(DmaCookieGot.make({ domain: id, errno: null }, { ...meta, how: 'implied', conf: 0.9 }));
-    const d: BookDomain = { id, type, group, doorbell: false, lastActivity: -1, fromStart };
+    const d: BookDomain = { id, type, group, doorbell: false, lastActivity: -1, lastConf: 0, fromStart };
     this.domains.set(id, d);
     return d;
   }

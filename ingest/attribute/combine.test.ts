@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { type BookDomain } from './book.js';
 import { Ballot } from './combine.js';
 
-const dom = (id: number): BookDomain => ({ id, type: 'DMA', group: id, doorbell: false, lastActivity: -1, fromStart: true });
+const dom = (id: number): BookDomain => ({ id, type: 'DMA', group: id, doorbell: false, lastActivity: -1, lastConf: 0, fromStart: true });
 
 describe('combining evidence into a placement and its confidence', () => {
   it('with no evidence every candidate is as likely: the confidence is 1/n', () => {

@@ -1,10 +1,17 @@
 // Combining evidence: each kind gives its log likelihood ratios over the candidate domains, the
 // sum is the log posterior (naive Bayes: the kinds are read as independent, their weights in
-// weights.ts are measured so that the confidence this yields is calibrated). The decision is the
-// most probable domain; its posterior is the confidence; `how` names the kind that separated it
-// from the runner-up the most.
+// weights.ts are measured so that the confidence this yields is calibrated). Kinds that read
+// attribution's own earlier decisions (the most recent domain, an IOVA freed there, the domain's
+// allocator agreeing) all say "the same stream goes on": they are one piece of evidence, the
+// strongest of them counts, not their product (a guess must not confirm itself three times). The
+// decision is the most probable domain; its posterior is the confidence; `how` names the kind
+// that separated it from the runner-up the most.
 import { type BookDomain } from './book.js';
-import { type EvidenceKind } from './evidence/kinds.js';
+import { CONFIDENT_AT } from '../../domain-events/index.js';
+import { ANCHORS, type EvidenceKind } from './evidence/kinds.js';
+
+/** the kinds that read attribution's own decisions about the stream (see above) */
+const CONTINUITY: ReadonlySet<EvidenceKind> = new Set(['recent', 'iova-reuse', 'allocator']);
 
 export interface Decision {
   readonly domain: BookDomain;
@@ -18,14 +25,38 @@ export interface Persisted {
   readonly lr: number;
 }
 
+/** how much more the anchors must favour the placement than any rival (a likelihood ratio of 10) */
+const ANCHOR_MARGIN = Math.log(10);
+
+/** the most an unanchored placement may claim: just below the line that makes it confident */
+export const UNANCHORED_CAP = Math.round((CONFIDENT_AT - 0.01) * 1000) / 1000;
+
 export class Ballot {
   private readonly rows = new Map<EvidenceKind, Float64Array>();
+  /** what anchoring kinds said, directly or through the task (not a row of the posterior) */
+  private readonly anchors: Float64Array;
   /** contributions that are evidence about the task, not only about this line */
   readonly persisted: Persisted[] = [];
   private readonly index = new Map<number, number>();
 
   constructor(readonly cands: readonly BookDomain[]) {
     cands.forEach((d, i) => this.index.set(d.id, i));
+    this.anchors = new Float64Array(cands.length);
+  }
+
+  /** candidates a sure placement rules out (a map's IOVA live there, placed with confidence) */
+  private readonly ruledOut = new Set<number>();
+
+  /** The domain cannot take the line, as surely as anchored placements say. */
+  ruleOut(domain: number): void {
+    const i = this.index.get(domain);
+    if (i !== undefined) this.ruledOut.add(i);
+  }
+
+  /** The task's anchored evidence for a domain (already part of its 'task' row). */
+  anchor(domain: number, lr: number): void {
+    const i = this.index.get(domain);
+    if (i !== undefined) this.anchors[i] += lr;
   }
 
   indexOf(domain: number): number {
@@ -39,6 +70,7 @@ export class Ballot {
     let row = this.rows.get(kind);
     if (!row) this.rows.set(kind, (row = new Float64Array(this.cands.length)));
     row[i] += lr;
+    if (ANCHORS.has(kind)) this.anchors[i] += lr;
     if (persist) this.persisted.push({ kind, domain, lr });
   }
 
@@ -50,7 +82,11 @@ export class Ballot {
   posterior(): Float64Array {
     const n = this.cands.length;
     const log = new Float64Array(n);
-    for (const row of this.rows.values()) for (let i = 0; i < n; i++) log[i] += row[i];
+    const continuity = new Float64Array(n);
+    for (const [kind, row] of this.rows)
+      if (CONTINUITY.has(kind)) for (let i = 0; i < n; i++) continuity[i] = Math.max(continuity[i], row[i]);
+      else for (let i = 0; i < n; i++) log[i] += row[i];
+    for (let i = 0; i < n; i++) log[i] += continuity[i];
     let max = -Infinity;
     for (let i = 0; i < n; i++) max = Math.max(max, log[i]);
     let z = 0;
@@ -75,7 +111,12 @@ export class Ballot {
           how = kind;
         }
       }
-    return { domain: this.cands[best], conf: p[best], how };
+    // placed where only attribution's own earlier decisions point: not sure, whatever the sum says
+    // (every rival not ruled out by a sure placement must be less favoured by the anchors: a
+    // rival only attribution's own guesses pushed out of the running is still a rival)
+    let anchored = true;
+    for (let i = 0; i < p.length; i++) if (i !== best && !this.ruledOut.has(i) && this.anchors[best] - this.anchors[i] < ANCHOR_MARGIN) anchored = false;
+    return { domain: this.cands[best], conf: anchored ? p[best] : Math.min(p[best], UNANCHORED_CAP), how };
   }
 }
 

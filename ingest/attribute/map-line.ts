@@ -11,12 +11,15 @@ import { type DevicePages } from './evidence/device-page.js';
 import { directRegion } from './evidence/direct-region.js';
 import { mapCall } from './evidence/dma-event.js';
 import { doorbell, isDoorbell } from './evidence/doorbell.js';
+import { CONFIDENT_AT } from '../../domain-events/index.js';
+import { type AllocatorOracle, allocatorAgrees } from './evidence/allocator.js';
 import { freeIova } from './evidence/free-iova.js';
 import { type IovaReuse } from './evidence/iova-reuse.js';
 import { msiWindow } from './evidence/msi-window.js';
 import { phase } from './evidence/phase.js';
 import { probe } from './evidence/probe.js';
 import { recent } from './evidence/recent.js';
+import { ANCHORS } from './evidence/kinds.js';
 import { type MapQuery, type MapWeigher, type Scene, type Settled } from './evidence/scene.js';
 import { type CallKind } from '../predict/predictor.js';
 import { type MapRecord } from './window.js';
@@ -43,6 +46,7 @@ export class MapLines {
     private readonly runs: Continuations,
     private readonly pages: DevicePages,
     private readonly reuse: IovaReuse,
+    private readonly allocator: AllocatorOracle,
   ) {
     this.beforeIova = [phase, probe, pages, doorbell, callerMap];
   }
@@ -69,8 +73,12 @@ export class MapLines {
     const pre = b.decide('recent');
     freeIova.weigh(q, b);
     this.reuse.weigh(q, b);
-    const d = b.decide('recent');
-    for (const p of b.persisted) s.tasks.add(task, p.domain, p.lr);
+    let d = b.decide('recent');
+    if (d.conf < CONFIDENT_AT && !q.doorbell) {
+      allocatorAgrees(q, b, this.allocator, pages);
+      d = b.decide('recent');
+    }
+    for (const p of b.persisted) s.tasks.add(task, p.domain, p.lr, ANCHORS.has(p.kind));
     const kernelChosen = d.domain.type === 'DMA' || d.domain.type === 'DMA_FQ';
     return { ...d, pre: pre.domain, kernelChosen, kind: q.doorbell ? 'msi' : 'map', pages, gapNs, doorbell: q.doorbell };
   }

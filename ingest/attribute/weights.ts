@@ -36,6 +36,8 @@ export interface EvidenceWeights {
   readonly doorbell: number;
   /** 6.12+: a map without a DMA-API event and an UNMANAGED domain */
   readonly callerMap: number;
+  /** the domains whose allocator gives the line's IOVA, when nothing else is confident */
+  readonly allocator: number;
   /** the most a task's accumulated evidence may favour one domain over another (log) */
   readonly taskCap: number;
   /** how fast a kernel worker's or an interrupt context's evidence fades (they serve several devices) */
@@ -43,22 +45,23 @@ export interface EvidenceWeights {
 }
 
 export const WEIGHTS: EvidenceWeights = {
-  phase: 50,
+  phase: 450,
   probe: 3,
   probeWindowNs: 1_000_000_000,
-  attach: 20,
-  devicePage: 4,
+  attach: 18,
+  devicePage: 1.2,
   devicePageTasks: 2,
-  completion: 1,
-  blocked: 0.002,
-  blockedTask: 0.3,
-  reuse: 1,
+  completion: 0.3,
+  blocked: 0.00018,
+  blockedTask: 0.027,
+  reuse: 8.1,
   reuseOld: 1,
   reuseTask: 1,
-  newest: 3,
-  recent: 1.5,
+  newest: 27,
+  recent: 4.5,
   doorbell: 50,
   callerMap: 20,
-  taskCap: 12,
-  workerForgetNs: 5_000_000,
+  allocator: 20,
+  taskCap: 36,
+  workerForgetNs: 45000000,
 };

@@ -28,6 +28,8 @@ export interface Guess {
 }
 
 export class Predictor {
+  /** per domain: how often its mirror's guess was the kernel's IOVA lately (a moving average) */
+  private readonly agreement = new Map<number, number>();
   /** the DMA mask each device's allocations of a kind were last seen to follow */
   private readonly masks = new Map<string, number>();
   /**
@@ -90,6 +92,7 @@ export class Predictor {
     if (!g) return allocated;
     if (allocatorOnly) this.score.byAllocatorOnly++;
     const hit = !allocatorOnly && g.req.domain === domain && g.iova === iova;
+    if (g.req.domain === domain) this.agreement.set(domain, (this.agreement.get(domain) ?? 0) * (1 - AGREEMENT_RATE) + (g.iova === iova ? AGREEMENT_RATE : 0));
     this.score.guessed(line, iova, g.iova, hit, hit ? '' : this.why(g, domain, got, allocatorOnly));
     return allocated;
   }
@@ -104,6 +107,11 @@ export class Predictor {
     return this.mirror.isLazy(domain) ? 'lazy: no flush-queue timing gives the kernel\'s IOVA' : 'the model chose another IOVA';
   }
 
+  /** how often the domain's mirror has lately given the kernel's IOVA (0 at first: a mirror that has not shown it knows nothing) */
+  agreementOf(domain: number): number {
+    return this.agreement.get(domain) ?? 0;
+  }
+
   callerChosen(): void {
     this.score.callerChosen();
   }
@@ -114,6 +122,9 @@ function groupingKey(domain: number, gapNs: number | null): string {
   const g = gapNs ?? 0;
   return `${domain}/${g <= 1000 ? 0 : g <= 2000 ? 1 : g <= 5000 ? 2 : 3}`;
 }
+
+/** weight of the newest allocation in a domain's agreement (about the last 50 count) */
+const AGREEMENT_RATE = 0.02;
 
 function maskKey(d: MirrorDevice, kind: CallKind): string {
   return `${d.name}/${kind}`;

@@ -6,6 +6,9 @@
 // never selects one. A task whose map could not go to a domain drives another one: weaker
 // evidence about the task.
 import { type Ballot } from '../combine.js';
+
+/** a blocking placement this sure was anchored (an unanchored one stays below CONFIDENT_AT) */
+const SURE = 0.95;
 import { type MapQuery, type MapWeigher } from './scene.js';
 
 export const freeIova: MapWeigher = {
@@ -18,6 +21,7 @@ export const freeIova: MapWeigher = {
       const p = q.s.live.blocker(d.id, pfn, pages);
       if (!p) continue;
       b.add('free-iova', d.id, Math.log(q.s.w.blocked));
+      if (p.conf >= SURE) b.ruleOut(d.id);
       if (p.conf > 0.5) b.add('free-iova', d.id, Math.log(1 - p.conf + p.conf * q.s.w.blockedTask), true);
     }
   },

@@ -18,22 +18,22 @@ const RECENT_NS = 100_000_000;
 export class IovaReuse implements MapWeigher {
   readonly kind = 'iova-reuse' as const;
   readonly readsIova = true;
-  /** allocation start pfn → the domain that unmapped it last, when, and the task that had mapped it */
-  private readonly freed = new Map<number, { domain: number; ts: number; task: string | null }>();
+  /** allocation start pfn → the domain that unmapped it last, when, how surely, and the task that had mapped it */
+  private readonly freed = new Map<number, { domain: number; ts: number; conf: number; task: string | null }>();
 
   weigh(q: MapQuery, b: Ballot): void {
     const f = this.freed.get(Number(q.r.iova >> 12n));
     if (!f || b.indexOf(f.domain) < 0 || f.task === q.task.key) return;
     const recent = q.r.at.ts - f.ts <= RECENT_NS;
-    b.add('iova-reuse', f.domain, Math.log(recent ? q.s.w.reuse : q.s.w.reuseOld));
-    // evidence about the task only from IOVAs another task's mappings held (a task reusing its
-    // own IOVA repeats where its own lines were put)
-    if (recent) b.add('iova-reuse', f.domain, Math.log(q.s.w.reuseTask), true);
+    // as strong as the unmap was surely placed there: freed in d with probability conf
+    const lr = (x: number) => Math.log(1 - f.conf + f.conf * x);
+    b.add('iova-reuse', f.domain, lr(recent ? q.s.w.reuse : q.s.w.reuseOld));
+    if (recent) b.add('iova-reuse', f.domain, lr(q.s.w.reuseTask), true);
   }
 
-  /** An unmap at `iova` was placed in `domain`; `task` had mapped it (null: unknown). */
-  unmapped(iova: bigint, domain: number, ts: number, task: string | null): void {
+  /** An unmap at `iova` was placed in `domain` with confidence `conf`; `task` had mapped it (null: unknown). */
+  unmapped(iova: bigint, domain: number, ts: number, conf: number, task: string | null): void {
     if (this.freed.size >= MAX_IOVAS) this.freed.clear();
-    this.freed.set(Number(iova >> 12n), { domain, ts, task });
+    this.freed.set(Number(iova >> 12n), { domain, ts, conf, task });
   }
 }

@@ -16,8 +16,18 @@ export const EVIDENCE_KINDS = {
   'free-iova': 'the IOVA range is live in the other candidate domains (a map needs it free)',
   'iova-reuse': 'the domain that unmapped this IOVA last (iova.c hands freed IOVAs out again first)',
   recent: 'the domain with the most recent traffic',
+  allocator: "the domain's own allocator would have handed out this IOVA (a last resort, counted apart)",
   'pre-trace': 'an unmap of a mapping made before the trace began (the trace starts mid-run)',
   conflict: 'no domain can take the line without a conflict (a map over live pages, an unmap of a hole)',
 } as const;
 
 export type EvidenceKind = keyof typeof EVIDENCE_KINDS;
+
+/**
+ * Kinds that come from outside attribution's own decisions: what the trace states (a dma:* event,
+ * a marker, an attach line, a doorbell page, an identity map), the guest's dmesg, and what was
+ * learned only from lines such kinds placed (device pages, completion CPUs). A placement none of
+ * them supports is only a stream continuing where attribution first put it: it may be right, it
+ * cannot be sure (combine.ts keeps its confidence below CONFIDENT_AT).
+ */
+export const ANCHORS: ReadonlySet<EvidenceKind> = new Set(['dma-event', 'direct-region', 'msi-window', 'doorbell', 'caller-map', 'phase', 'probe', 'device-page', 'completion']);

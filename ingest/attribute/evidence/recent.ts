@@ -1,11 +1,12 @@
 // Time locality: the domain with the most recent traffic is a little more likely to have the
 // next line than the others (a device is driven in bursts). A weak prior, never decisive when
-// anything else speaks.
+// anything else speaks, and only as strong as that traffic was surely placed there (the last
+// line is attribution's own decision: a guess must not confirm itself).
 import { type Ballot } from '../combine.js';
 import { type MapQuery, type UnmapQuery } from './scene.js';
 
 export function recent(q: MapQuery | UnmapQuery, b: Ballot): void {
   let best = b.cands[0];
   for (const d of b.cands) if (d.lastActivity > best.lastActivity) best = d;
-  if (best && best.lastActivity >= 0) b.add('recent', best.id, Math.log(q.s.w.recent));
+  if (best && best.lastActivity >= 0) b.add('recent', best.id, Math.log(1 - best.lastConf + best.lastConf * q.s.w.recent));
 }

@@ -23,6 +23,8 @@ export interface Scene {
   /** the last phase marker, and how many markers came before it */
   phase: string | null;
   phaseSeq: number;
+  /** when the last marker was written (-Infinity: none yet) */
+  phaseTs: number;
 }
 
 export interface MapQuery {

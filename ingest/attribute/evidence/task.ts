@@ -23,6 +23,8 @@ export interface Task {
   readonly log: Map<number, number>;
   /** the value of a domain not in `log` (one the task was never shown) */
   base: number;
+  /** the part of `log` that anchoring kinds gave (kinds.ts ANCHORS), per domain */
+  readonly anchored: Map<number, number>;
   readonly worker: boolean;
   ts: number;
   /** physical pages this task has mapped (device-page evidence counts a page once per task) */
@@ -53,7 +55,7 @@ export class TaskBeliefs {
     let t = this.tasks.get(key);
     if (!t) {
       const worker = inInterrupt(at) || KERNEL_WORKER.test(at.task);
-      this.tasks.set(key, (t = { key, log: new Map(), base: 0, worker, ts: at.ts, pages: new Set(), facts: new Set() }));
+      this.tasks.set(key, (t = { key, log: new Map(), base: 0, anchored: new Map(), worker, ts: at.ts, pages: new Set(), facts: new Set() }));
     }
     this.fade(t, at.ts);
     this.sweep(at.ts);
@@ -69,6 +71,7 @@ export class TaskBeliefs {
     if (t.worker && ts > t.ts) {
       const keep = Math.exp(-(ts - t.ts) / this.w.workerForgetNs);
       for (const [d, v] of t.log) t.log.set(d, v * keep);
+      for (const [d, v] of t.anchored) t.anchored.set(d, v * keep);
       t.base *= keep;
     }
     t.ts = Math.max(t.ts, ts);
@@ -80,8 +83,9 @@ export class TaskBeliefs {
     for (const [k, t] of this.tasks) if (ts - t.ts > FORGET_TASK_NS) this.tasks.delete(k);
   }
 
-  /** Evidence about the task: log likelihood ratio lr for `domain`. */
-  add(t: Task, domain: number, lr: number): void {
+  /** Evidence about the task: log likelihood ratio lr for `domain`; `anchor`: from an anchoring kind. */
+  add(t: Task, domain: number, lr: number, anchor = false): void {
+    if (anchor) t.anchored.set(domain, Math.max(-this.w.taskCap, Math.min(this.w.taskCap, (t.anchored.get(domain) ?? 0) + lr)));
     t.log.set(domain, (t.log.get(domain) ?? t.base) + lr);
     // keep the spread bounded: later evidence can still turn a task around
     let max = t.base;
@@ -92,6 +96,7 @@ export class TaskBeliefs {
 
   /** The task's accumulated evidence, as the 'task' row of a ballot (shifted to be >= 0: only differences matter). */
   weigh(t: Task, ballot: Ballot): void {
+    for (const [d, v] of t.anchored) ballot.anchor(d, v);
     if (t.log.size === 0) return;
     for (const d of ballot.cands) ballot.add('task', d.id, (t.log.get(d.id) ?? t.base) + this.w.taskCap);
   }

@@ -47,3 +47,9 @@ export const CONFIDENT_AT = 0.9;
 export function isAmbiguous(e: { readonly conf: number | null }): boolean {
   return e.conf !== null && e.conf < CONFIDENT_AT;
 }
+
+/**
+ * `how` of an unmap whose mapping was made before the trace began (a trace that starts mid-run):
+ * the journal never saw the range mapped, and that is not a hole.
+ */
+export const PRE_TRACE = 'pre-trace';

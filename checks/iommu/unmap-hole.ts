@@ -1,7 +1,9 @@
 // An unmap of IOVAs nothing maps in the domain. iommu.c __iommu_unmap stops at the first hole
 // ("unmapped: iova … size …" and returns less); dma-iommu.c (6.1, 6.12) __iommu_dma_unmap then WARNs
 // (unmapped != size). In an imported trace it means the range was mapped in no domain the
-// importer knows of, or a map line is missing.
+// importer knows of, or a map line is missing; not when the importer says the mapping predates
+// a trace that starts mid-run (how PRE_TRACE).
+import { PRE_TRACE } from '../../domain-events/index.js';
 import { pagesOf } from '../../reducers/index.js';
 import { type Check } from '../check.js';
 import { defineCheck } from '../define.js';
@@ -9,13 +11,13 @@ import { coveredPages, domainName, hexb, liveRuns } from './live.js';
 
 export const unmapHole: Check = defineCheck({
   id: 'iommu/unmap-hole',
-  version: 1,
+  version: 2,
   severity: 'error',
   description: 'iommu_unmap of IOVAs that are not mapped in the domain',
   on: ['Unmapped'],
   create: () => ({
     inspect(e, s, emit) {
-      if (e.type !== 'Unmapped' || e.size === 0n) return;
+      if (e.type !== 'Unmapped' || e.size === 0n || e.how === PRE_TRACE) return;
       const runs = liveRuns(s, e.domain, e.iova, e.size, e);
       const want = pagesOf(e.size);
       const live = coveredPages(runs, e.iova, e.size);

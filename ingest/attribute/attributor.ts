@@ -263,7 +263,7 @@ export class Attributor {
   private predict(r: MapRecord, p: MapPlacement, meta: Meta): number {
     const pre = p.pre && this.predictor.has(p.pre.id) ? p.pre : null;
     const single = pagesOf(r.size);
-    const g = pre ? this.predictor.guess({ domain: pre.id, device: this.deviceOf(pre), pages: this.predictor.requestPages(pre.id, p.pages, single, p.how === 'dma-event', p.gapNs), kind: p.kind, cpu: r.at.cpu, ts: r.at.ts }) : null;
+    const g = pre ? this.predictor.guess({ domain: pre.id, device: this.deviceOf(pre), pages: this.predictor.requestPages(pre.id, p.pages, single, p.how === 'dma-event', p.gapNs, p.unmapPages), kind: p.kind, cpu: r.at.cpu, ts: r.at.ts }) : null;
     // placed elsewhere than the evidence before the IOVA said, because of the IOVA's own history:
     // the allocator's state selected the domain (never an exact prediction)
     const allocatorOnly = p.pre !== null && p.pre.id !== p.domain.id && (p.how === 'iova-reuse' || p.how === 'allocator');
@@ -329,6 +329,7 @@ export class Attributor {
     this.scene.live.remove(p.domain.id, pfn, pages);
     this.reuse.unmapped(r.iova, p.domain.id, r.at.ts, p.conf, p.holder?.task ?? null);
     if (this.mirror.has(p.domain.id)) {
+      if (p.how === 'pre-trace') this.mirror.adopt(p.domain.id, r.iova, pages, r.at.cpu, r.at.ts);
       // an interrupt's unmap traced between a map call's IOVA allocation and its map line (the
       // line shows the interrupted task and the same instant): the kernel freed after allocating
       if (this.interruptsMap(i, r)) this.deferredFrees.push({ domain: p.domain.id, iova: r.iova, pages, cpu: r.at.cpu, ts: r.at.ts });

@@ -22,7 +22,7 @@ import { recent } from './evidence/recent.js';
 import { ANCHORS } from './evidence/kinds.js';
 import { type MapQuery, type MapWeigher, type Scene, type Settled } from './evidence/scene.js';
 import { type CallKind } from '../predict/predictor.js';
-import { type MapRecord } from './window.js';
+import { type MapRecord, unmapExtent } from './window.js';
 
 /** How a map line was placed, and what its prediction needs. */
 export interface MapPlacement extends Decision {
@@ -35,6 +35,8 @@ export interface MapPlacement extends Decision {
   readonly pages: number;
   /** the pause before its first continuation line (null: none) */
   readonly gapNs: number | null;
+  /** the pages its unmap covers, if seen in the window (one allocation or several: the request) */
+  readonly unmapPages: number | null;
   readonly doorbell: boolean;
 }
 
@@ -55,12 +57,13 @@ export class MapLines {
   place(i: number, r: MapRecord): MapPlacement | null {
     const s = this.s;
     const run = this.runs.continues(s, i, r);
-    if (run) return { ...run, pre: run.domain, kernelChosen: false, kind: 'map', pages: 0, gapNs: null, doorbell: false };
+    if (run) return { ...run, pre: run.domain, kernelChosen: false, kind: 'map', pages: 0, gapNs: null, unmapPages: null, doorbell: false };
     const { pages, gapNs } = s.window.continuation(i);
+    const unmapPages = pages * 4096 > Number(r.size) ? unmapExtent(s.window, i) : null;
     const stated = this.stated(i, r);
     if (stated) {
       const kernel = stated.how === 'dma-event' && (stated.domain.type === 'DMA' || stated.domain.type === 'DMA_FQ');
-      return { ...stated, pre: stated.domain, kernelChosen: kernel, kind: kernel ? this.callKind(i) : 'map', pages, gapNs, doorbell: false };
+      return { ...stated, pre: stated.domain, kernelChosen: kernel, kind: kernel ? this.callKind(i) : 'map', pages, gapNs, unmapPages, doorbell: false };
     }
     const cands = s.book.candidates();
     if (cands.length === 0) return null;
@@ -80,7 +83,7 @@ export class MapLines {
     }
     for (const p of b.persisted) s.tasks.add(task, p.domain, p.lr, ANCHORS.has(p.kind));
     const kernelChosen = d.domain.type === 'DMA' || d.domain.type === 'DMA_FQ';
-    return { ...d, pre: pre.domain, kernelChosen, kind: q.doorbell ? 'msi' : 'map', pages, gapNs, doorbell: q.doorbell };
+    return { ...d, pre: pre.domain, kernelChosen, kind: q.doorbell ? 'msi' : 'map', pages, gapNs, unmapPages, doorbell: q.doorbell };
   }
 
   /** A task's map line was placed (device memory learns from it). */

@@ -2,6 +2,7 @@
 // where the whole range is live, each as likely as its mapping was surely placed there, the newest
 // mapping favoured where several hold it; a range live nowhere is a mapping from before the trace
 // (a trace that starts mid-run) or a conflict.
+import { PRE_TRACE } from '../../domain-events/index.js';
 import { type BookDomain } from './book.js';
 import { Ballot, type Decision } from './combine.js';
 import { type DmaClaims } from './evidence/dma-event.js';
@@ -60,6 +61,6 @@ export class UnmapLines {
     s.tasks.weigh(task, b);
     recent(q, b);
     const d = b.decide(open.length ? 'pre-trace' : 'conflict');
-    return open.length ? { ...d, how: 'pre-trace', conf: d.conf * PRE_TRACE_FACTOR, holder: null, hole: true } : { ...d, how: 'conflict', conf: Math.min(d.conf, 0.1), holder: null, hole: true };
+    return open.length ? { ...d, how: PRE_TRACE, conf: d.conf * PRE_TRACE_FACTOR, holder: null, hole: true } : { ...d, how: 'conflict', conf: Math.min(d.conf, 0.1), holder: null, hole: true };
   }
 }

@@ -94,6 +94,22 @@ export class Window {
   }
 }
 
+/**
+ * The pages of the first unmap, within the window, that starts where the map line at i does: a
+ * multi-run map unmapped as one range was one allocation (dma_map_sg), runs unmapped one by one
+ * were separate calls. The lines are matched by their IOVAs being equal; the value itself says
+ * nothing about the request.
+ */
+export function unmapExtent(w: Window, i: number): number | null {
+  const r = w.at(i) as MapRecord;
+  const lim = w.limit(i);
+  for (let j = i + 1; j < lim; j++) {
+    const x = w.at(j)!;
+    if (x.kind === 'unmap' && x.iova === r.iova) return pagesOf(x.size);
+  }
+  return null;
+}
+
 export function isMapCall(call: string): boolean {
   return call === 'map_page' || call === 'map_resource' || call === 'map_sg' || call === 'alloc' || call === 'alloc_pages' || call === 'alloc_sgt';
 }

@@ -268,6 +268,21 @@ export class AllocatorMirror {
     k.emit(IovaAllocated.make({ domain, size: pages, limitPfn: hi, sizeAligned: true, pfnLo: pfn, pfnHi: hi, fromRcache: false, magIndex: null, cachedNode: cached, cached32Node: cached32 }, meta));
   }
 
+  /**
+   * An allocation from before the trace (its unmap is the first the trace shows of it): entered as
+   * found, so that its free goes back to an allocator that holds it.
+   */
+  adopt(domain: number, iova: bigint, pages: number, cpu: number, ts: number | null): void {
+    const d = this.domains.get(domain);
+    if (!d) return;
+    const k = new KernelCtx(d.state, this.profile, { ts, cpu, how: 'pre-trace' });
+    this.force(k, domain, Number(iova / GRANULE), pages, cpu);
+    d.state = k.state;
+    if (d.log.length === 0) d.base = k.state;
+    else d.base = evolveBatch(d.base, k.events);
+    this.record(k.events);
+  }
+
   /** The unmap of an allocation: strict frees at once; lazy logs it until the firing that frees it is placed. */
   free(domain: number, iova: bigint, pages: number, cpu: number, ts: number | null): void {
     const d = this.domains.get(domain);

@@ -54,8 +54,10 @@ export class Predictor {
    * operation, else `single`. `stated`: a dma:* event delimits the operation (6.12+); without it,
    * the domain's allocations so far decide.
    */
-  requestPages(domain: number, run: number, single: number, stated: boolean, gapNs: number | null): number {
+  requestPages(domain: number, run: number, single: number, stated: boolean, gapNs: number | null, unmapPages: number | null): number {
     if (stated || run === single) return run;
+    // the unmap of the run says how it was allocated
+    if (unmapPages === run || unmapPages === single) return unmapPages;
     const g = this.grouping.get(groupingKey(domain, gapNs));
     return g && g.several > g.one ? single : run;
   }
@@ -75,9 +77,7 @@ export class Predictor {
     const key = maskKey(device, kind);
     const learned = this.masks.get(key) ?? 64;
     const first = g?.req.pages ?? run;
-    // tracking may read the trace: the continuation lines that follow are mapped, so the
-    // allocation that covers them all is tried first
-    const sizes = [...new Set([run, first, single])];
+    const sizes = [...new Set([first, run, single])];
     const masks = learned === 64 ? [64, 32] : [learned, 64, 32];
     const got = this.mirror.resolve(domain, device, iova, sizes, masks, cpu, ts);
     if (got) this.masks.set(key, got.mask);

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { checkCompanion } from '../checks/index.js';
 import { JournalRecorder } from '../replay/index.js';
 import { Timeline } from '../replay/seek.js';
-import { type EventSource, openSource } from './inputs.js';
+import { type EventSource, type OpenOptions, openSource } from './inputs.js';
 
 export interface OpenTimeline {
   readonly tl: Timeline;
@@ -15,7 +15,7 @@ export interface OpenTimeline {
 }
 
 /** `checks`: an input that is not a journal yet is recorded with the checks' records (for bisect). */
-export async function openTimeline(input: string, opts: { quiet?: boolean; checks?: boolean } = {}): Promise<OpenTimeline> {
+export async function openTimeline(input: string, opts: OpenOptions = {}): Promise<OpenTimeline> {
   const src = await openSource(input, opts);
   if (src.journal !== undefined) {
     const tl = Timeline.open(src.journal, input);

@@ -40,6 +40,15 @@ export interface CaptureInfo {
   readonly traceClock: string | null;
   /** guest dmesg (probe messages name devices and their block devices), '' when absent */
   readonly dmesg: string;
+  /** the platform's reserved regions, for a group no sysfs listing names (ingest/facts/platform.ts) */
+  readonly platformRegions: readonly CaptureRegion[];
+  /** physical pages known to be MSI doorbells when /proc/iomem is not there to tell MMIO from RAM */
+  readonly doorbellPages: readonly bigint[];
+}
+
+/** The reserved regions of a group: as sysfs lists them, else the platform's own. */
+export function regionsOfGroup(c: CaptureInfo, group: number): readonly CaptureRegion[] {
+  return c.groups.find((g) => g.id === group)?.regions ?? c.platformRegions;
 }
 
 function read(folder: string | null, rel: string): string | null {
@@ -129,5 +138,7 @@ export function readCapture(input: string): CaptureInfo {
     cpus,
     traceClock: (read(folder, 'guest/trace_clock.txt') ?? '').match(/\[(\w+)\]/)?.[1] ?? null,
     dmesg,
+    platformRegions: [],
+    doorbellPages: [],
   };
 }

@@ -3,14 +3,12 @@
 // chunk and the attribution window; whatever was written before a failure stays in the journal.
 import { statSync } from 'node:fs';
 import { type IommuEvent } from '../domain-events/index.js';
-import { type Profile, applySwitches } from '../kernel/profile.js';
-import { linux612 } from '../kernel/profiles/linux-6.12.js';
-import { profileForKernel } from '../kernel/profiles/index.js';
 import { evolveBatch, initialState, type State } from '../reducers/index.js';
 import { type CheckpointCompanion, JournalRecorder } from '../replay/index.js';
 import { type AttributionStats, Attributor } from './attribute/attributor.js';
 import { type CaptureInfo, readCapture } from './capture.js';
 import { Diagnostics, formatProblem } from './diagnostics.js';
+import { type AssumeFlags, factsFor, type ImportFacts } from './facts/index.js';
 import { checkFormats } from './ftrace/formats.js';
 import { newHeader, parseTrace, type TraceHeader } from './ftrace/parse.js';
 import { readLines } from './lines.js';
@@ -27,6 +25,8 @@ export interface ImportOptions {
   readonly companion?: CheckpointCompanion;
   /** called with bytes read so far and the file size */
   readonly onProgress?: (bytes: number, total: number) => void;
+  /** --kernel, --lazy/--strict, --arch, --groups: override what the trace and capture say */
+  readonly assume?: AssumeFlags;
 }
 
 export interface ImportSummary {
@@ -45,13 +45,14 @@ export interface ImportSummary {
   readonly attribution: AttributionStats;
   readonly score: PredictionScore;
   readonly journal: string | null;
-}
-
-/** The profile a capture follows: its kernel version and its boot options. */
-export function profileForCapture(c: CaptureInfo): Profile {
-  const base = (c.kernel ? profileForKernel(c.kernel) : undefined) ?? linux612;
-  const lazy = c.strict === false && !c.forcedStrict;
-  return applySwitches(base, { lazy, strict: !lazy && c.strict !== null, forcedac: c.forcedac });
+  /** every fact the import depends on, with where it came from */
+  readonly facts: ImportFacts;
+  /** facts nothing stated, assumed (one sentence each) */
+  readonly assumed: readonly string[];
+  /** facts nothing stated and nothing assumed */
+  readonly unknown: readonly string[];
+  /** flags against what the input says */
+  readonly factWarnings: readonly string[];
 }
 
 export interface ImportResult {
@@ -63,8 +64,9 @@ export interface ImportResult {
 }
 
 export async function importTrace(input: string, opts: ImportOptions = {}): Promise<ImportResult> {
-  const capture = readCapture(input);
-  const profile = profileForCapture(capture);
+  // the profile and the capture's facts are decided before the events are read (ingest/facts/)
+  const facts = await factsFor(readCapture(input), opts.assume ?? {});
+  const { capture, profile } = facts;
   const file = capture.trace;
   const total = statSync(file).size;
   const diag = new Diagnostics();
@@ -78,7 +80,7 @@ export async function importTrace(input: string, opts: ImportOptions = {}): Prom
         overwrite: opts.force,
         checkpointEvery: opts.checkpointEvery,
         companion: opts.companion,
-        meta: { capture: capture.name, kernel: capture.kernel, arch: capture.arch, cmdline: capture.cmdline },
+        meta: { capture: capture.name, kernel: capture.kernel, arch: capture.arch, cmdline: capture.cmdline, facts: facts.facts, assumed: facts.assumed, unknown: facts.unknown },
       })
     : null;
   const events: IommuEvent[] | null = recorder || opts.keepEvents === false ? null : [];
@@ -137,6 +139,10 @@ export async function importTrace(input: string, opts: ImportOptions = {}): Prom
     attribution: attributor.stats,
     score: attributor.score,
     journal: opts.output ?? null,
+    facts: facts.facts,
+    assumed: facts.assumed,
+    unknown: facts.unknown,
+    factWarnings: facts.warnings,
   };
   return { summary, state, events, capture };
 }

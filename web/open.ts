@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { type IommuEvent, InputError } from '../domain-events/index.js';
 import { isTraceInput } from '../ingest/detect.js';
-import { importTrace } from '../ingest/importer.js';
+import { type AssumeFlags } from '../ingest/facts/index.js';
+import { type ImportSummary, importTrace } from '../ingest/importer.js';
 import { Redactor } from '../ingest/redact.js';
 import { JournalReader, MAGIC, readJsonl } from '../replay/index.js';
 import { type EventStore, journalStore, memoryStore } from './store.js';
@@ -16,6 +17,10 @@ export interface OpenOptions {
   readonly redact?: boolean;
   /** trace import progress: bytes read so far and the file size */
   readonly onProgress?: (done: number, total: number) => void;
+  /** --kernel, --lazy/--strict, --arch, --groups for a trace */
+  readonly assume?: AssumeFlags;
+  /** what the import of a trace assumed, could not know, or found against a flag */
+  readonly onFacts?: (s: Pick<ImportSummary, 'assumed' | 'unknown' | 'factWarnings'>) => void;
 }
 
 function head(path: string): Buffer {
@@ -49,7 +54,8 @@ export async function openUiInput(path: string, opts: OpenOptions = {}): Promise
     const out = join(dir, basename(path).replace(/(\.txt)?(\.gz)?$/, '') + '.journal');
     const cleanup = () => rmSync(dir, { recursive: true, force: true });
     try {
-      await importTrace(path, { output: out, onProgress: opts.onProgress });
+      const r = await importTrace(path, { output: out, onProgress: opts.onProgress, assume: opts.assume });
+      opts.onFacts?.(r.summary);
       return checked(journalStore(path, JournalReader.open(out), { transform, cleanup }));
     } catch (err) {
       cleanup();

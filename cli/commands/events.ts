@@ -2,6 +2,7 @@
 import { type Command } from 'commander';
 import { eventToJson, type IommuEvent, InputError, isEventType } from '../../domain-events/index.js';
 import { act } from '../act.js';
+import { assumeFrom, type TraceFlagOptions, withTraceFlags } from '../trace-flags.js';
 import { openSource } from '../inputs.js';
 import { printJson, println, warn } from '../output.js';
 import { formatEvent } from '../format-event.js';
@@ -28,10 +29,12 @@ export function eventRange(e: IommuEvent): { lo: bigint; hi: bigint } | null {
 }
 
 export function registerEvents(program: Command): void {
-  program
-    .command('events')
-    .description('list events, filtered by type, domain, device, IOVA range or seq window')
-    .argument('<input>', 'journal, JSONL events, or kernel trace')
+  withTraceFlags(
+    program
+      .command('events')
+      .description('list events, filtered by type, domain, device, IOVA range or seq window')
+      .argument('<input>', 'journal, JSONL events, or kernel trace'),
+  )
     .option('--type <types>', 'comma-separated event types (e.g. Mapped,Unmapped)')
     .option('--domain <id>', 'only events of this domain')
     .option('--device <name>', 'only events naming this device')
@@ -41,7 +44,7 @@ export function registerEvents(program: Command): void {
     .option('--limit <n>', 'stop after N matches')
     .option('--json', 'one JSON event per line')
     .action(
-      act(async (input: string, o: { type?: string; domain?: string; device?: string; range?: string; from?: string; to?: string; limit?: string; json?: boolean }) => {
+      act(async (input: string, o: { type?: string; domain?: string; device?: string; range?: string; from?: string; to?: string; limit?: string; json?: boolean } & TraceFlagOptions) => {
         const types = o.type ? new Set(o.type.split(',').map((t) => t.trim())) : null;
         for (const t of types ?? []) if (!isEventType(t)) throw new InputError(`--type: unknown event type ${JSON.stringify(t)}`);
         const domain = o.domain === undefined ? null : parseIntArg(o.domain, '--domain');
@@ -49,7 +52,7 @@ export function registerEvents(program: Command): void {
         const from = o.from === undefined ? 0 : parseIntArg(o.from, '--from');
         const to = o.to === undefined ? Infinity : parseIntArg(o.to, '--to');
         const limit = o.limit === undefined ? Infinity : parseIntArg(o.limit, '--limit', 1);
-        const src = await openSource(input, { quiet: !!o.json });
+        const src = await openSource(input, { quiet: !!o.json, assume: assumeFrom(o) });
         let n = 0;
         try {
           outer: for (const b of src.blocks()) {

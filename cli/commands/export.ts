@@ -8,6 +8,7 @@ import { exportJsonl } from '../../ingest/export/jsonl.js';
 import { type TextSink } from '../../ingest/export/sink.js';
 import { Redactor } from '../../ingest/redact.js';
 import { act } from '../act.js';
+import { assumeFrom, type TraceFlagOptions, withTraceFlags } from '../trace-flags.js';
 import { openSource } from '../inputs.js';
 import { warn } from '../output.js';
 import { warnProblems } from '../problems.js';
@@ -41,20 +42,22 @@ function* redacted(blocks: Iterable<readonly IommuEvent[]>): Generator<readonly 
 }
 
 export function registerExport(program: Command): void {
-  program
-    .command('export')
-    .description('export the events as JSON Lines, CSV, or Chrome trace JSON (open it in ui.perfetto.dev)')
-    .argument('<input>', 'journal, JSONL events, or kernel trace')
+  withTraceFlags(
+    program
+      .command('export')
+      .description('export the events as JSON Lines, CSV, or Chrome trace JSON (open it in ui.perfetto.dev)')
+      .argument('<input>', 'journal, JSONL events, or kernel trace'),
+  )
     .requiredOption('--format <format>', 'jsonl | csv | chrome')
     .option('-o, --output <file>', 'write here instead of stdout')
     .option('--force', 'replace an existing output file')
     .option('--redact', 'replace physical addresses with stable pseudonyms (2 MiB regions in order of first use, offsets kept)')
     .action(
-      act(async (input: string, opts: { format: string; output?: string; force?: boolean; redact?: boolean }) => {
+      act(async (input: string, opts: { format: string; output?: string; force?: boolean; redact?: boolean } & TraceFlagOptions) => {
         const fn = FORMATS[opts.format];
         if (!fn) throw new InputError(`--format ${opts.format}: unknown format (one of ${Object.keys(FORMATS).join(', ')})`);
         if (opts.output && existsSync(opts.output) && !opts.force) throw new InputError(`${opts.output}: exists (use --force to replace it)`);
-        const src = await openSource(input, { quiet: !opts.output });
+        const src = await openSource(input, { quiet: !opts.output, assume: assumeFrom(opts) });
         const file = opts.output ? fileSink(opts.output) : null;
         const sink: TextSink = file?.sink ?? { write: (s) => void process.stdout.write(s) };
         let n = 0;

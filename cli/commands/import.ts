@@ -8,32 +8,37 @@ import { warnProblems } from '../problems.js';
 import { parseIntArg } from '../parse.js';
 import { progressBar } from '../progress.js';
 import { checkTraceInput } from '../trace-input.js';
+import { assumeFrom, type TraceFlagOptions, warnFacts, withTraceFlags } from '../trace-flags.js';
 
 export function registerImport(program: Command): void {
-  program
-    .command('import')
-    .description('import a kernel trace (tracefs trace, trace-cmd report, capture folder; .gz ok) into a journal')
-    .argument('<trace>', 'trace file or capture folder')
+  withTraceFlags(
+    program
+      .command('import')
+      .description('import a kernel trace (tracefs trace, trace-cmd report, capture folder; .gz ok) into a journal')
+      .argument('<trace>', 'trace file or capture folder'),
+  )
     .requiredOption('-o, --output <file>', 'journal to write')
     .option('--force', 'replace an existing journal (written beside it, then renamed)')
     .option('--checkpoint-every <n>', 'events between full state checkpoints (a delta checkpoint every n/4 between them when n >= 4096)', '4096')
     .option('--no-checks', 'do not run the fault checks while recording (bisect --check then scans the journal)')
     .option('--json', 'one JSON object with the import summary')
     .action(
-      act(async (trace: string, opts: { output: string; force?: boolean; checkpointEvery: string; checks: boolean; json?: boolean }) => {
+      act(async (trace: string, opts: { output: string; force?: boolean; checkpointEvery: string; checks: boolean; json?: boolean } & TraceFlagOptions) => {
         checkTraceInput(trace);
+        const assume = assumeFrom(opts);
         const checkpointEvery = parseIntArg(opts.checkpointEvery, '--checkpoint-every', 16);
         const bar = progressBar(`importing ${trace}`, !!opts.json);
         // the checks' counts and indices beside every checkpoint: bisect --check probes them
         const companion = opts.checks ? checkCompanion() : undefined;
         let r;
         try {
-          r = await importTrace(trace, { output: opts.output, force: opts.force, checkpointEvery, onProgress: (d, t) => bar.update(d, t), companion });
+          r = await importTrace(trace, { output: opts.output, force: opts.force, checkpointEvery, onProgress: (d, t) => bar.update(d, t), companion, assume });
         } finally {
           bar.stop();
         }
         const s = r.summary;
         warnProblems(s.problems);
+        warnFacts(s);
         if (opts.json) {
           printJson({
             trace: s.trace,
@@ -41,6 +46,9 @@ export function registerImport(program: Command): void {
             kernel: s.kernel,
             arch: s.arch,
             profile: s.profile,
+            assumed: s.assumed,
+            unknown: s.unknown,
+            facts: s.facts,
             events: s.events,
             lines: s.lines,
             parseErrors: s.parseErrors,

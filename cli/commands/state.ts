@@ -5,6 +5,7 @@ import { type IommuEvent, InputError } from '../../domain-events/index.js';
 import { doorbellViews, iovaRanges, iovaTreeView, leavesIn, pageTableView, pasidView, summarize } from '../../projections/index.js';
 import { evolveBatch, initialState, type State } from '../../reducers/index.js';
 import { act } from '../act.js';
+import { assumeFrom, type TraceFlagOptions, withTraceFlags } from '../trace-flags.js';
 import { openSource } from '../inputs.js';
 import { bytes, hex, printJson, println, table, warn } from '../output.js';
 import { parseIntArg } from '../parse.js';
@@ -26,17 +27,19 @@ export function stateAt(blocks: Iterable<readonly IommuEvent[]>, at: number | nu
 }
 
 export function registerState(program: Command): void {
-  program
-    .command('state')
-    .description('the state after an event (default: the last), with the projections of one domain')
-    .argument('<input>', 'journal, JSONL events, or kernel trace')
+  withTraceFlags(
+    program
+      .command('state')
+      .description('the state after an event (default: the last), with the projections of one domain')
+      .argument('<input>', 'journal, JSONL events, or kernel trace'),
+  )
     .option('--at <seq>', 'state right after event SEQ (seeks from the nearest checkpoint)')
     .option('--at-time <seconds>', 'state at trace time SECONDS (e.g. 4.172275): after the last event at or before it')
     .option('--domain <id>', 'page-table, IOVA-tree and doorbell views of this domain')
     .option('--limit <n>', 'at most N leaves / ranges per view', '50')
     .option('--json', 'one JSON object')
     .action(
-      act(async (input: string, opts: { at?: string; atTime?: string; domain?: string; limit: string; json?: boolean }) => {
+      act(async (input: string, opts: { at?: string; atTime?: string; domain?: string; limit: string; json?: boolean } & TraceFlagOptions) => {
         if (opts.at !== undefined && opts.atTime !== undefined) throw new InputError('state: give --at or --at-time, not both');
         const at = opts.at === undefined ? null : parseIntArg(opts.at, '--at');
         const atNs = opts.atTime === undefined ? null : parseTraceTime(opts.atTime);
@@ -44,7 +47,7 @@ export function registerState(program: Command): void {
         let r: { state: State; reached: number };
         if (at !== null || atNs !== null) {
           // time travel: from the journal's nearest checkpoint, not from the first event
-          const t = await openTimeline(input, { quiet: !!opts.json });
+          const t = await openTimeline(input, { quiet: !!opts.json, assume: assumeFrom(opts) });
           try {
             const seq = at ?? t.tl.seqAtTime(atNs!);
             r = { state: t.tl.stateAt(seq), reached: seq };
@@ -53,7 +56,7 @@ export function registerState(program: Command): void {
           }
           for (const p of t.src.problems) warn(p);
         } else {
-          const src = await openSource(input, { quiet: !!opts.json });
+          const src = await openSource(input, { quiet: !!opts.json, assume: assumeFrom(opts) });
           try {
             r = stateAt(src.blocks(), at);
           } finally {

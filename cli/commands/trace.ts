@@ -12,34 +12,42 @@ import { printJson, println, table } from '../output.js';
 import { warnProblems } from '../problems.js';
 import { progressBar } from '../progress.js';
 import { checkTraceInput } from '../trace-input.js';
+import { assumeFrom, type TraceFlagOptions, warnFacts, withTraceFlags } from '../trace-flags.js';
+import { type AssumeFlags } from '../../ingest/facts/index.js';
 
 /** Imports a trace in memory (no journal) with a progress bar on a terminal. */
-async function importInMemory(input: string, label: string, quiet: boolean, keepEvents = true): Promise<ImportResult> {
+async function importInMemory(input: string, label: string, quiet: boolean, assume: AssumeFlags, keepEvents = true): Promise<ImportResult> {
   checkTraceInput(input);
   const bar = progressBar(label, quiet);
+  let r: ImportResult;
   try {
-    return await importTrace(input, { output: null, keepEvents, onProgress: (d, t) => bar.update(d, t) });
+    r = await importTrace(input, { output: null, keepEvents, onProgress: (d, t) => bar.update(d, t), assume });
   } finally {
     bar.stop();
   }
+  warnFacts(r.summary);
+  return r;
 }
 
 export function registerTrace(program: Command): void {
   const trace = program.command('trace').description('work on kernel traces');
-  trace
-    .command('verify')
-    .description('predict the IOVA of every kernel-chosen map with the matching profile and compare with the trace')
-    .argument('<captures...>', 'capture folders or trace files')
+  withTraceFlags(
+    trace
+      .command('verify')
+      .description('predict the IOVA of every kernel-chosen map with the matching profile and compare with the trace')
+      .argument('<captures...>', 'capture folders or trace files'),
+  )
     .option('--json', 'one JSON object per capture')
     .option('--mispredictions <n>', 'how many mispredictions to list', '10')
     .action(
-      act(async (inputs: string[], opts: { json?: boolean; mispredictions: string }) => {
+      act(async (inputs: string[], opts: { json?: boolean; mispredictions: string } & TraceFlagOptions) => {
+        const assume = assumeFrom(opts);
         const n = Math.max(0, Number.parseInt(opts.mispredictions, 10) || 0);
         const rows: (string | number)[][] = [];
         let worst = 0;
         for (const input of inputs) {
           // only the score is needed: the events are folded, not kept (a trace of any size)
-          const r = await importInMemory(input, `verifying ${input}`, !!opts.json, false);
+          const r = await importInMemory(input, `verifying ${input}`, !!opts.json, assume, false);
           const s = r.summary;
           const sc = s.score;
           const out = {
@@ -55,6 +63,10 @@ export function registerTrace(program: Command): void {
             conflicts: s.attribution.conflicts,
             firstMispredictions: sc.first.slice(0, n),
             mapsCallerChosen: sc.callerChosenMaps,
+            // facts nothing stated (docs/bare-traces.md)
+            assumed: s.assumed,
+            unknown: s.unknown,
+            facts: s.facts,
           };
           if (s.parseErrors || out.conflicts) worst = 1;
           if (opts.json) {
@@ -74,15 +86,17 @@ export function registerTrace(program: Command): void {
       }),
     );
 
-  trace
-    .command('hwcheck')
-    .description("compare the replayed mappings with the IOTLB fills in QEMU's own IOMMU trace (qemu_iommu_trace.log)")
-    .argument('<capture>', 'capture folder (or its trace file)')
+  withTraceFlags(
+    trace
+      .command('hwcheck')
+      .description("compare the replayed mappings with the IOTLB fills in QEMU's own IOMMU trace (qemu_iommu_trace.log)")
+      .argument('<capture>', 'capture folder (or its trace file)'),
+  )
     .option('--log <file>', 'QEMU trace log (default: qemu_iommu_trace.log[.gz] beside the trace)')
     .option('--json', 'one JSON object')
     .action(
-      act(async (input: string, opts: { log?: string; json?: boolean }) => {
-        const r = await importInMemory(input, `importing ${input}`, !!opts.json);
+      act(async (input: string, opts: { log?: string; json?: boolean } & TraceFlagOptions) => {
+        const r = await importInMemory(input, `importing ${input}`, !!opts.json, assumeFrom(opts));
         const folder = statSync(input).isDirectory() ? input : dirname(input);
         const log = opts.log ?? [join(folder, 'qemu_iommu_trace.log'), join(folder, 'qemu_iommu_trace.log.gz')].find((p) => existsSync(p));
         if (!log || !existsSync(log)) throw new InputError(`${input}: no qemu_iommu_trace.log(.gz) beside the trace (give one with --log)`);

@@ -9,6 +9,8 @@ import { openUiInput } from '../../web/open.js';
 import { createUiServer, type DiffRunsFn, type RunChecksFn } from '../../web/server.js';
 import { type EventStore } from '../../web/store.js';
 import { act } from '../act.js';
+import { assumeFrom, type TraceFlagOptions, warnFacts, withTraceFlags } from '../trace-flags.js';
+import { type AssumeFlags } from '../../ingest/facts/index.js';
 import { diffWithFindings } from '../diff-findings.js';
 import { println, warn } from '../output.js';
 import { parseIntArg } from '../parse.js';
@@ -30,13 +32,13 @@ function openBrowser(url: string): void {
   }
 }
 
-async function openAll(inputs: string[], redact: boolean): Promise<EventStore[]> {
+async function openAll(inputs: string[], redact: boolean, assume: AssumeFlags): Promise<EventStore[]> {
   const stores: EventStore[] = [];
   try {
     for (const input of inputs) {
       const bar = progressBar(`importing ${input}`, false);
       try {
-        stores.push(await openUiInput(input, { redact, onProgress: (d, t) => bar.update(d, t) }));
+        stores.push(await openUiInput(input, { redact, onProgress: (d, t) => bar.update(d, t), assume, onFacts: warnFacts }));
       } finally {
         bar.stop();
       }
@@ -49,19 +51,21 @@ async function openAll(inputs: string[], redact: boolean): Promise<EventStore[]>
 }
 
 export function registerUi(program: Command): void {
-  program
-    .command('ui')
-    .description('local time-travel web page for a journal or trace (two inputs: the diff view)')
-    .argument('<input>', 'journal, JSONL events, or kernel trace')
-    .argument('[input2]', 'a second run to diff against the first')
+  withTraceFlags(
+    program
+      .command('ui')
+      .description('local time-travel web page for a journal or trace (two inputs: the diff view)')
+      .argument('<input>', 'journal, JSONL events, or kernel trace')
+      .argument('[input2]', 'a second run to diff against the first'),
+  )
     .option('--port <n>', 'port on 127.0.0.1 (0: any free port)', '0')
     .option('--no-open', 'do not start a browser')
     .option('--redact', 'replace physical addresses with stable pseudonyms')
     .action(
-      act(async (input: string, input2: string | undefined, opts: { port: string; open: boolean; redact?: boolean }) => {
+      act(async (input: string, input2: string | undefined, opts: { port: string; open: boolean; redact?: boolean } & TraceFlagOptions) => {
         const port = parseIntArg(opts.port, '--port');
         if (port > 65535) throw new InputError(`--port: ${port} is out of range (0-65535)`);
-        const stores = await openAll(input2 === undefined ? [input] : [input, input2], !!opts.redact);
+        const stores = await openAll(input2 === undefined ? [input] : [input, input2], !!opts.redact, assumeFrom(opts));
         for (const s of stores) for (const p of s.problems) warn(p);
         let ui;
         try {

@@ -1,0 +1,83 @@
+// What the start of a trace shows, read before the import chooses its profile: the lazy/strict
+// reuse test, the architecture's clues, the kernel's events, the CPUs. Bounded: it stops once
+// every question has its answer, or after SCAN_RECORDS records (a trace that starts mid-run may
+// never show some of them).
+import { Diagnostics } from '../diagnostics.js';
+import { newHeader, parseTrace } from '../ftrace/parse.js';
+import { type LineBatch, readLines } from '../lines.js';
+import { ArchEvidence, type ArchClue } from './arch-evidence.js';
+import { ReuseTest, type ReuseVerdict } from './fq-reuse.js';
+import { type KernelClue, KernelEvidence } from './kernel-evidence.js';
+import { type Arch } from './types.js';
+
+/** records read at most (about 15 MB of text) */
+export const SCAN_RECORDS = 100_000;
+
+export interface TraceObservations {
+  /** records read */
+  readonly records: number;
+  /** the whole trace was read */
+  readonly whole: boolean;
+  readonly reuse: ReuseVerdict;
+  readonly arch: { readonly arch: Arch | null; readonly clue: ArchClue | null; readonly conflict: string | null };
+  /** physical pages taken for MSI doorbells (mapped at one IOVA in two domains and kept) */
+  readonly doorbellPages: readonly bigint[];
+  readonly kernel: KernelClue;
+  /** CPUs the header states (`#P:N`, `cpus=N`) */
+  readonly headerCpus: number | null;
+  /** the highest CPU number of a record, plus one */
+  readonly cpusSeen: number;
+  /** the trace has add_device_to_group lines (it saw the groups being made) */
+  readonly groupLines: boolean;
+}
+
+const PHYS_EVENT = /\s(dma_(?:un)?map_phys):/;
+
+/** the lines as read, each event name that tells kernels apart passed to `onName` */
+async function* tapNames(src: AsyncIterable<LineBatch>, onName: (name: string) => void): AsyncGenerator<LineBatch> {
+  for await (const b of src) {
+    for (const l of b.lines) {
+      if (l.indexOf('_phys:') < 0) continue;
+      const m = PHYS_EVENT.exec(l);
+      if (m) onName(m[1]);
+    }
+    yield b;
+  }
+}
+
+export async function observeTrace(file: string, limit = SCAN_RECORDS): Promise<TraceObservations> {
+  const reuse = new ReuseTest();
+  const arch = new ArchEvidence();
+  const kernel = new KernelEvidence();
+  const header = newHeader();
+  let records = 0;
+  let cpusSeen = 0;
+  let groupLines = false;
+  let whole = true;
+  const lines = tapNames(readLines(file), (n) => kernel.eventName(n));
+  scan: for await (const batch of parseTrace(lines, file, new Diagnostics(0), header)) {
+    for (const r of batch) {
+      records++;
+      if (r.at.cpu + 1 > cpusSeen && r.kind !== 'lost') cpusSeen = r.at.cpu + 1;
+      if (r.kind === 'group-add') groupLines = true;
+      reuse.push(r);
+      arch.push(r);
+      kernel.push(r);
+      if (records >= limit || (reuse.done && arch.settled && kernel.settled)) {
+        whole = false;
+        break scan;
+      }
+    }
+  }
+  return {
+    records,
+    whole,
+    reuse: reuse.verdict(),
+    arch: arch.verdict(),
+    doorbellPages: arch.doorbellPages(),
+    kernel: kernel.clue(),
+    headerCpus: header.cpus,
+    cpusSeen,
+    groupLines,
+  };
+}

@@ -44,10 +44,27 @@ export function profileForRelease(version: string): ReleaseChoice | null {
   return { profile: p, note: `no profile follows Linux ${v}: following ${p.name}, the newest one older than it` };
 }
 
-/** The newest release profile whose dma:* events have these names (none: no such profile). */
+// reference §7.3: dma:* events exist from 6.12 (present in 6.12.117, absent in 6.1.192);
+// dma_map_phys replaced dma_map_page after 6.12 (present in 7.2.13; the release of the rename is
+// not verified)
+const DMA_EVENTS_FROM: [number, number] = [6, 12];
+const PHYS_NAMES_BY: [number, number] = [7, 2];
+
+/** The release profile a trace's dma:* events point to: the newest one whose names they are. */
 export function profileForDmaNames(names: '6.12' | '7.x'): Profile | undefined {
-  const fits = releaseProfiles().filter((p) => (names === '6.12' ? p.dmaTrace === '6.12' : p.dmaTrace !== 'none' && p.dmaTrace !== '6.12'));
+  const all = releaseProfiles();
+  const at = (p: Profile) => rank(majorMinor(p.kernel)!);
+  if (names === '7.x') return all.find((p) => at(p) > rank(DMA_EVENTS_FROM));
+  const fits = all.filter((p) => at(p) >= rank(DMA_EVENTS_FROM) && at(p) < rank(PHYS_NAMES_BY));
   return fits[fits.length - 1];
+}
+
+/** Which dma:* events a release traces: none before 6.12, 6.12 names, 7.x names from 7.2 on. */
+export function dmaNamesOf(p: Profile): 'none' | '6.12' | '7.x' | 'either' {
+  const at = rank(majorMinor(p.kernel)!);
+  if (at < rank(DMA_EVENTS_FROM)) return 'none';
+  if (at === rank(DMA_EVENTS_FROM)) return '6.12';
+  return at >= rank(PHYS_NAMES_BY) ? '7.x' : 'either';
 }
 
 /** The newest release profile that still traces detach_device_from_domain. */

@@ -5,7 +5,7 @@ import { InputError } from '../../domain-events/index.js';
 import { type Profile } from '../../kernel/profile.js';
 import { type KernelClue } from './kernel-evidence.js';
 import { type Notes } from './notes.js';
-import { majorMinor, profileForDmaNames, profileForRelease, profileWithDetach, type ReleaseChoice, releaseOf } from './release.js';
+import { dmaNamesOf, majorMinor, profileForDmaNames, profileForRelease, profileWithDetach, type ReleaseChoice, releaseOf } from './release.js';
 import { type Fact, fact } from './types.js';
 
 /**
@@ -32,9 +32,10 @@ export interface KernelResolution {
 
 /** What the trace's events say against a profile, or null when they fit it. */
 function eventsAgainst(p: Profile, c: KernelClue): string | null {
-  if (c.dma !== null && p.dmaTrace === 'none') return `the trace: it has dma:* events (line ${c.dmaLine}), which exist from Linux 6.12`;
-  if (c.dma === '7.x' && p.dmaTrace === '6.12') return `the trace: its dma:* events use the 7.x names (dma_map_phys), which ${p.name} does not have`;
-  if (c.dma === '6.12' && p.dmaTrace !== 'none' && p.dmaTrace !== '6.12') return `the trace: its dma:* events use the 6.12 names (dma_map_page), which ${p.name} renamed`;
+  const names = dmaNamesOf(p);
+  if (c.dma !== null && names === 'none') return `the trace: it has dma:* events (line ${c.dmaLine}), which exist from Linux 6.12`;
+  if (c.dma === '7.x' && names === '6.12') return `the trace: its dma:* events use the 7.x names (dma_map_phys), which ${p.name} does not have`;
+  if (c.dma === '6.12' && names === '7.x') return `the trace: its dma:* events use the 6.12 names (dma_map_page), which ${p.name} renamed`;
   if (c.detachLine !== null && !p.core.detachEvent) return `the trace: it has detach_device_from_domain events (line ${c.detachLine}), which ${p.name} no longer has`;
   return null;
 }

@@ -19,7 +19,7 @@ export function resolveArch(i: ArchInputs, notes: Notes): Fact<Arch> {
   if (i.flag !== undefined) {
     const f = `--arch ${archFlag(i.flag)}`;
     if (stated && stated.arch !== i.flag) notes.contradiction(f, `${stated.source} (${archFlag(stated.arch)})`);
-    if (i.shown.clue && i.shown.arch !== i.flag) notes.contradiction(f, `the trace: ${i.shown.clue.why} shows ${archFlag(i.shown.clue.arch)}`);
+    if (i.shown.clue && i.shown.arch !== i.flag) notes.contradiction(f, `the trace: ${i.shown.clue.why}, which shows ${archFlag(i.shown.clue.arch)}`);
     return fact(i.flag, 'given', '--arch');
   }
   if (stated) return fact(stated.arch, 'read', stated.source);

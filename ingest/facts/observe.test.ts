@@ -1,0 +1,93 @@
+// Every bundled capture's trace given bare (no capture folder): what its start shows must agree
+// with what the capture folder states (its command line, dmesg, uname), and so must every cut of
+// it, however late it starts; where the trace does not show a fact, the answer is "not shown",
+// never a wrong one. The truth comes from the capture's guest files, which the test reads and the
+// facts under test do not.
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { readCapture } from '../capture.js';
+import { Diagnostics } from '../diagnostics.js';
+import { newHeader, parseTrace } from '../ftrace/parse.js';
+import { readLines } from '../lines.js';
+import { type Located } from '../records.js';
+import { ArchEvidence } from './arch-evidence.js';
+import { ReuseTest } from './fq-reuse.js';
+import { observeTrace } from './observe.js';
+
+const ROOT = 'fixtures/traces';
+const CAPTURES = readdirSync(ROOT, { withFileTypes: true })
+  .filter((d) => d.isDirectory())
+  .map((d) => d.name);
+const HEAVY = 'fixtures/bare/x86-q35-vtd-tcg-612-lazy-heavy.head.report.txt.gz';
+
+function truthOf(name: string) {
+  const c = readCapture(join(ROOT, name));
+  const text = readFileSync(c.trace, 'utf8');
+  return {
+    trace: c.trace,
+    fq: c.forcedStrict || c.strict !== false ? 'strict' : 'lazy',
+    arch: c.arch,
+    release: /^(\d+\.\d+)/.exec(c.kernel ?? '')?.[1] ?? null,
+    dmaEvents: /: dma_\w+: /.test(text),
+    kernelChosenMaps: /: map: IOMMU: iova=0x0*[1-9a-f]/.test(text),
+    cpus: c.cpus,
+  };
+}
+
+async function records(file: string): Promise<Located[]> {
+  const out: Located[] = [];
+  for await (const b of parseTrace(readLines(file), file, new Diagnostics(0), newHeader())) out.push(...b);
+  return out;
+}
+
+describe.each(CAPTURES)('%s given bare', (name) => {
+  const t = truthOf(name);
+
+  it('shows lazy or strict, the architecture and the kernel line as the capture states them', async () => {
+    const o = await observeTrace(t.trace);
+    // lazy or strict: every capture with maps shows it, and rightly
+    if (t.kernelChosenMaps) expect(o.reuse.mode).toBe(t.fq);
+    else expect(o.reuse.mode).toBeNull();
+    // the architecture: shown by every capture with maps or dma:* events (passthrough shows nothing)
+    if (t.kernelChosenMaps) expect(o.arch.arch).toBe(t.arch);
+    else expect(o.arch.arch).toBeNull();
+    expect(o.arch.conflict).toBeNull();
+    // the kernel: 6.12 names where the trace has dma:* events (6.12 kernels); nothing otherwise
+    expect(o.kernel.dma).toBe(t.dmaEvents ? '6.12' : null);
+    if (t.dmaEvents) expect(t.release).toBe('6.12');
+    expect(o.headerCpus ?? o.cpusSeen).toBe(t.cpus);
+  });
+
+  it('never shows a wrong fact when cut to start late', async () => {
+    const all = await records(t.trace);
+    for (const at of [0.1, 0.25, 0.5, 0.75]) {
+      const reuse = new ReuseTest();
+      const arch = new ArchEvidence();
+      for (const r of all.slice(Math.floor(all.length * at))) {
+        reuse.push(r);
+        arch.push(r);
+      }
+      const v = reuse.verdict();
+      if (v.mode !== null) expect(v.mode).toBe(t.fq);
+      // the disk workloads leave enough pairs in any cut to decide
+      if (v.pairs >= 30) expect(v.mode).toBe(t.fq);
+      const a = arch.verdict();
+      if (a.arch !== null) expect(a.arch).toBe(t.arch);
+    }
+  });
+});
+
+describe('a trace-cmd report recorded mid-run (lazy, 2 CPUs, 6.12)', () => {
+  it('shows lazy from its first pairs, and no architecture (nothing in it tells)', async () => {
+    const o = await observeTrace(HEAVY);
+    expect(o.reuse.mode).toBe('lazy');
+    expect(o.reuse.pairs).toBeGreaterThanOrEqual(30);
+    expect(o.headerCpus).toBe(2);
+    expect(o.groupLines).toBe(false);
+    expect(o.arch.arch).toBeNull();
+    const text = gunzipSync(readFileSync(HEAVY)).toString('utf8');
+    expect(o.kernel.dma).toBe(/ dma_map_page: /.test(text) ? '6.12' : null);
+  });
+});

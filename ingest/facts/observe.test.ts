@@ -3,7 +3,7 @@
 // it, however late it starts; where the trace does not show a fact, the answer is "not shown",
 // never a wrong one. The truth comes from the capture's guest files, which the test reads and the
 // facts under test do not.
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
@@ -17,21 +17,27 @@ import { ReuseTest } from './fq-reuse.js';
 import { observeTrace } from './observe.js';
 
 const ROOT = 'fixtures/traces';
-const CAPTURES = readdirSync(ROOT, { withFileTypes: true })
+/** every capture's trace, and its trace-cmd report text where it has one */
+const TRACES = readdirSync(ROOT, { withFileTypes: true })
   .filter((d) => d.isDirectory())
-  .map((d) => d.name);
+  .flatMap((d) => {
+    const report = join(ROOT, d.name, 'report.txt.gz');
+    return [[d.name, readCapture(join(ROOT, d.name)).trace], ...(existsSync(report) ? [[d.name, report]] : [])];
+  });
 const HEAVY = 'fixtures/bare/x86-q35-vtd-tcg-612-lazy-heavy.head.report.txt.gz';
 
-function truthOf(name: string) {
+const text = (file: string) => (file.endsWith('.gz') ? gunzipSync(readFileSync(file)) : readFileSync(file)).toString('utf8');
+
+function truthOf(name: string, trace: string) {
   const c = readCapture(join(ROOT, name));
-  const text = readFileSync(c.trace, 'utf8');
+  const t = text(trace);
   return {
-    trace: c.trace,
+    trace,
     fq: c.forcedStrict || c.strict !== false ? 'strict' : 'lazy',
     arch: c.arch,
     release: /^(\d+\.\d+)/.exec(c.kernel ?? '')?.[1] ?? null,
-    dmaEvents: /: dma_\w+: /.test(text),
-    kernelChosenMaps: /: map: IOMMU: iova=0x0*[1-9a-f]/.test(text),
+    dmaEvents: /: +dma_\w+: /.test(t),
+    kernelChosenMaps: /: map: +IOMMU: iova=0x0*[1-9a-f]/.test(t),
     cpus: c.cpus,
   };
 }
@@ -42,8 +48,8 @@ async function records(file: string): Promise<Located[]> {
   return out;
 }
 
-describe.each(CAPTURES)('%s given bare', (name) => {
-  const t = truthOf(name);
+describe.each(TRACES)('%s: %s given bare', (name, trace) => {
+  const t = truthOf(name, trace);
 
   it('shows lazy or strict, the architecture and the kernel line as the capture states them', async () => {
     const o = await observeTrace(t.trace);
@@ -57,7 +63,7 @@ describe.each(CAPTURES)('%s given bare', (name) => {
     // the kernel: 6.12 names where the trace has dma:* events (6.12 kernels); nothing otherwise
     expect(o.kernel.dma).toBe(t.dmaEvents ? '6.12' : null);
     if (t.dmaEvents) expect(t.release).toBe('6.12');
-    expect(o.headerCpus ?? o.cpusSeen).toBe(t.cpus);
+    expect(o.header.cpus ?? o.cpusSeen).toBe(t.cpus);
   });
 
   it('never shows a wrong fact when cut to start late', async () => {
@@ -84,10 +90,9 @@ describe('a trace-cmd report recorded mid-run (lazy, 2 CPUs, 6.12)', () => {
     const o = await observeTrace(HEAVY);
     expect(o.reuse.mode).toBe('lazy');
     expect(o.reuse.pairs).toBeGreaterThanOrEqual(30);
-    expect(o.headerCpus).toBe(2);
+    expect(o.header.cpus).toBe(2);
     expect(o.groupLines).toBe(false);
     expect(o.arch.arch).toBeNull();
-    const text = gunzipSync(readFileSync(HEAVY)).toString('utf8');
-    expect(o.kernel.dma).toBe(/ dma_map_page: /.test(text) ? '6.12' : null);
+    expect(o.kernel.dma).toBe(/ dma_map_page: /.test(text(HEAVY)) ? '6.12' : null);
   });
 });

@@ -3,7 +3,8 @@
 // every question has its answer, or after SCAN_RECORDS records (a trace that starts mid-run may
 // never show some of them).
 import { Diagnostics } from '../diagnostics.js';
-import { newHeader, parseTrace } from '../ftrace/parse.js';
+import { FormatSet } from '../ftrace/format-set.js';
+import { newHeader, parseTrace, type TraceHeader } from '../ftrace/parse.js';
 import { type LineBatch, readLines } from '../lines.js';
 import { ArchEvidence, type ArchClue } from './arch-evidence.js';
 import { ReuseTest, type ReuseVerdict } from './fq-reuse.js';
@@ -23,8 +24,8 @@ export interface TraceObservations {
   /** physical pages taken for MSI doorbells (mapped at one IOVA in two domains and kept) */
   readonly doorbellPages: readonly bigint[];
   readonly kernel: KernelClue;
-  /** CPUs the header states (`#P:N`, `cpus=N`) */
-  readonly headerCpus: number | null;
+  /** what the file says about itself: CPUs (`#P:N`, `cpus=N`), a trace.dat's kernel and machine, layouts assumed */
+  readonly header: TraceHeader;
   /** the highest CPU number of a record, plus one */
   readonly cpusSeen: number;
   /** the trace has add_device_to_group lines (it saw the groups being made) */
@@ -45,7 +46,8 @@ async function* tapNames(src: AsyncIterable<LineBatch>, onName: (name: string) =
   }
 }
 
-export async function observeTrace(file: string, limit = SCAN_RECORDS): Promise<TraceObservations> {
+/** `folder`: the capture folder, whose formats/ decode trace-cmd report's raw-field lines */
+export async function observeTrace(file: string, folder: string | null = null, limit = SCAN_RECORDS): Promise<TraceObservations> {
   const reuse = new ReuseTest();
   const arch = new ArchEvidence();
   const kernel = new KernelEvidence();
@@ -55,7 +57,7 @@ export async function observeTrace(file: string, limit = SCAN_RECORDS): Promise<
   let groupLines = false;
   let whole = true;
   const lines = tapNames(readLines(file), (n) => kernel.eventName(n));
-  scan: for await (const batch of parseTrace(lines, file, new Diagnostics(0), header)) {
+  scan: for await (const batch of parseTrace(lines, file, new Diagnostics(0), header, FormatSet.fromFolder(folder))) {
     for (const r of batch) {
       records++;
       if (r.at.cpu + 1 > cpusSeen && r.kind !== 'lost') cpusSeen = r.at.cpu + 1;
@@ -76,7 +78,7 @@ export async function observeTrace(file: string, limit = SCAN_RECORDS): Promise<
     arch: arch.verdict(),
     doorbellPages: arch.doorbellPages(),
     kernel: kernel.clue(),
-    headerCpus: header.cpus,
+    header,
     cpusSeen,
     groupLines,
   };

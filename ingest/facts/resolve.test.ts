@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { isInputError } from '../../domain-events/index.js';
 import { type CaptureInfo, readCapture } from '../capture.js';
+import { newHeader } from '../ftrace/parse.js';
 import { factsFor } from './index.js';
 import { type TraceObservations } from './observe.js';
 import { resolveFacts } from './resolve.js';
@@ -36,7 +37,7 @@ function shows(o: Partial<TraceObservations> = {}): TraceObservations {
     arch: { arch: null, clue: null, conflict: null },
     doorbellPages: [],
     kernel: { dma: null, dmaLine: null, detachLine: null },
-    headerCpus: null,
+    header: newHeader(),
     cpusSeen: 1,
     groupLines: false,
     ...o,
@@ -86,7 +87,7 @@ describe('facts of a bare trace', () => {
   });
 
   it('lazy, strict and the architecture as the trace shows them; the platform regions follow the architecture', () => {
-    const r = resolveFacts(BARE, {}, shows({ reuse: LAZY, arch: X86, headerCpus: 2 }));
+    const r = resolveFacts(BARE, {}, shows({ reuse: LAZY, arch: X86, header: { ...newHeader(), cpus: 2, source: 'tracefs' } }));
     expect(r.facts.fq).toMatchObject({ value: 'lazy', how: 'inferred' });
     expect(r.profile.name).toBe('linux-6.12+lazy');
     expect(r.capture.strict).toBe(false);
@@ -96,6 +97,21 @@ describe('facts of a bare trace', () => {
     expect(r.assumed.some((a) => a.startsWith('the reserved regions of an x86 VT-d platform for every group (msi 0xfee00000-0xfeefffff)'))).toBe(true);
     expect(r.facts.cpus).toMatchObject({ value: 2, how: 'read' });
     expect(r.capture.cpus).toBe(2);
+  });
+
+  it("what a trace.dat states (its uname): the kernel and the architecture, read", () => {
+    const header = { ...newHeader(), source: 'trace.dat' as const, kernel: '6.12.117+deb12-amd64', machine: 'x86_64', cpus: 2 };
+    const r = resolveFacts(BARE, {}, shows({ header, reuse: STRICT }));
+    expect(r.facts.kernel).toMatchObject({ value: '6.12.117+deb12-amd64', how: 'read', source: 'the trace.dat uname' });
+    expect(r.facts.arch).toMatchObject({ value: 'x86_64', how: 'read', source: 'the trace.dat uname' });
+    expect(r.facts.cpus).toMatchObject({ value: 2, how: 'read' });
+    expect(r.capture.kernel).toBe('6.12.117+deb12-amd64');
+  });
+
+  it('event layouts the reader took from the kernel header are said to be assumed', () => {
+    const header = { ...newHeader(), source: 'trace-cmd-report' as const, assumedLayouts: ['dma_map_sg: include/trace/events/dma.h (6.12)'] };
+    const r = resolveFacts(BARE, {}, shows({ header }));
+    expect(r.assumed).toContain('the field layout of dma_map_sg (from include/trace/events/dma.h (6.12): the trace carries no format for it and prints its fields raw)');
   });
 
   it('CPUs: the header, else the highest CPU a line names (said), else one (said)', () => {

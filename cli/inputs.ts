@@ -59,7 +59,7 @@ function head(path: string): Buffer {
 }
 
 /** What a journal's header says the import of its trace assumed and decided. */
-function importFacts(meta: Readonly<Record<string, unknown>>): Pick<EventSource, 'assumed' | 'facts'> {
+export function importFacts(meta: Readonly<Record<string, unknown>>): Pick<EventSource, 'assumed' | 'facts'> {
   const assumed = Array.isArray(meta.assumed) ? meta.assumed.filter((x): x is string => typeof x === 'string') : undefined;
   const facts = typeof meta.facts === 'object' && meta.facts !== null ? (meta.facts as EventSource['facts']) : undefined;
   return { ...(assumed ? { assumed } : {}), ...(facts ? { facts } : {}) };

@@ -5,6 +5,9 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { JournalReader } from '../replay/index.js';
+import { openUiInput } from '../web/open.js';
+import { createUiServer } from '../web/server.js';
+import { factNotes, RUN_CHECKS } from './commands/ui.js';
 import { jsonLines, runCli } from './test-support/run-cli.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'ij-bare-'));
@@ -134,5 +137,18 @@ describe('the platform reserved regions and the checks that need them', () => {
     const r = await runCli(['bisect', windowMapTrace(false), '--check', RESERVED]);
     expect(r.code).toBe(2);
     expect(r.err).toMatch(/skipped: iommu\/map-in-reserved-region: needs --arch/);
+  });
+
+  it('the time-travel page says so in its status bar, and its findings skip the check', async () => {
+    const store = await openUiInput(windowMapTrace(false));
+    const ui = await createUiServer({ stores: [store], port: 0, runChecks: RUN_CHECKS, notes: factNotes([store]) });
+    try {
+      const info = (await (await fetch(`${ui.url}api/info`)).json()) as { notes: string[] };
+      expect(info.notes.some((n) => n.endsWith(`skipped: ${RESERVED}: needs --arch (or --groups FILE) (the trace does not show the architecture and no sysfs listing gives the groups' reserved regions)`))).toBe(true);
+      expect(info.notes.some((n) => /assumed at import: linux-6\.12/.test(n))).toBe(true);
+    } finally {
+      await ui.close();
+      store.close();
+    }
   });
 });

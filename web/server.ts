@@ -20,7 +20,8 @@ export interface DiffInput {
   readonly blocks: () => Iterable<readonly IommuEvent[]>;
 }
 
-export type RunChecksFn = (blocks: Iterable<readonly IommuEvent[]>) => CheckRun;
+/** the checks over one run (`store`: what its import assumed, for the checks that need a missing fact) */
+export type RunChecksFn = (blocks: Iterable<readonly IommuEvent[]>, store: EventStore) => CheckRun;
 export type DiffRunsFn = (a: DiffInput, b: DiffInput) => DiffReport;
 
 export interface UiServerOptions {
@@ -30,6 +31,8 @@ export interface UiServerOptions {
   readonly redacted?: boolean;
   readonly runChecks?: RunChecksFn;
   readonly diffRuns?: DiffRunsFn;
+  /** lines for the page's status bar from the start (assumptions, checks skipped) */
+  readonly notes?: readonly string[];
 }
 
 export interface UiServer {
@@ -96,7 +99,7 @@ function findings(sessions: readonly UiSession[], runChecks: RunChecksFn | undef
     notes.push('fault checks are not available in this build');
     return null;
   }
-  return sessions.map((s) => [...runChecks(s.blocks()).findings]);
+  return sessions.map((s) => [...runChecks(s.blocks(), s.store).findings]);
 }
 
 function diff(sessions: readonly UiSession[], diffRuns: DiffRunsFn | undefined, notes: string[]): DiffReport | null {
@@ -112,7 +115,7 @@ function diff(sessions: readonly UiSession[], diffRuns: DiffRunsFn | undefined, 
 /** Loads the runs (one pass each), runs checks and diff, then listens on 127.0.0.1. */
 export async function createUiServer(opts: UiServerOptions): Promise<UiServer> {
   const sessions = opts.stores.map((s) => UiSession.load(s));
-  const notes: string[] = [];
+  const notes: string[] = [...(opts.notes ?? [])];
   const ctx: ApiContext = {
     runs: sessions,
     findings: findings(sessions, opts.runChecks, notes),

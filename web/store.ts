@@ -16,6 +16,8 @@ export interface EventStore {
   readonly blocks: readonly BlockInfo[];
   /** problems met while reading (damage), for stderr */
   readonly problems: readonly string[];
+  /** the journal header's metadata (what the import of a trace assumed and decided); none in memory */
+  readonly meta?: Readonly<Record<string, unknown>>;
   readBlock(i: number): readonly IommuEvent[];
   close(): void;
 }
@@ -54,6 +56,7 @@ export function journalStore(input: string, reader: JournalReader, opts: { trans
   return {
     input,
     profile: reader.header.profile,
+    meta: reader.header.meta,
     events: scan.events,
     blocks: records.map((r) => ({ firstSeq: r.firstSeq, count: r.count })),
     problems,

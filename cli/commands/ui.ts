@@ -9,6 +9,8 @@ import { openUiInput } from '../../web/open.js';
 import { createUiServer, type DiffRunsFn, type RunChecksFn } from '../../web/server.js';
 import { type EventStore } from '../../web/store.js';
 import { act } from '../act.js';
+import { missingNeeds, skippedFor, skippedText } from '../check-needs.js';
+import { importFacts } from '../inputs.js';
 import { assumeFrom, type TraceFlagOptions, warnFacts, withTraceFlags } from '../trace-flags.js';
 import { type AssumeFlags } from '../../ingest/facts/index.js';
 import { diffWithFindings } from '../diff-findings.js';
@@ -17,7 +19,15 @@ import { parseIntArg } from '../parse.js';
 import { progressBar } from '../progress.js';
 
 // The findings list runs checks/ over the whole run; the diff view uses replay/diff.ts.
-const RUN_CHECKS: RunChecksFn = (blocks) => runChecks(blocks);
+export const RUN_CHECKS: RunChecksFn = (blocks, store) => runChecks(blocks, { missing: missingNeeds(importFacts(store.meta ?? {})) });
+
+/** What each run's import assumed, and the checks that cannot run on it, for the status bar. */
+export function factNotes(stores: readonly EventStore[]): string[] {
+  return stores.flatMap((s) => {
+    const f = importFacts(s.meta ?? {});
+    return [...(f.assumed ?? []).map((a) => `${s.input}: assumed at import: ${a}`), ...skippedFor({ missing: missingNeeds(f) }).map((k) => `${s.input}: ${skippedText(k)}`)];
+  });
+}
 const DIFF_RUNS: DiffRunsFn = diffWithFindings;
 
 /** Best effort: the desktop's browser. A headless machine just prints the address. */
@@ -69,7 +79,7 @@ export function registerUi(program: Command): void {
         for (const s of stores) for (const p of s.problems) warn(p);
         let ui;
         try {
-          ui = await createUiServer({ stores, port, redacted: !!opts.redact, runChecks: RUN_CHECKS, diffRuns: DIFF_RUNS });
+          ui = await createUiServer({ stores, port, redacted: !!opts.redact, runChecks: RUN_CHECKS, diffRuns: DIFF_RUNS, notes: factNotes(stores) });
         } catch (err) {
           for (const s of stores) s.close();
           const code = (err as NodeJS.ErrnoException).code;

@@ -1,6 +1,6 @@
 // Which facts an input lacks, from what the import of its trace decided (journal metadata
 // `facts`), and how a check skipped for one says so: "skipped: needs --arch".
-import { type CheckNeed, type CheckSelection, skippedChecks } from '../checks/index.js';
+import { type CheckNeed, type CheckSelection, listChecks, skippedChecks } from '../checks/index.js';
 import { type EventSource } from './inputs.js';
 
 /** the flag (or input) that would supply a fact, and why the check cannot do without it */
@@ -34,4 +34,18 @@ export function skippedFor(sel: CheckSelection): SkippedCheck[] {
 
 export function skippedText(s: SkippedCheck): string {
   return `skipped: ${s.id}: ${s.reason} (${s.why})`;
+}
+
+/** One line per reason; a whole family skipped for it is named once ("dma-api/* (10 checks)"). */
+export function skippedLines(skipped: readonly SkippedCheck[]): string[] {
+  const all = listChecks().map((c) => c.id);
+  const byReason = new Map<string, SkippedCheck[]>();
+  for (const k of skipped) byReason.set(k.reason, [...(byReason.get(k.reason) ?? []), k]);
+  return [...byReason.values()].map((ks) => {
+    const ids = ks.map((k) => k.id);
+    const families = new Set(ids.map((id) => id.split('/')[0]));
+    const whole = families.size === 1 && ids.length > 1 && all.filter((id) => id.startsWith([...families][0] + '/')).every((id) => ids.includes(id));
+    const what = whole ? `${[...families][0]}/* (${ids.length} checks)` : ids.join(', ');
+    return `skipped: ${what}: ${ks[0].reason} (${ks[0].why})`;
+  });
 }

@@ -8,7 +8,7 @@ import { CheckRunner, type CheckSelection, type Finding, selectChecks } from '..
 import { type IommuEvent, stringifyJson } from '../domain-events/index.js';
 import { Timeline } from '../replay/index.js';
 import { checkSummary, findingJson, findingText } from './finding-format.js';
-import { type SkippedCheck, skippedText } from './check-needs.js';
+import { type SkippedCheck, skippedLines } from './check-needs.js';
 import { type EventSource } from './inputs.js';
 import { warn } from './output.js';
 
@@ -68,7 +68,7 @@ export function streamChecks(src: EventSource, sel: CheckSelection, input: strin
   }
   if (json) write(`],"skipped":${stringifyJson(skipped)}}\n`);
   else {
-    for (const k of skipped) write(skippedText(k) + '\n');
+    for (const l of skippedLines(skipped)) write(l + '\n');
     write(checkSummary(input, events, by) + '\n');
   }
   flush();

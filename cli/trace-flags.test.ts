@@ -131,6 +131,11 @@ describe('the platform reserved regions and the checks that need them', () => {
   it('the DMA-API checks of a trace without dma:* events are skipped, with the reason', async () => {
     const j = jsonLines((await runCli(['check', bare(ARM_LAZY, 3000), '--json', '--only', 'dma-api/leak,iommu/msi-no-doorbell'])).out)[0];
     expect(j.skipped).toEqual([{ id: 'dma-api/leak', reason: 'needs dma:* events', why: expect.any(String) }]);
+    // in text, a family skipped whole for one reason is one line
+    const text = await runCli(['check', 'fixtures/traces/arm64-virt-smmuv3-vfio-612', '--disable', 'dma-api/leak']);
+    expect(text.out).not.toMatch(/skipped/);
+    const t61 = await runCli(['check', bare(ARM_LAZY, 3000)]);
+    expect(t61.out).toContain('skipped: dma-api/* (10 checks): needs dma:* events (the trace has none; they exist from Linux 6.12 and are recorded with -e dma)');
   });
 
   it('bisect for a check that cannot run says why instead of finding nothing', async () => {

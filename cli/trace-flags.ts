@@ -18,9 +18,10 @@ export interface TraceFlagOptions {
 const ARCHES: Readonly<Record<string, Arch>> = { x86: 'x86_64', x86_64: 'x86_64', amd64: 'x86_64', arm64: 'arm64', aarch64: 'arm64' };
 
 export const GROUPS_HELP = `
---groups FILE takes the IOMMU groups of the machine the trace came from, as this command prints
-them there (each group's domain type, reserved regions and devices):
-  ${SYSFS_GROUPS_COMMAND} > groups.txt
+--groups FILE takes the IOMMU groups of the machine the trace came from (each group's domain
+type, reserved regions and devices) as this command prints them there:
+  ${SYSFS_GROUPS_COMMAND}
+(save all it prints: ( … ) > groups.txt)
 `;
 
 /** Adds the four flags (and their help) to a command that takes a trace. */

@@ -8,7 +8,7 @@ import { parsePredicate } from '../../replay/predicate.js';
 import { act } from '../act.js';
 import { assumeFrom, type TraceFlagOptions, withTraceFlags } from '../trace-flags.js';
 import { bisectChecks } from '../check-bisect.js';
-import { missingNeeds, skippedFor, skippedText } from '../check-needs.js';
+import { missingNeeds, skippedFor, skippedLines, skippedText } from '../check-needs.js';
 import { printJson, println, warn } from '../output.js';
 import { openTimeline } from '../timeline-source.js';
 
@@ -41,7 +41,7 @@ export function registerBisect(program: Command): void {
             close();
             throw new InputError(`${input}: ${skipped.map(skippedText).join('; ')}`);
           }
-          for (const k of skipped) warn(skippedText(k));
+          for (const l of skippedLines(skipped)) warn(l);
         }
         let out: BisectOutcome;
         const found: { finding: Finding | null } = { finding: null };

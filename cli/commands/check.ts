@@ -4,7 +4,7 @@
 // indexes the whole input to give each finding its address's history).
 import { type Command } from 'commander';
 import { type Finding, listChecks, runChecks } from '../../checks/index.js';
-import { missingNeeds, skippedFor, skippedText } from '../check-needs.js';
+import { missingNeeds, skippedFor, skippedLines } from '../check-needs.js';
 import { streamChecks } from '../check-stream.js';
 import { checkSummary, findingJson, findingText } from '../finding-format.js';
 import { InputError, isInputError } from '../../domain-events/index.js';
@@ -82,7 +82,7 @@ export function registerCheck(program: Command): void {
           printJson({ events: run.events, findings: run.findings.map((f) => ({ ...findingJson(f), history: histories.get(f) ?? [] })), skipped });
           return errors ? 1 : 0;
         }
-        for (const k of skipped) println(skippedText(k));
+        for (const l of skippedLines(skipped)) println(l);
         const by = { error: 0, warning: 0, info: 0 };
         for (const f of run.findings) {
           for (const l of findingText(f, input)) println(l);

@@ -9,7 +9,7 @@ import { openUiInput } from '../../web/open.js';
 import { createUiServer, type DiffRunsFn, type RunChecksFn } from '../../web/server.js';
 import { type EventStore } from '../../web/store.js';
 import { act } from '../act.js';
-import { missingNeeds, skippedFor, skippedText } from '../check-needs.js';
+import { missingNeeds, skippedFor, skippedLines } from '../check-needs.js';
 import { importFacts } from '../inputs.js';
 import { assumeFrom, type TraceFlagOptions, warnFacts, withTraceFlags } from '../trace-flags.js';
 import { type AssumeFlags } from '../../ingest/facts/index.js';
@@ -25,7 +25,7 @@ export const RUN_CHECKS: RunChecksFn = (blocks, store) => runChecks(blocks, { mi
 export function factNotes(stores: readonly EventStore[]): string[] {
   return stores.flatMap((s) => {
     const f = importFacts(s.meta ?? {});
-    return [...(f.assumed ?? []).map((a) => `${s.input}: assumed at import: ${a}`), ...skippedFor({ missing: missingNeeds(f) }).map((k) => `${s.input}: ${skippedText(k)}`)];
+    return [...(f.assumed ?? []).map((a) => `${s.input}: assumed at import: ${a}`), ...skippedLines(skippedFor({ missing: missingNeeds(f) })).map((l) => `${s.input}: ${l}`)];
   });
 }
 const DIFF_RUNS: DiffRunsFn = diffWithFindings;

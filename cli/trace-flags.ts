@@ -56,9 +56,9 @@ export function anyFlag(a: AssumeFlags | undefined): boolean {
   return a !== undefined && Object.keys(a).length > 0;
 }
 
-/** What an import assumed, could not know, or found against a flag: on stderr, each once. */
-export function warnFacts(s: { readonly assumed: readonly string[]; readonly unknown: readonly string[]; readonly factWarnings: readonly string[] }): void {
-  for (const w of s.factWarnings) warn(`warning: ${w}`);
-  for (const a of s.assumed) warn(`assumed: ${a}`);
-  for (const u of s.unknown) warn(`unknown: ${u}`);
+/** What an import assumed, could not know, or found against a flag: on stderr, each once, naming the trace. */
+export function warnFacts(s: { readonly trace: string; readonly assumed: readonly string[]; readonly unknown: readonly string[]; readonly factWarnings: readonly string[] }): void {
+  for (const w of s.factWarnings) warn(`${s.trace}: warning: ${w}`);
+  for (const a of s.assumed) warn(`${s.trace}: assumed: ${a}`);
+  for (const u of s.unknown) warn(`${s.trace}: unknown: ${u}`);
 }

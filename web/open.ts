@@ -20,7 +20,7 @@ export interface OpenOptions {
   /** --kernel, --lazy/--strict, --arch, --groups for a trace */
   readonly assume?: AssumeFlags;
   /** what the import of a trace assumed, could not know, or found against a flag */
-  readonly onFacts?: (s: Pick<ImportSummary, 'assumed' | 'unknown' | 'factWarnings'>) => void;
+  readonly onFacts?: (s: Pick<ImportSummary, 'trace' | 'assumed' | 'unknown' | 'factWarnings'>) => void;
 }
 
 function head(path: string): Buffer {

@@ -26,7 +26,16 @@ function fromGroups(groups: readonly CaptureGroup[], source: string): { mode: Fq
   return { mode: types.has('DMA-FQ') ? 'lazy' : 'strict', source: `${source} (every DMA group is ${[...types][0]})` };
 }
 
+/** Identity default domains (iommu.passthrough=1, or every group identity): no flush queue to speak of. */
+function passthrough(c: CaptureInfo, groupsSource: string): string | null {
+  if (c.passthrough) return 'the kernel command line (iommu.passthrough=1: identity domains)';
+  if (c.groups.length && c.groups.every((g) => g.type === 'identity')) return `${groupsSource} (every group is identity)`;
+  return null;
+}
+
 export function resolveFq(flag: FqMode | undefined, c: CaptureInfo, groupsSource: string, reuse: ReuseVerdict, notes: Notes): FqResolution {
+  const identity = passthrough(c, groupsSource);
+  if (flag === undefined && identity !== null) return { fact: fact<FqMode>(null, 'read', identity), strict: c.strict, forcedStrict: c.forcedStrict };
   const says = stated(c) ?? fromGroups(c.groups, groupsSource);
   const shown = reuse.mode !== null ? { mode: reuse.mode, source: describeReuse(reuse) } : null;
   if (flag !== undefined) {

@@ -176,6 +176,14 @@ describe('flags', () => {
 });
 
 describe('a capture folder', () => {
+  it('with identity domains (iommu.passthrough=1) has no lazy or strict to assume', async () => {
+    const r = await factsFor(readCapture('fixtures/traces/x86-q35-vtd-passthrough'), {});
+    expect(r.facts.fq).toMatchObject({ value: null, how: 'read' });
+    expect(r.assumed).toEqual([]);
+    expect(r.profile.name).toBe('linux-6.1');
+  });
+
+
   it('states every fact: nothing assumed, nothing unknown', async () => {
     const r = await factsFor(readCapture('fixtures/traces/x86-q35-vtd-vfio-612'), {});
     expect(r.assumed).toEqual([]);

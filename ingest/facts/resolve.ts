@@ -94,7 +94,8 @@ export function resolveFacts(capture: CaptureInfo, flags: AssumeFlags, obs: Trac
     doorbellPages: capture.ram.length ? capture.doorbellPages : obs.doorbellPages,
   };
   const lazy = fq.fact.value === 'lazy';
-  const profile = applySwitches(k.profile, { lazy, strict: !lazy && fq.fact.how !== 'assumed', forcedac: capture.forcedac });
+  // an assumed mode names no switch in the profile (its default is strict)
+  const profile = applySwitches(k.profile, { lazy, strict: fq.fact.value === 'strict' && fq.fact.how !== 'assumed', forcedac: capture.forcedac });
   return {
     facts: { kernel: k.fact, fq: fq.fact, arch, groups: g.groups, reservedRegions: g.regions, cpus, dmaEvents },
     capture: effective,

@@ -3,30 +3,20 @@
 // it, however late it starts; where the trace does not show a fact, the answer is "not shown",
 // never a wrong one. The truth comes from the capture's guest files, which the test reads and the
 // facts under test do not.
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { readCapture } from '../capture.js';
 import { Diagnostics } from '../diagnostics.js';
 import { newHeader, parseTrace } from '../ftrace/parse.js';
 import { readLines } from '../lines.js';
 import { type Located } from '../records.js';
+import { bundledTraces, CAPTURES_ROOT as ROOT, traceText as text } from '../test-support/bundled-traces.js';
 import { ArchEvidence } from './arch-evidence.js';
 import { ReuseTest } from './fq-reuse.js';
 import { observeTrace } from './observe.js';
 
-const ROOT = 'fixtures/traces';
-/** every capture's trace, and its trace-cmd report text where it has one */
-const TRACES = readdirSync(ROOT, { withFileTypes: true })
-  .filter((d) => d.isDirectory())
-  .flatMap((d) => {
-    const report = join(ROOT, d.name, 'report.txt.gz');
-    return [[d.name, readCapture(join(ROOT, d.name)).trace], ...(existsSync(report) ? [[d.name, report]] : [])];
-  });
+const TRACES = bundledTraces();
 const HEAVY = 'fixtures/bare/x86-q35-vtd-tcg-612-lazy-heavy.head.report.txt.gz';
-
-const text = (file: string) => (file.endsWith('.gz') ? gunzipSync(readFileSync(file)) : readFileSync(file)).toString('utf8');
 
 function truthOf(name: string, trace: string) {
   const c = readCapture(join(ROOT, name));

@@ -3,6 +3,8 @@
 // it, however late it starts; where the trace does not show a fact, the answer is "not shown",
 // never a wrong one. The truth comes from the capture's guest files, which the test reads and the
 // facts under test do not.
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readCapture } from '../capture.js';
@@ -84,5 +86,16 @@ describe('a trace-cmd report recorded mid-run (lazy, 2 CPUs, 6.12)', () => {
     expect(o.groupLines).toBe(false);
     expect(o.arch.arch).toBeNull();
     expect(o.kernel.dma).toBe(/ dma_map_page: /.test(text(HEAVY)) ? '6.12' : null);
+  });
+});
+
+describe('a damaged trace', () => {
+  it('shows what comes before the damage (the import then reads up to it and reports it)', async () => {
+    const cut = join(mkdtempSync(join(tmpdir(), 'ij-obs-')), 'cut.txt.gz');
+    const gz = readFileSync(HEAVY);
+    writeFileSync(cut, gz.subarray(0, gz.length >> 1));
+    const o = await observeTrace(cut);
+    expect(o.whole).toBe(false);
+    expect(o.reuse.mode).toBe('lazy');
   });
 });

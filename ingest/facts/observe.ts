@@ -2,6 +2,7 @@
 // reuse test, the architecture's clues, the kernel's events, the CPUs. Bounded: it stops once
 // every question has its answer, or after SCAN_RECORDS records (a trace that starts mid-run may
 // never show some of them).
+import { isInputError } from '../../domain-events/index.js';
 import { Diagnostics } from '../diagnostics.js';
 import { FormatSet } from '../ftrace/format-set.js';
 import { newHeader, parseTrace, type TraceHeader } from '../ftrace/parse.js';
@@ -57,19 +58,26 @@ export async function observeTrace(file: string, folder: string | null = null, l
   let groupLines = false;
   let whole = true;
   const lines = tapNames(readLines(file), (n) => kernel.eventName(n));
-  scan: for await (const batch of parseTrace(lines, file, new Diagnostics(0), header, FormatSet.fromFolder(folder))) {
-    for (const r of batch) {
-      records++;
-      if (r.at.cpu + 1 > cpusSeen && r.kind !== 'lost') cpusSeen = r.at.cpu + 1;
-      if (r.kind === 'group-add') groupLines = true;
-      reuse.push(r);
-      arch.push(r);
-      kernel.push(r);
-      if (records >= limit || (reuse.done && arch.settled && kernel.settled)) {
-        whole = false;
-        break scan;
+  try {
+    scan: for await (const batch of parseTrace(lines, file, new Diagnostics(0), header, FormatSet.fromFolder(folder))) {
+      for (const r of batch) {
+        records++;
+        if (r.at.cpu + 1 > cpusSeen && r.kind !== 'lost') cpusSeen = r.at.cpu + 1;
+        if (r.kind === 'group-add') groupLines = true;
+        reuse.push(r);
+        arch.push(r);
+        kernel.push(r);
+        if (records >= limit || (reuse.done && arch.settled && kernel.settled)) {
+          whole = false;
+          break scan;
+        }
       }
     }
+  } catch (err) {
+    // damage (a truncated gzip): what came before it is what the trace shows; the import reads up
+    // to the same place, keeps what it read, and reports the damage
+    if (!isInputError(err)) throw err;
+    whole = false;
   }
   return {
     records,

@@ -11,5 +11,5 @@ export { parseSysfsGroups, readSysfsGroups, SYSFS_GROUPS_COMMAND } from './sysfs
 
 /** Reads the start of the capture's trace and decides every fact the import depends on. */
 export async function factsFor(capture: CaptureInfo, flags: AssumeFlags): Promise<ResolvedFacts> {
-  return resolveFacts(capture, flags, await observeTrace(capture.trace, capture.folder));
+  return resolveFacts(capture, flags, await observeTrace(capture.trace, capture.folder, { kernel: capture.kernel !== null, arch: capture.arch !== null }));
 }

@@ -12,8 +12,14 @@ import { ReuseTest, type ReuseVerdict } from './fq-reuse.js';
 import { type KernelClue, KernelEvidence } from './kernel-evidence.js';
 import { type Arch } from './types.js';
 
-/** records read at most (about 15 MB of text) */
-export const SCAN_RECORDS = 100_000;
+/** records read at most (about 7 MB of text) */
+export const SCAN_RECORDS = 50_000;
+
+/** Questions the caller already has answers to (a capture folder's uname): no need to scan for them. */
+export interface Known {
+  readonly kernel?: boolean;
+  readonly arch?: boolean;
+}
 
 export interface TraceObservations {
   /** records read */
@@ -48,7 +54,7 @@ async function* tapNames(src: AsyncIterable<LineBatch>, onName: (name: string) =
 }
 
 /** `folder`: the capture folder, whose formats/ decode trace-cmd report's raw-field lines */
-export async function observeTrace(file: string, folder: string | null = null, limit = SCAN_RECORDS): Promise<TraceObservations> {
+export async function observeTrace(file: string, folder: string | null = null, known: Known = {}, limit = SCAN_RECORDS): Promise<TraceObservations> {
   const reuse = new ReuseTest();
   const arch = new ArchEvidence();
   const kernel = new KernelEvidence();
@@ -57,6 +63,8 @@ export async function observeTrace(file: string, folder: string | null = null, l
   let cpusSeen = 0;
   let groupLines = false;
   let whole = true;
+  // the kernel and the architecture need no clue once the capture or the file's header states them
+  const settled = () => reuse.done && (arch.settled || known.arch || header.machine !== null) && (kernel.settled || known.kernel || header.kernel !== null);
   const lines = tapNames(readLines(file), (n) => kernel.eventName(n));
   try {
     scan: for await (const batch of parseTrace(lines, file, new Diagnostics(0), header, FormatSet.fromFolder(folder))) {
@@ -67,7 +75,7 @@ export async function observeTrace(file: string, folder: string | null = null, l
         reuse.push(r);
         arch.push(r);
         kernel.push(r);
-        if (records >= limit || (reuse.done && arch.settled && kernel.settled)) {
+        if (records >= limit || settled()) {
           whole = false;
           break scan;
         }

@@ -6,12 +6,10 @@ export const linux61: Profile = {
   description: 'Linux 6.1.192 (Debian 12): depot array of 32, PCI 32-bit-first on every allocation, ARM split-on-unmap, IOASID allocator',
   kernel: '6.1.192',
   iova: { depot: 'array32', depotTrimTiming: 'never', magSize: 127, magPop: 'scan', retry: true, max32: true, flushOnFail: 'cpu+depot' },
-  dma: { pci32: 'every-time', roundupSite: 'allocator', startPfn: 'base-and-aperture', fq: 'strict', fqQueue: 'percpu', fqNeedsCap: false, iovaApi: 'fast' },
+  dma: { pci32: 'every-time', roundupSite: 'allocator', startPfn: 'base-and-aperture', fq: 'strict', fqQueue: 'percpu', fqNeedsCap: false, iovaApi: 'fast', iovaLink: false },
   msi: { iommufdPlacement: 'msi-cookie', nested: 'untranslated', reservedSeries: 'merged-cookie', reservedIndex: 'rbtree', reservedPutKey: 'phys', prot: 'w-noexec-mmio' },
   pgtable: { splitOnUnmap: 'split', armTableUnmapTlb: 'walk-only' },
   core: { mapTrace: 'on-success', unmapTraceMisaligned: false, detachEvent: true, mapChecks: '6.1' },
   pasid: { allocator: 'ioasid', svaRangeCheck: '6.1' },
-  dmaTrace: 'none',
-  debugAttrsCheck: false,
   cookieModel: 'typed-pointer',
 };

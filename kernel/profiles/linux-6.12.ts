@@ -11,6 +11,5 @@ export const linux612: Profile = {
   dma: { ...linux61.dma, pci32: 'sticky-per-device', startPfn: 'aperture', fqNeedsCap: true },
   pgtable: { ...linux61.pgtable, armTableUnmapTlb: 'walk+add_page' },
   core: { ...linux61.core, detachEvent: false, mapChecks: '6.12' },
-  pasid: { allocator: 'global-ida', svaRangeCheck: '7.2' },
-  dmaTrace: '6.12',
+  pasid: { allocator: 'global-ida', svaRangeCheck: 'max-pasids' },
 };

@@ -62,8 +62,8 @@ describe('peer suites (the kernel selftests as scenarios)', () => {
     expect(r.failures).toEqual([]);
   });
 
-  it('the io-pgtable-arm sequence fails where 6.14+ refuses to split a block (linux-7.2): the suite can fail', () => {
-    const r = runWorkload(loadWorkload('io-pgtable-arm.arm_lpae_run_tests', PEER), getProfile('linux-7.2'));
+  it('the io-pgtable-arm sequence fails where 6.14+ refuses to split a block (linux-7.3, io-pgtable-arm.c 7.3.4): the suite can fail', () => {
+    const r = runWorkload(loadWorkload('io-pgtable-arm.arm_lpae_run_tests', PEER), getProfile('linux-7.3'));
     expect(r.failures[0]).toMatchObject({ line: 24, message: 'unmap: expected 0x1000, got 0x0' });
   });
 });

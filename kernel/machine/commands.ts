@@ -1,7 +1,9 @@
 // The commands a kernel model executes: what drivers, VFIO/iommufd and the IRQ layer ask of the
 // IOMMU layer. Workloads are written in these; trace verification re-derives them from traces.
 import { type DmaDir, type DomainType } from '../../domain-events/index.js';
+import { type BlkMapping, type BlkSegment } from '../dma/blk-rq-map.js';
 import { type ResvRegion } from '../dma/init-domain.js';
+import { type DmaIovaState } from '../dma/iova-link.js';
 import { type SgEntry } from '../dma/map-sg.js';
 
 export type KernelCommand =
@@ -35,6 +37,15 @@ export type KernelCommand =
   | { op: 'dma_alloc'; device: string; size: bigint; pages: readonly bigint[]; blocking?: boolean; attrs?: string }
   | { op: 'dma_free'; device: string; dmaAddr: bigint; size: bigint }
   | { op: 'dma_sync'; device: string; dmaAddr: bigint; size: bigint; dir: DmaDir; forCpu: boolean }
+  /** the dma_iova API (7.3.4): one IOVA range per request, buffers linked into it */
+  | { op: 'dma_iova_try_alloc'; device: string; phys: bigint; size: bigint }
+  | { op: 'dma_iova_link'; state: DmaIovaState; phys: bigint; offset: bigint; size: bigint; dir: DmaDir; attrs?: string }
+  | { op: 'dma_iova_unlink'; state: DmaIovaState; offset: bigint; size: bigint }
+  | { op: 'dma_iova_free'; state: DmaIovaState }
+  | { op: 'dma_iova_destroy'; state: DmaIovaState; mappedLen: bigint }
+  /** the block layer maps / unmaps a request (blk_rq_dma_map_iter_start, blk_rq_dma_unmap) */
+  | { op: 'blk_rq_map'; device: string; segs: readonly BlkSegment[]; dir: DmaDir }
+  | { op: 'blk_rq_unmap'; mapping: BlkMapping }
   | { op: 'msi_enable'; device: string; doorbell: bigint }
   /** msi_domain_deactivate: the 2016 series puts the doorbell binding (iova: what the enable returned) */
   | { op: 'msi_disable'; device: string; doorbell: bigint; iova?: bigint }

@@ -8,6 +8,8 @@ import { dmaAlloc, dmaFree } from '../dma/alloc.js';
 import { iommuGetMsiCookie } from '../dma/cookie.js';
 import { coreDomain } from '../dma/core-domain.js';
 import { runDueTimers } from '../dma/flush-queue.js';
+import { blkRqDmaMap, blkRqDmaUnmap } from '../dma/blk-rq-map.js';
+import { dmaIovaDestroy, dmaIovaFree, dmaIovaLink, dmaIovaTryAlloc, dmaIovaUnlink } from '../dma/iova-link.js';
 import { dmaMapPage, dmaUnmapPage } from '../dma/map.js';
 import { dmaMapSg, dmaUnmapSg } from '../dma/map-sg.js';
 import { ioasAlloc, ioasMap, ioasUnmap } from '../iommufd/ioas.js';
@@ -99,6 +101,20 @@ export class KernelModel {
       case 'dma_sync':
         k.emit(DmaApiCalled.make({ device: c.device, call: c.forCpu ? 'sync_single_for_cpu' : 'sync_single_for_device', dir: c.dir, dmaAddr: c.dmaAddr, phys: null, size: c.size, attrs: '', gfp: null, sg: null, errno: null, domain: null }, k.meta));
         return null;
+      case 'dma_iova_try_alloc':
+        return dmaIovaTryAlloc(k, c.device, c.phys, c.size);
+      case 'dma_iova_link':
+        return dmaIovaLink(k, c.state, c);
+      case 'dma_iova_unlink':
+        return dmaIovaUnlink(k, c.state, c.offset, c.size);
+      case 'dma_iova_free':
+        return dmaIovaFree(k, c.state);
+      case 'dma_iova_destroy':
+        return dmaIovaDestroy(k, c.state, c.mappedLen);
+      case 'blk_rq_map':
+        return blkRqDmaMap(k, c.device, c.segs, c.dir);
+      case 'blk_rq_unmap':
+        return blkRqDmaUnmap(k, c.mapping);
       case 'msi_enable':
         return msiEnable(k, p, c.device, c.doorbell);
       case 'msi_disable':

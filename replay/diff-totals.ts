@@ -27,6 +27,7 @@ export class RunTotals {
         this.kernelWarnings += e.warn;
         break;
       case 'DmaApiCalled':
+      case 'DmaIovaLinked':
       case 'SvaBound':
       case 'IoasAreaMapped':
       case 'IoasAreaUnmapped':

@@ -10,6 +10,7 @@ import { dmaTarget } from './device.js';
 import { type DmaIovaState, dmaIovaDestroy, dmaIovaLink, dmaIovaTryAlloc } from './iova-link.js';
 import { dmaMapPage, dmaUnmapPage } from './map.js';
 
+/** A physical segment of the request: bvecs already merged where contiguous (blk_map_iter_next). */
 export interface BlkSegment {
   readonly phys: bigint;
   readonly len: bigint;

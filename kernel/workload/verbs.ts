@@ -5,6 +5,7 @@ import { DMA_MAPPING_ERROR } from '../../reducers/index.js';
 import { Args, fail } from './args.js';
 import { type Statement } from './ast.js';
 import { type PoolEntry, type WorkloadRun } from './run.js';
+import { DMA_IOVA_VERBS } from './verbs-dma-iova.js';
 
 type Verb = (r: WorkloadRun, s: Statement) => void;
 
@@ -37,6 +38,7 @@ const errnoOr = (e: Errno | null | undefined) => e ?? 'ok';
 const dir = (a: Args) => a.word('dir', 'BIDIRECTIONAL', DIRS) as DmaDir;
 
 export const VERBS: Readonly<Record<string, Verb>> = {
+  ...DMA_IOVA_VERBS,
   step(r, s) {
     r.exec(s, { op: 'marker', text: s.text });
   },

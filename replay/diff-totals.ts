@@ -28,6 +28,7 @@ export class RunTotals {
         break;
       case 'DmaApiCalled':
       case 'DmaIovaLinked':
+      case 'MsiCookieGot':
       case 'SvaBound':
       case 'IoasAreaMapped':
       case 'IoasAreaUnmapped':

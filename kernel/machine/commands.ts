@@ -57,6 +57,11 @@ export type KernelCommand =
   | { op: 'ioas_alloc' }
   | { op: 'ioas_map'; ioas: number; size: bigint; iova?: bigint; uptr?: bigint }
   | { op: 'ioas_unmap'; ioas: number; iova: bigint; size: bigint }
+  /** iommufd: bind a device (claims DMA ownership), attach it to an IOAS (automatic hw_pagetable), detach, unbind */
+  | { op: 'iommufd_bind'; device: string }
+  | { op: 'iommufd_attach'; device: string; ioas: number }
+  | { op: 'iommufd_detach'; device: string }
+  | { op: 'iommufd_unbind'; device: string }
   | { op: 'depot_tick' }
   | { op: 'cpu_dead'; cpu: number }
   | { op: 'pasid_alloc'; device: string }

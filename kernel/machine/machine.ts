@@ -10,6 +10,7 @@ import { coreDomain } from '../dma/core-domain.js';
 import { runDueTimers } from '../dma/flush-queue.js';
 import { dmaMapPage, dmaUnmapPage } from '../dma/map.js';
 import { dmaMapSg, dmaUnmapSg } from '../dma/map-sg.js';
+import { iommufdAttachIoas, iommufdBind, iommufdDetach, IommufdState, iommufdUnbind } from '../iommufd/device.js';
 import { ioasAlloc, ioasMap, ioasUnmap } from '../iommufd/ioas.js';
 import { iommufdAttachMsi } from '../iommufd/sw-msi.js';
 import { IOMMU_READ, IOMMU_WRITE } from '../pgtable/arm-lpae-pte.js';
@@ -38,6 +39,7 @@ export class KernelModel {
   private mmPasids = new Map<string, number>();
   /** VFIO containers: user-space state, like the mm's PASID */
   private readonly vfio = new VfioState();
+  private readonly iommufd = new IommufdState();
   /** set to stamp journal positions as events are made (a model writing one journal) */
   seqCounter: { next: number } | null = null;
 
@@ -139,6 +141,14 @@ export class KernelModel {
         return ioasMap(k, c.ioas, c.size, c.iova !== undefined ? { iova: c.iova } : { uptr: c.uptr ?? 0n });
       case 'ioas_unmap':
         return ioasUnmap(k, c.ioas, c.iova, c.size);
+      case 'iommufd_bind':
+        return iommufdBind(k, p, this.iommufd, c.device);
+      case 'iommufd_attach':
+        return iommufdAttachIoas(k, p, this.iommufd, c.device, c.ioas);
+      case 'iommufd_detach':
+        return iommufdDetach(k, p, this.iommufd, c.device);
+      case 'iommufd_unbind':
+        return iommufdUnbind(k, p, this.iommufd, c.device);
       case 'depot_tick':
         return this.eachIovaDomain(k, (d) => k.withIova(d, (x) => depotTick(x)));
       case 'cpu_dead':

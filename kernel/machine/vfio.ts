@@ -12,7 +12,8 @@ import { coreDomain } from '../dma/core-domain.js';
 import { IOMMU_CACHE, IOMMU_READ, IOMMU_WRITE } from '../pgtable/arm-lpae-pte.js';
 import { type KernelCtx } from './ctx.js';
 import { type IommuPlatform } from './platform.js';
-import { allocDomain, attach, freeDomain } from './topology.js';
+import { blockingDomain, defaultDomainOf, setGroupDomain } from './ownership.js';
+import { allocDomain, freeDomain } from './topology.js';
 
 const PAGE_SIZE = 0x1000n;
 
@@ -66,33 +67,10 @@ function firstDevice(k: KernelCtx, group: number): string {
   return k.state.topology.groups[group].devices[0];
 }
 
-/** The group's default domain (still allocated). */
-function defaultDomain(k: KernelCtx, group: number): number | null {
-  return k.state.topology.devices[firstDevice(k, group)]?.defaultDomain ?? null;
-}
-
-/**
- * __iommu_group_alloc_blocking_domain: allocated on the first claim and kept with the group.
- * 6.12's drivers have a static BLOCKED domain; 6.1's (arm-smmu-v3, intel) do not, and the core
- * falls back to an empty UNMANAGED domain.
- */
-function blockingDomain(k: KernelCtx, p: IommuPlatform, group: number): number {
-  const have = Object.values(k.state.topology.domains).find((d) => d.group === group && d.owner === 'blocking' && d.freedSeq === null);
-  if (have) return have.id;
-  return allocDomain(k, p, k.profile.core.blockingDomain === 'blocked' ? 'BLOCKED' : 'UNMANAGED', 'blocking', group);
-}
-
-/** __iommu_group_set_domain: every device of the group switches; nothing is traced if it is already there. */
-function setGroupDomain(k: KernelCtx, group: number, domain: number): void {
-  const dev = firstDevice(k, group);
-  if (k.state.topology.devices[dev]?.domain === domain) return;
-  attach(k, dev, domain);
-}
-
 /** iommu_group_claim_dma_owner: -EBUSY unless the group is in its default domain; then the blocking domain. */
 function claimDmaOwner(k: KernelCtx, p: IommuPlatform, group: number): Errno | null {
   const cur = k.state.topology.devices[firstDevice(k, group)]?.domain ?? null;
-  if (cur !== null && cur !== defaultDomain(k, group)) return 'EBUSY';
+  if (cur !== null && cur !== defaultDomainOf(k, group)) return 'EBUSY';
   setGroupDomain(k, group, blockingDomain(k, p, group));
   return null;
 }
@@ -243,7 +221,7 @@ export function vfioGroupUnsetContainer(k: KernelCtx, p: IommuPlatform, v: VfioS
       c.domains.splice(c.domains.indexOf(d), 1);
     }
   }
-  const def = defaultDomain(k, group);
+  const def = defaultDomainOf(k, group);
   if (def !== null) setGroupDomain(k, group, def);
   c.groups.splice(c.groups.indexOf(group), 1);
   v.containerOf.delete(group);

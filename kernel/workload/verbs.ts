@@ -225,6 +225,25 @@ export const VERBS: Readonly<Record<string, Verb>> = {
     const a = args(r, s, [], 1);
     r.ioas.set(a.word(0), r.exec(s, { op: 'ioas_alloc' }) as number);
   },
+  iommufd_bind(r, s) {
+    const a = args(r, s, ['expect'], 1);
+    r.expect(s, a, errnoOr(r.exec(s, { op: 'iommufd_bind', device: a.word(0) }) as Errno | null));
+  },
+  iommufd_attach(r, s) {
+    const a = args(r, s, ['ioas', 'expect'], 1);
+    const name = a.word('ioas');
+    const ioas = r.ioas.get(name) ?? fail(r, a.posOf('ioas'), `unknown IOAS ${JSON.stringify(name)} (declare it with "ioas ${name}")`);
+    const got = r.exec(s, { op: 'iommufd_attach', device: a.word(0), ioas }) as { domain: number | null; errno: Errno | null };
+    r.expect(s, a, errnoOr(got.errno));
+  },
+  iommufd_detach(r, s) {
+    const a = args(r, s, ['expect'], 1);
+    r.expect(s, a, errnoOr(r.exec(s, { op: 'iommufd_detach', device: a.word(0) }) as Errno | null));
+  },
+  iommufd_unbind(r, s) {
+    const a = args(r, s, ['expect'], 1);
+    r.expect(s, a, errnoOr(r.exec(s, { op: 'iommufd_unbind', device: a.word(0) }) as Errno | null));
+  },
   ioas_map(r, s) {
     const a = args(r, s, ['iova', 'size', 'uptr', 'as', 'expect', 'expect_align'], 1);
     const ioas = ioasId(r, a);

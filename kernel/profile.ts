@@ -77,6 +77,8 @@ export interface CoreSwitches {
   readonly detachEvent: boolean;
   /** order and codes of iommu_map's argument checks */
   readonly mapChecks: '6.1' | '6.12' | '7.3';
+  /** a group's blocking domain (DMA ownership claimed): an empty UNMANAGED domain where drivers lack BLOCKED (6.1), or BLOCKED (6.12) */
+  readonly blockingDomain: 'unmanaged' | 'blocked';
 }
 
 export interface PasidSwitches {

@@ -53,12 +53,26 @@ export type KernelCommand =
   | { op: 'vfio_msi_window'; domain: number; iova: bigint; size: bigint }
   /** vfio_iommu_type1 release: the 2016 series tears every reserved binding down and frees the window */
   | { op: 'vfio_release'; domain: number }
+  /** VFIO_GROUP_SET_CONTAINER for the device's group (type1); `scratch`: the two pages vfio_test_domain_fgsp maps */
+  | { op: 'vfio_group_set_container'; device: string; container: string; scratch?: bigint }
+  /** VFIO_SET_IOMMU type1v2 on a container */
+  | { op: 'vfio_set_iommu'; container: string; scratch?: bigint }
+  /** VFIO_IOMMU_MAP_DMA of physically contiguous pinned pages, into every domain of the container */
+  | { op: 'vfio_dma_map'; container: string; iova: bigint; size: bigint; paddr: bigint; prot?: number }
+  | { op: 'vfio_dma_unmap'; container: string; iova: bigint; size: bigint }
+  /** the group leaves its container (group fd closed): detach, domain freed with its last group, ownership released */
+  | { op: 'vfio_group_unset_container'; device: string }
   | { op: 'reserved_domain_alloc'; domain: number; iova: bigint; size: bigint; order?: number; prot?: number }
   | { op: 'reserved_domain_free'; domain: number }
   | { op: 'unmap_reserved'; domain: number }
   | { op: 'ioas_alloc' }
   | { op: 'ioas_map'; ioas: number; size: bigint; iova?: bigint; uptr?: bigint }
   | { op: 'ioas_unmap'; ioas: number; iova: bigint; size: bigint }
+  /** iommufd: bind a device (claims DMA ownership), attach it to an IOAS (automatic hw_pagetable), detach, unbind */
+  | { op: 'iommufd_bind'; device: string }
+  | { op: 'iommufd_attach'; device: string; ioas: number }
+  | { op: 'iommufd_detach'; device: string }
+  | { op: 'iommufd_unbind'; device: string }
   | { op: 'depot_tick' }
   | { op: 'cpu_dead'; cpu: number }
   | { op: 'pasid_alloc'; device: string }

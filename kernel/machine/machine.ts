@@ -12,9 +12,10 @@ import { blkRqDmaMap, blkRqDmaUnmap } from '../dma/blk-rq-map.js';
 import { dmaIovaDestroy, dmaIovaFree, dmaIovaLink, dmaIovaTryAlloc, dmaIovaUnlink } from '../dma/iova-link.js';
 import { dmaMapPage, dmaUnmapPage } from '../dma/map.js';
 import { dmaMapSg, dmaUnmapSg } from '../dma/map-sg.js';
+import { iommufdAttachIoas, iommufdBind, iommufdDetach, IommufdState, iommufdUnbind } from '../iommufd/device.js';
 import { ioasAlloc, ioasMap, ioasUnmap } from '../iommufd/ioas.js';
 import { iommufdAttachMsi } from '../iommufd/sw-msi.js';
-import { IOMMU_WRITE } from '../pgtable/arm-lpae-pte.js';
+import { IOMMU_READ, IOMMU_WRITE } from '../pgtable/arm-lpae-pte.js';
 import { iommuUnmapReserved } from '../reserved/bindings.js';
 import { allocReservedIovaDomain, freeReservedIovaDomain } from '../reserved/window.js';
 import { msiDisable, msiEnable } from './msi-route.js';
@@ -26,6 +27,7 @@ import { KernelCtx } from './ctx.js';
 import { type IommuPlatform } from './platform.js';
 import { mmExit, svaBind, svaUnbind } from './sva.js';
 import { allocDomain, attach, detach, freeDomain, probe, remove } from './topology.js';
+import { vfioDmaMap, vfioDmaUnmap, vfioGroupSetContainer, vfioGroupUnsetContainer, vfioSetIommu, VfioState } from './vfio.js';
 
 export interface CommandResult {
   readonly events: readonly IommuEvent[];
@@ -37,6 +39,9 @@ export interface CommandResult {
 
 export class KernelModel {
   private mmPasids = new Map<string, number>();
+  /** VFIO containers: user-space state, like the mm's PASID */
+  private readonly vfio = new VfioState();
+  private readonly iommufd = new IommufdState();
   /** set to stamp journal positions as events are made (a model writing one journal) */
   seqCounter: { next: number } | null = null;
 
@@ -130,6 +135,16 @@ export class KernelModel {
         freeReservedIovaDomain(k, c.domain);
         return n;
       }
+      case 'vfio_group_set_container':
+        return vfioGroupSetContainer(k, p, this.vfio, c.device, c.container, c.scratch ?? 0n);
+      case 'vfio_set_iommu':
+        return vfioSetIommu(k, p, this.vfio, c.container, c.scratch ?? 0n);
+      case 'vfio_dma_map':
+        return vfioDmaMap(k, this.vfio, c.container, c.iova, c.size, c.paddr, c.prot ?? IOMMU_READ | IOMMU_WRITE);
+      case 'vfio_dma_unmap':
+        return vfioDmaUnmap(k, this.vfio, c.container, c.iova, c.size);
+      case 'vfio_group_unset_container':
+        return vfioGroupUnsetContainer(k, p, this.vfio, c.device);
       case 'reserved_domain_alloc':
         return allocReservedIovaDomain(k, { domain: c.domain, iova: c.iova, size: c.size, order: c.order ?? 12, prot: c.prot ?? IOMMU_WRITE });
       case 'reserved_domain_free':
@@ -142,6 +157,14 @@ export class KernelModel {
         return ioasMap(k, c.ioas, c.size, c.iova !== undefined ? { iova: c.iova } : { uptr: c.uptr ?? 0n });
       case 'ioas_unmap':
         return ioasUnmap(k, c.ioas, c.iova, c.size);
+      case 'iommufd_bind':
+        return iommufdBind(k, p, this.iommufd, c.device);
+      case 'iommufd_attach':
+        return iommufdAttachIoas(k, p, this.iommufd, c.device, c.ioas);
+      case 'iommufd_detach':
+        return iommufdDetach(k, p, this.iommufd, c.device);
+      case 'iommufd_unbind':
+        return iommufdUnbind(k, p, this.iommufd, c.device);
       case 'depot_tick':
         return this.eachIovaDomain(k, (d) => k.withIova(d, (x) => depotTick(x)));
       case 'cpu_dead':

@@ -9,7 +9,7 @@ export const linux61: Profile = {
   dma: { pci32: 'every-time', roundupSite: 'allocator', startPfn: 'base-and-aperture', fq: 'strict', fqQueue: 'percpu', fqNeedsCap: false, iovaApi: 'fast', iovaLink: false },
   msi: { iommufdPlacement: 'msi-cookie', nested: 'untranslated', reservedSeries: 'merged-cookie', reservedIndex: 'rbtree', reservedPutKey: 'phys', prot: 'w-noexec-mmio' },
   pgtable: { splitOnUnmap: 'split', armTableUnmapTlb: 'walk-only' },
-  core: { mapTrace: 'on-success', unmapTraceMisaligned: false, detachEvent: true, mapChecks: '6.1' },
+  core: { mapTrace: 'on-success', unmapTraceMisaligned: false, detachEvent: true, mapChecks: '6.1', blockingDomain: 'unmanaged' },
   pasid: { allocator: 'ioasid', svaRangeCheck: '6.1' },
   cookieModel: 'typed-pointer',
 };

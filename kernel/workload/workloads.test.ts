@@ -17,8 +17,8 @@ function events(name: string, profile: string, seed?: number): IommuEvent[] {
 }
 
 describe('bundled workloads', () => {
-  it('has the seven workloads of issue 7, blk-iova and map-errors (issue 17), each with a one-line description', () => {
-    expect(listWorkloads(DIR).map((w) => w.name)).toEqual(['blk-iova', 'hotplug', 'map-errors', 'nested-msi', 'nic', 'nvme', 'sva-pasid', 'vfio-msi', 'virtio-blk']);
+  it('has the seven workloads of issue 7, blk-iova and map-errors (issue 17), vfio-container (issue 15), each with a one-line description', () => {
+    expect(listWorkloads(DIR).map((w) => w.name)).toEqual(['blk-iova', 'hotplug', 'map-errors', 'nested-msi', 'nic', 'nvme', 'sva-pasid', 'vfio-container', 'vfio-msi', 'virtio-blk']);
     for (const w of listWorkloads(DIR)) expect(w.description.length).toBeGreaterThan(20);
   });
 

@@ -1,8 +1,7 @@
-// Kernel releases and the profiles that follow them. The list is whatever
-// kernel/profiles/index.ts holds: a profile named "linux-X.Y" follows release X.Y; the others are
-// patch series.
+// Kernel releases and the profiles that follow them, as kernel/profiles/index.ts lists them
+// (RELEASE_PROFILES, kernelProfile): never a list of our own.
 import { type Profile } from '../../kernel/profile.js';
-import { PROFILES } from '../../kernel/profiles/index.js';
+import { kernelProfile, RELEASE_PROFILES } from '../../kernel/profiles/index.js';
 
 /** [major, minor] of "6.12.117+deb12-amd64", "linux-7.3", "6.1" */
 export function majorMinor(version: string): [number, number] | null {
@@ -13,8 +12,8 @@ export function majorMinor(version: string): [number, number] | null {
 const rank = (v: [number, number]) => v[0] * 1000 + v[1];
 
 /** The profiles that follow kernel releases, oldest first. */
-export function releaseProfiles(): Profile[] {
-  return PROFILES.filter((p) => /^linux-\d+\.\d+$/.test(p.name)).sort((a, b) => rank(majorMinor(a.kernel)!) - rank(majorMinor(b.kernel)!));
+export function releaseProfiles(): readonly Profile[] {
+  return RELEASE_PROFILES;
 }
 
 export interface ReleaseChoice {
@@ -24,24 +23,17 @@ export interface ReleaseChoice {
 }
 
 /**
- * The profile for a release: its own; for a release newer than every profile, the newest; between
- * two, the newest one older than it (its later rules are missing, none it lacks are added); older
- * than all, the oldest. Null for a version string that names no release.
+ * The profile for a release (kernelProfile: its own, the nearest of its major line, or the newest
+ * for a newer one); a release older than every line with a profile takes the oldest, and says so.
+ * Null for a version string that names no release.
  */
 export function profileForRelease(version: string): ReleaseChoice | null {
   const want = majorMinor(version);
   if (want === null) return null;
-  const all = releaseProfiles();
-  const at = rank(want);
-  const exact = all.find((p) => rank(majorMinor(p.kernel)!) === at);
-  if (exact) return { profile: exact, note: null };
-  const newest = all[all.length - 1];
-  const v = `${want[0]}.${want[1]}`;
-  if (at > rank(majorMinor(newest.kernel)!)) return { profile: newest, note: `Linux ${v} is newer than every profile: following ${newest.name}, the newest` };
-  const older = all.filter((p) => rank(majorMinor(p.kernel)!) < at);
-  if (older.length === 0) return { profile: all[0], note: `Linux ${v} is older than every profile: following ${all[0].name}, the oldest` };
-  const p = older[older.length - 1];
-  return { profile: p, note: `no profile follows Linux ${v}: following ${p.name}, the newest one older than it` };
+  const k = kernelProfile(version);
+  if (k) return { profile: k.profile, note: k.assumed };
+  const oldest = RELEASE_PROFILES[0];
+  return { profile: oldest, note: `kernel ${want[0]}.${want[1]} is older than every profile: checked with ${oldest.name} (${oldest.kernel}), the oldest` };
 }
 
 // reference §7.3: dma:* events exist from 6.12 (present in 6.12.117, absent in 6.1.192);

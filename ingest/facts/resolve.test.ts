@@ -136,13 +136,16 @@ describe('flags', () => {
     ]);
   });
 
-  it('--kernel newer than every profile takes the newest and says so; a release between two takes the older', () => {
+  it('--kernel newer than every profile takes the newest and says so; one between two the nearest of its line; an older one the oldest', () => {
     const r = resolveFacts(BARE, { kernel: '99.1' }, shows());
     expect(r.profile.name).toBe(newest().name);
-    expect(r.assumed[0]).toMatch(/Linux 99\.1 is newer than every profile/);
+    expect(r.assumed[0]).toMatch(/kernel 99\.1 is newer than every profile/);
     const mid = resolveFacts(BARE, { kernel: '6.6.30' }, shows());
     expect(mid.profile.name).toBe('linux-6.1');
-    expect(mid.assumed[0]).toMatch(/no profile follows Linux 6\.6/);
+    expect(mid.assumed[0]).toMatch(/no profile follows kernel 6\.6/);
+    const old = resolveFacts(BARE, { kernel: '4.19' }, shows());
+    expect(old.profile.name).toBe(releaseProfiles()[0].name);
+    expect(old.assumed[0]).toMatch(/kernel 4\.19 is older than every profile/);
   });
 
   it('--kernel that names no release is bad input', () => {

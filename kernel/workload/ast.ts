@@ -1,4 +1,4 @@
-// The workload language's syntax tree (grammar in the README, "The workload language", and at the top of every
+// The workload language's syntax tree (grammar in docs/series.md, "The workload language", and at the top of every
 // file in fixtures/workloads/). A statement is `verb positional… key=value…`; values are
 // expressions evaluated each time the statement runs, so `rand(…)` draws afresh in a loop.
 export interface Pos {

@@ -2,7 +2,7 @@
 // TP_STRUCT__entry; kernel/trace/trace_entries.h `print`): the same records the text parsers
 // of iommu.ts and families.ts give.
 import { type FieldDecoder, missing } from './field-reader.js';
-import { type Parsed } from './iommu.js';
+import { type Parsed, unmapSizeProblem } from './iommu.js';
 
 const SPAN = 1n << 64n;
 
@@ -24,7 +24,7 @@ const unmap: FieldDecoder = (r) => {
   if (iova === null) return missing('iova');
   if (size === null) return missing('size');
   if (unmapped === null) return missing('unmapped_size');
-  return { ok: true, record: { kind: 'unmap', iova, size, unmapped } };
+  return unmapSizeProblem(size, unmapped) ?? { ok: true, record: { kind: 'unmap', iova, size, unmapped } };
 };
 
 /** the group id is `gid` (iommu.h iommu_group_event), printed as groupID=%d */

@@ -6,6 +6,7 @@
 // before it was yielded.
 import { type Diagnostics } from '../diagnostics.js';
 import { FIELD_FAMILIES } from '../ftrace/families.js';
+import { TimeOrder } from '../ftrace/time-order.js';
 import { fieldsText } from '../ftrace/field-reader.js';
 import { type TraceHeader } from '../ftrace/header.js';
 import { type LineContext, type Located, type TraceRecord } from '../records.js';
@@ -111,6 +112,7 @@ function* records(file: DatFile, layout: TraceDatLayout, path: string, diag: Dia
     }
     return d;
   };
+  const order = new TimeOrder(path, diag);
   const heap = new StreamHeap();
   const streams = layout.cpus.map((c) => new CpuStream(file, layout, c));
   for (const s of streams) if (s.advance()) heap.push(s);
@@ -142,6 +144,7 @@ function* records(file: DatFile, layout: TraceDatLayout, path: string, diag: Dia
       else {
         const record: TraceRecord = p && p.ok ? p.record : { kind: 'raw', name: dec.name, text: fieldsText(fields) };
         if (record.kind === 'raw') diag.count('unknownEvents');
+        order.see(cpu, ts, line);
         // the decoder's record becomes the located record (no copy per event)
         (record as { at?: LineContext }).at = at;
         out.push(record as Located);

@@ -16,7 +16,8 @@ import { readLines } from '../ingest/lines.js';
 import { readTraceDat } from '../ingest/tracedat/reader.js';
 
 const HEAVY = 'fixtures/traces/x86-q35-vtd-tcg-612-lazy-heavy';
-const SHARED_REPORT = '../shared/traces/x86-q35-vtd-tcg-612-lazy-heavy/report.txt.xz';
+// shared/ sits beside the repository (CI, the main checkout) or one level up (a worktree)
+const SHARED_REPORT = ['../shared', '../../shared'].map((d) => `${d}/traces/x86-q35-vtd-tcg-612-lazy-heavy/report.txt.xz`).find((p) => existsSync(p)) ?? null;
 
 export interface DatCount {
   readonly records: number;
@@ -68,7 +69,7 @@ export async function tracedatBench(): Promise<Record<string, number>> {
   if (!existsSync(join(HEAVY, 'trace.dat'))) return {};
   const d = await decodeDat(join(HEAVY, 'trace.dat'));
   const out: Record<string, number> = { tracedatDecodeEventsPerSec: Math.round(d.records / (d.ms / 1000)), tracedatDecodeCpuEventsPerSec: Math.round(d.records / (d.cpuMs / 1000)) };
-  if (existsSync(SHARED_REPORT)) {
+  if (SHARED_REPORT) {
     const dir = mkdtempSync(join(tmpdir(), 'ij-bench-report-'));
     try {
       const report = join(dir, 'report.txt');

@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readCapture } from '../capture.js';
-import { bareCapture as bare, bundledTraces, CAPTURES_ROOT as ROOT, traceText as text } from '../test-support/bundled-traces.js';
+import { bareCapture as bare, bundledTraces, CAPTURES_ROOT as ROOT, traceShows } from '../test-support/bundled-traces.js';
 import { factsFor } from './index.js';
 import { type Arch, archFlag } from './types.js';
 
@@ -14,21 +14,26 @@ const TRACES = bundledTraces();
 describe.each(TRACES)('%s: %s given bare', (name, trace) => {
   const truth = readCapture(join(ROOT, name));
   const fq = truth.passthrough ? null : truth.forcedStrict || truth.strict !== false ? 'strict' : 'lazy';
-  const t = text(trace);
-  const dma = /: +dma_map_page: /.test(t);
-  const maps = /: map: +IOMMU: iova=0x0*[1-9a-f]/.test(t);
+
+  // a trace.dat states its kernel and machine (its uname option)
+  const dat = trace.endsWith('trace.dat');
 
   it('infers what it shows, assumes or leaves unknown the rest, and says so', async () => {
+    const { dma, maps } = await traceShows(trace);
     const r = await factsFor(bare(trace), {});
-    // the kernel line where the trace shows it (dma:* events: 6.12), assumed otherwise
-    if (dma) expect(r.facts.kernel).toMatchObject({ value: /^(\d+\.\d+)/.exec(truth.kernel!)![1], how: 'inferred' });
+    if (dat) {
+      expect(r.facts.kernel).toMatchObject({ value: expect.stringMatching(new RegExp(`^${truth.kernel!.replace(/\./g, '\\.')}`)), how: 'read', source: 'the trace.dat uname' });
+      expect(r.facts.arch).toMatchObject({ value: truth.arch, how: 'read' });
+    }
+    // else the kernel line where the trace shows it (dma:* events: 6.12), assumed otherwise
+    else if (dma) expect(r.facts.kernel).toMatchObject({ value: /^(\d+\.\d+)/.exec(truth.kernel!)![1], how: 'inferred' });
     else expect(r.facts.kernel.how).toBe('assumed');
-    expect(r.assumed.some((a) => a.startsWith(`${r.profile.name.split('+')[0]} (`))).toBe(true);
+    if (!dat) expect(r.assumed.some((a) => a.startsWith(`${r.profile.name.split('+')[0]} (`))).toBe(true);
     // lazy or strict and the architecture where the trace has maps; said when not
     if (maps) {
       expect(r.facts.fq).toMatchObject({ value: fq, how: 'inferred' });
       expect(r.profile.name.endsWith(`+${fq}`)).toBe(true);
-      expect(r.facts.arch).toMatchObject({ value: truth.arch, how: 'inferred' });
+      expect(r.facts.arch).toMatchObject({ value: truth.arch, how: dat ? 'read' : 'inferred' });
       expect(r.capture.platformRegions.length).toBe(1);
     } else {
       expect(r.facts.fq.how).toBe('assumed');
@@ -41,6 +46,7 @@ describe.each(TRACES)('%s: %s given bare', (name, trace) => {
   });
 
   it('follows flags against it, with a warning naming both', async () => {
+    const { dma, maps } = await traceShows(trace);
     if (!maps) return;
     const other = (fq === 'lazy' ? 'strict' : 'lazy') as 'lazy' | 'strict';
     const arch: Arch = truth.arch === 'x86_64' ? 'arm64' : 'x86_64';
@@ -48,7 +54,9 @@ describe.each(TRACES)('%s: %s given bare', (name, trace) => {
     expect(r.profile.name).toMatch(new RegExp(`\\+${other}$`));
     expect(r.capture.arch).toBe(arch);
     expect(r.warnings.some((w) => w.startsWith(`--${other} contradicts the trace: `) && w.includes(`which shows ${fq}`))).toBe(true);
-    expect(r.warnings.some((w) => w.startsWith(`--arch ${archFlag(arch)} contradicts the trace: `) && w.endsWith(`which shows ${archFlag(truth.arch!)}; following --arch`))).toBe(true);
+    const archAgainst = dat ? `--arch ${archFlag(arch)} contradicts the trace.dat uname (${archFlag(truth.arch!)}); following --arch` : null;
+    expect(r.warnings.some((w) => (archAgainst ? w === archAgainst : w.startsWith(`--arch ${archFlag(arch)} contradicts the trace: `) && w.endsWith(`which shows ${archFlag(truth.arch!)}; following --arch`)))).toBe(true);
+    if (dma && dat) expect(r.warnings.some((w) => w.startsWith(`--kernel 6.1 contradicts the trace.dat uname (${truth.kernel}`))).toBe(true);
     if (dma) expect(r.warnings.some((w) => /^--kernel 6\.1 contradicts the trace: it has dma:\* events \(line \d+\), which exist from Linux 6\.12; following --kernel$/.test(w))).toBe(true);
   });
 });

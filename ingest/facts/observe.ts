@@ -3,10 +3,12 @@
 // every question has its answer, or after SCAN_RECORDS records (a trace that starts mid-run may
 // never show some of them).
 import { isInputError } from '../../domain-events/index.js';
+import { isTraceDat } from '../detect.js';
 import { Diagnostics } from '../diagnostics.js';
 import { FormatSet } from '../ftrace/format-set.js';
 import { newHeader, parseTrace, type TraceHeader } from '../ftrace/parse.js';
 import { type LineBatch, readLines } from '../lines.js';
+import { readTraceDat } from '../tracedat/reader.js';
 import { ArchEvidence, type ArchClue } from './arch-evidence.js';
 import { ReuseTest, type ReuseVerdict } from './fq-reuse.js';
 import { type KernelClue, KernelEvidence } from './kernel-evidence.js';
@@ -65,9 +67,19 @@ export async function observeTrace(file: string, folder: string | null = null, k
   let whole = true;
   // the kernel and the architecture need no clue once the capture or the file's header states them
   const settled = () => reuse.done && (arch.settled || known.arch || header.machine !== null) && (kernel.settled || known.kernel || header.kernel !== null);
-  const lines = tapNames(readLines(file), (n) => kernel.eventName(n));
+  // a trace.dat's records come from its own reader (its uname states the kernel and machine); text
+  // lines are parsed here with each event name seen (dma_map_phys tells a 7.x kernel)
+  const source = isTraceDat(file)
+    ? readTraceDat(file, new Diagnostics(0), header)
+    : parseTrace(
+        tapNames(readLines(file), (n) => kernel.eventName(n)),
+        file,
+        new Diagnostics(0),
+        header,
+        FormatSet.fromFolder(folder),
+      );
   try {
-    scan: for await (const batch of parseTrace(lines, file, new Diagnostics(0), header, FormatSet.fromFolder(folder))) {
+    scan: for await (const batch of source) {
       for (const r of batch) {
         records++;
         if (r.at.cpu + 1 > cpusSeen && r.kind !== 'lost') cpusSeen = r.at.cpu + 1;

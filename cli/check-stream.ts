@@ -68,7 +68,7 @@ export function streamChecks(src: EventSource, sel: CheckSelection, input: strin
   write(json ? ']}\n' : checkSummary(input, events, by) + '\n');
   flush();
   for (const p of src.problems) warn(p);
-  return by.error ? 1 : 0;
+  return by.error || src.problems.length ? 1 : 0;
 }
 
 /** Related events older than the checks' memory get their trace line from the journal. */

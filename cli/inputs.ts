@@ -2,7 +2,8 @@
 // traces and capture folders. Each becomes a source of event blocks.
 import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import { type IommuEvent, InputError } from '../domain-events/index.js';
-import { JournalReader, MAGIC, readJsonl } from '../replay/index.js';
+import { journalNotes, journalProblems, JournalReader, MAGIC, readJsonl } from '../replay/index.js';
+import { warn } from './output.js';
 
 export interface EventSource {
   readonly kind: string;
@@ -44,9 +45,15 @@ function head(path: string): Buffer {
   }
 }
 
-export function journalSource(path: string): EventSource {
+/**
+ * A journal read front to back. Its problems (damage met while reading, a writer that did not
+ * finish) are known once the blocks have been read to the end; `label` names the input in them.
+ */
+export function journalSource(path: string, label = path): EventSource {
   const r = JournalReader.open(path);
-  const problems: string[] = [];
+  // what the record frames say (a writer that stopped) is known before reading; damage after
+  const problems: string[] = journalProblems(r, label);
+  for (const n of journalNotes(r, label)) warn(n);
   return {
     kind: 'journal',
     path,
@@ -55,7 +62,7 @@ export function journalSource(path: string): EventSource {
     problems,
     *blocks() {
       yield* r.eventBlocks();
-      if (r.damage) problems.push(`${path}: journal damaged at offset ${r.damage.offset}: ${r.damage.reason}; events before it were used`);
+      problems.splice(0, problems.length, ...journalProblems(r, label));
     },
     close: () => r.close(),
   };

@@ -22,7 +22,7 @@ registerSourceLoader({
       const r = await importTrace(path, { output: out, checkpointEvery: 4096, onProgress: (d, t) => bar.update(d, t), companion: opts.checks ? checkCompanion() : undefined });
       bar.stop();
       if (!opts.quiet && r.summary.parseErrors) warn(`${path}: ${r.summary.parseErrors} lines could not be parsed (kept as generic events)`);
-      const j = journalSource(out);
+      const j = journalSource(out, path);
       return {
         ...j,
         kind: 'trace',

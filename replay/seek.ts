@@ -5,8 +5,11 @@
 // hundred events at most. States share structure (PMap), so an anchor costs only what differs.
 import { type IommuEvent, InputError } from '../domain-events/index.js';
 import { evolveBatch, initialState, type State } from '../reducers/index.js';
-import { RecordKind } from './journal-format.js';
+import { RecordKind, type TimeJump } from './journal-format.js';
+import { journalNotes, journalProblems } from './journal-problems.js';
 import { JournalReader, type RecordInfo } from './journal-reader.js';
+import { TimeJumps } from './time-jumps.js';
+import { seekTime, type TimeSearchable, type TimeSeek } from './time-seek.js';
 
 /** events between two anchors kept while replaying */
 export const ANCHOR_EVERY = 256;
@@ -33,7 +36,7 @@ export interface SeekStats {
   blocksDecoded: number;
 }
 
-export class Timeline {
+export class Timeline implements TimeSearchable {
   /** events records: first seq and count, in order */
   private readonly blocks: RecordInfo[] = [];
   /** checkpoint records: `firstSeq` = events applied before it */
@@ -44,6 +47,7 @@ export class Timeline {
   private readonly decoded = new Map<number, IommuEvent[]>();
   readonly total: number;
   readonly stats: SeekStats = { checkpointsRestored: 0, eventsReplayed: 0, blocksDecoded: 0 };
+  private jumps: readonly TimeJump[] | null = null;
 
   private constructor(
     readonly reader: JournalReader,
@@ -71,6 +75,16 @@ export class Timeline {
     return this.total - 1;
   }
 
+  /** Damage, or a writer that did not finish: one line each, for stderr (and exit 1). */
+  get problems(): string[] {
+    return journalProblems(this.reader, this.label);
+  }
+
+  /** Said once, not a problem (a format-v1 journal cannot tell whether it is whole). */
+  get notes(): string[] {
+    return journalNotes(this.reader, this.label);
+  }
+
   get checkpointCount(): number {
     return this.checkpoints.length;
   }
@@ -93,6 +107,22 @@ export class Timeline {
   private checkSeq(seq: number, what: string): void {
     if (!Number.isInteger(seq) || seq < -1 || seq > this.lastSeq)
       throw new InputError(`${what} ${seq}: past the end of ${this.label} (events are #0..#${this.lastSeq})`);
+  }
+
+  blockCount(): number {
+    return this.blocks.length;
+  }
+
+  blockFirstSeq(i: number): number {
+    return this.blocks[i].firstSeq;
+  }
+
+  blockEvents(i: number): readonly IommuEvent[] {
+    return this.block(i);
+  }
+
+  blockIndexOf(seq: number): number {
+    return this.blockIndex(seq);
   }
 
   private blockIndex(seq: number): number {
@@ -216,30 +246,29 @@ export class Timeline {
     }
   }
 
+  /** Where the trace clock goes back: from the end record, or (no end record, or too many) one pass. */
+  timeJumps(): readonly TimeJump[] {
+    if (this.jumps !== null) return this.jumps;
+    const st = this.reader.status();
+    if (st.kind === 'complete' && Array.isArray(st.end.timeJumps) && !st.end.timeJumpsTruncated) this.jumps = st.end.timeJumps;
+    else {
+      const t = new TimeJumps(Infinity);
+      for (const r of this.blocks) t.observe(this.reader.decodeEvents(r));
+      this.jumps = t.jumps;
+    }
+    return this.jumps;
+  }
+
   /**
-   * The last event at or before trace time `ns` (-1 when the trace starts later). Binary search
-   * over the blocks by their first timestamp, then within the block.
+   * The last event at or before trace time `ns` (-1 when the trace starts later), by binary
+   * search over the blocks; where the clock goes back, within the stretch that holds `ns`.
    */
+  seekTime(ns: number): TimeSeek {
+    return seekTime(this, ns, this.timeJumps(), this.label);
+  }
+
   seqAtTime(ns: number): number {
-    if (this.total === 0) return -1;
-    const firstTs = (i: number): number | null => {
-      for (const e of this.block(i)) if (e.ts !== null) return e.ts;
-      return null;
-    };
-    let lo = 0;
-    let hi = this.blocks.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      const t = firstTs(mid);
-      if (t === null || t <= ns) lo = mid;
-      else hi = mid - 1;
-    }
-    let seq = this.blocks[lo].firstSeq - 1;
-    for (const e of this.block(lo)) {
-      if (e.ts !== null && e.ts > ns) break;
-      seq = e.seq;
-    }
-    return seq;
+    return this.seekTime(ns).seq;
   }
 }
 

@@ -8,6 +8,7 @@ import { parsePredicate } from '../../replay/predicate.js';
 import { act } from '../act.js';
 import { bisectChecks } from '../check-bisect.js';
 import { printJson, println } from '../output.js';
+import { warnProblems } from '../problems.js';
 import { openTimeline } from '../timeline-source.js';
 
 export function registerBisect(program: Command): void {
@@ -25,7 +26,7 @@ export function registerBisect(program: Command): void {
         // unknown id: fail before importing
         const defs = pred === null ? selectChecks(opts.check !== undefined ? { only: [opts.check] } : {}) : [];
         const t0 = performance.now();
-        const { tl, close } = await openTimeline(input, { quiet: !!opts.json, checks: pred === null });
+        const { tl, close, problems } = await openTimeline(input, { quiet: !!opts.json, checks: pred === null });
         let out: BisectOutcome;
         const found: { finding: Finding | null } = { finding: null };
         let line: number | null = null;
@@ -41,12 +42,15 @@ export function registerBisect(program: Command): void {
         } finally {
           close();
         }
+        warnProblems(problems);
+        // found: the check fails (or the predicate holds) from some event on, as `check` exits 1 on an error
+        const status = problems.length || out.firstFailingSeq !== null ? 1 : 0;
         const f = found.finding;
         const ms = Math.round(performance.now() - t0);
         const check = pred !== null ? null : (f?.check ?? opts.check ?? null);
         if (opts.json) {
           printJson({ firstFailingSeq: out.firstFailingSeq, line, check, method: out.method, probes: out.probes, eventsReplayed: out.eventsReplayed, message: f?.message ?? null, ms, ...(out.scanReason ? { scanReason: out.scanReason } : {}) });
-          return 0;
+          return status;
         }
         if (out.firstFailingSeq === null) println(`${input}: ${pred !== null ? `"${opts.where}" does not hold after the last event` : `no ${opts.check ?? 'error'} finding`} (${out.method}, ${out.probes} probes, ${out.eventsReplayed} events replayed)`);
         else if (out.firstFailingSeq === -1) println(`${input}: "${opts.where}" holds before the first event`);
@@ -56,7 +60,7 @@ export function registerBisect(program: Command): void {
           println(`  ${out.method}: ${out.probes} checkpoint probes, ${out.eventsReplayed} events replayed, ${ms} ms`);
         }
         if (out.scanReason) println(`  (scanned: ${out.scanReason})`);
-        return 0;
+        return status;
       }),
     );
 }

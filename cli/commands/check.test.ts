@@ -52,13 +52,14 @@ describe('check, bisect, history, state on the command line', () => {
 
   it('bisect --json names the first failing event', async () => {
     const c = capture();
-    expect(await run(['bisect', SHORT, '--json'])).toBe(0);
+    // found: exit 1, as check exits 1 on the error it names
+    expect(await run(['bisect', SHORT, '--json'])).toBe(1);
     expect(JSON.parse(c.out())).toMatchObject({ firstFailingSeq: 6, line: 7, check: 'iommu/unmap-short' });
   });
 
   it('bisect --where finds where a state predicate turns true', async () => {
     const c = capture();
-    expect(await run(['bisect', SHORT, '--json', '--where', 'mapped 0x11000 in 1'])).toBe(0);
+    expect(await run(['bisect', SHORT, '--json', '--where', 'mapped 0x11000 in 1'])).toBe(1);
     expect(JSON.parse(c.out())).toMatchObject({ firstFailingSeq: 5, line: 6, method: 'checkpoints' });
   });
 
@@ -81,14 +82,14 @@ describe('check, bisect, history, state on the command line', () => {
       const run2 = runChecks(JournalReader.open(path).eventBlocks(), { only: ['iommu'] });
       expect(whole.findings.map((f: { seq: number; check: string }) => `${f.check}@${f.seq}`).sort()).toEqual(run2.findings.map((f) => `${f.check}@${f.seq}`).sort());
       vi.restoreAllMocks();
-      // cut the journal in the middle of a record: the intact part is checked, the damage named
+      // cut the journal in the middle of a record: the intact part is checked, the cut named
       truncateSync(path, Math.floor(statSync(path).size * 0.6));
       c = capture();
       expect(await run(['check', path, '--json', '--only', 'iommu'])).toBe(1);
       const cut = JSON.parse(c.out());
       expect(cut.events).toBeGreaterThan(0);
       expect(cut.events).toBeLessThan(20_007);
-      expect(c.err()).toMatch(/damaged at offset \d+/);
+      expect(c.err()).toMatch(/incomplete: the writer stopped after event \d+ \(the file ends inside a record at byte offset \d+\)/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -61,10 +61,11 @@ export function registerDiff(program: Command): void {
           sa.close();
           sb?.close();
         }
-        for (const p of [...sa.problems, ...(sb?.problems ?? [])]) warn(p);
+        const problems = [...sa.problems, ...(sb?.problems ?? [])];
+        for (const p of problems) warn(p);
         if (opts.json) printJson(report);
         else printReport(report);
-        return report.firstDivergence ? 1 : 0;
+        return report.firstDivergence || problems.length ? 1 : 0;
       }),
     );
 }

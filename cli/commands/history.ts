@@ -7,6 +7,7 @@ import { describeSubject, history, type HistorySubject } from '../../replay/hist
 import { type Timeline } from '../../replay/seek.js';
 import { act } from '../act.js';
 import { printJson, println } from '../output.js';
+import { warnProblems } from '../problems.js';
 import { parseAddress, parseIntArg, parseRange } from '../parse.js';
 import { openTimeline } from '../timeline-source.js';
 
@@ -55,7 +56,7 @@ export function registerHistory(program: Command): void {
         const subject = subjectOf(opts);
         const limit = parseIntArg(opts.limit, '--limit', 1);
         const before = opts.before === undefined ? undefined : parseIntArg(opts.before, '--before');
-        const { tl, close } = await openTimeline(input, { quiet: !!opts.json });
+        const { tl, close, problems } = await openTimeline(input, { quiet: !!opts.json });
         let entries;
         try {
           const ix = HistoryIndex.build(blocksOf(tl));
@@ -63,16 +64,18 @@ export function registerHistory(program: Command): void {
         } finally {
           close();
         }
+        warnProblems(problems);
+        const status = problems.length ? 1 : 0;
         if (opts.json) {
           printJson({ subject: describeSubject(subject), entries });
-          return 0;
+          return status;
         }
         println(`${input}: history of ${describeSubject(subject)} (${entries.length} events)`);
         for (const h of entries) {
           println(`  #${h.seq}${h.line !== null ? ` ${h.src ?? input}:${h.line}` : ''}: ${h.summary}`);
           println(`      after: ${h.after}`);
         }
-        return 0;
+        return status;
       }),
     );
 }

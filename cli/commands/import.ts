@@ -8,14 +8,15 @@ import { warnProblems } from '../problems.js';
 import { parseIntArg } from '../parse.js';
 import { progressBar } from '../progress.js';
 import { checkTraceInput } from '../trace-input.js';
+import { forceOption } from '../output-file.js';
 
 export function registerImport(program: Command): void {
-  program
+  const cmd = program
     .command('import')
     .description('import a kernel trace (tracefs trace, trace-cmd report, capture folder; .gz ok) into a journal')
     .argument('<trace>', 'trace file or capture folder')
-    .requiredOption('-o, --output <file>', 'journal to write')
-    .option('--force', 'replace an existing journal (written beside it, then renamed)')
+    .requiredOption('-o, --output <file>', 'journal to write');
+  forceOption(cmd, 'journal')
     .option('--checkpoint-every <n>', 'events between full state checkpoints (a delta checkpoint every n/4 between them when n >= 4096)', '4096')
     .option('--no-checks', 'do not run the fault checks while recording (bisect --check then scans the journal)')
     .option('--json', 'one JSON object with the import summary')

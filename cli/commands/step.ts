@@ -96,6 +96,7 @@ export function registerStep(program: Command): void {
       act(async (input: string, opts: { at: string }) => {
         const at = parseIntArg(opts.at, '--at');
         const t = await openTimeline(input, { quiet: !process.stderr.isTTY });
+        for (const p of t.problems) warn(p);
         try {
           const st = new Stepper(t.tl, at);
           for (const l of st.show()) println(l);
@@ -108,7 +109,7 @@ export function registerStep(program: Command): void {
         } finally {
           t.close();
         }
-        return 0;
+        return t.problems.length ? 1 : 0;
       }),
     );
 }

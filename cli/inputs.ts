@@ -49,10 +49,11 @@ function head(path: string): Buffer {
  * A journal read front to back. Its problems (damage met while reading, a writer that did not
  * finish) are known once the blocks have been read to the end; `label` names the input in them.
  */
-export function journalSource(path: string, label = path): EventSource {
+export function journalSource(path: string, label = path, before: readonly string[] = []): EventSource {
   const r = JournalReader.open(path);
-  // what the record frames say (a writer that stopped) is known before reading; damage after
-  const problems: string[] = journalProblems(r, label);
+  // what the record frames say (a writer that stopped) is known before reading; damage after.
+  // `before`: what went wrong making the journal (an import's skipped lines)
+  const problems: string[] = [...before, ...journalProblems(r, label)];
   for (const n of journalNotes(r, label)) warn(n);
   return {
     kind: 'journal',
@@ -62,7 +63,7 @@ export function journalSource(path: string, label = path): EventSource {
     problems,
     *blocks() {
       yield* r.eventBlocks();
-      problems.splice(0, problems.length, ...journalProblems(r, label));
+      problems.splice(0, problems.length, ...before, ...journalProblems(r, label));
     },
     close: () => r.close(),
   };

@@ -23,7 +23,8 @@ export async function openTimeline(input: string, opts: { quiet?: boolean; check
   if (src.journal !== undefined) {
     const tl = Timeline.open(src.journal, input);
     for (const n of tl.notes) warn(n);
-    return { tl, src, problems: tl.problems, close: () => (tl.close(), src.close()) };
+    // the source's own (an import's skipped lines) and the journal's, each said once
+    return { tl, src, problems: [...new Set([...src.problems, ...tl.problems])], close: () => (tl.close(), src.close()) };
   }
   const dir = mkdtempSync(join(tmpdir(), 'iommu-journal-tl-'));
   try {

@@ -10,6 +10,7 @@ import { importTrace } from '../ingest/importer.js';
 import { type EventSource, journalSource, registerSourceLoader } from './inputs.js';
 import { warn } from './output.js';
 import { progressBar } from './progress.js';
+import { importIssue } from '../ingest/import-status.js';
 
 registerSourceLoader({
   kind: 'trace',
@@ -22,7 +23,9 @@ registerSourceLoader({
       const r = await importTrace(path, { output: out, checkpointEvery: 4096, onProgress: (d, t) => bar.update(d, t), companion: opts.checks ? checkCompanion() : undefined });
       bar.stop();
       if (!opts.quiet && r.summary.parseErrors) warn(`${path}: ${r.summary.parseErrors} lines could not be parsed (kept as generic events)`);
-      const j = journalSource(out, path);
+      // what the import skipped or lost counts like a journal's damage: the command exits 1
+      const issue = importIssue(r.summary);
+      const j = journalSource(out, path, issue ? [issue] : []);
       return {
         ...j,
         kind: 'trace',

@@ -23,6 +23,12 @@ export const ANCHOR_EVERY = 256;
 const MAX_ANCHORS = 64;
 /** decoded event blocks kept (the replay from a checkpoint reads one or two) */
 const MAX_BLOCKS = 8;
+/**
+ * A state offered by a pass over the whole journal (the time-travel page's load pass) is kept
+ * where the journal has no checkpoint this close before it: a journal written without
+ * checkpoints still seeks in at most this many events.
+ */
+export const PIN_SPACING = 4096;
 
 interface Anchor {
   /** events applied: the state after event `applied - 1` */
@@ -44,6 +50,8 @@ export class Timeline implements TimeSearchable {
   /** checks records (what the fault checks found and kept at a checkpoint), in order */
   private readonly checksRecords: RecordInfo[] = [];
   private anchors: Anchor[] = [{ applied: 0, state: initialState() }];
+  /** states offered by a whole pass where checkpoints are missing, in order, never dropped */
+  private readonly pinned: Anchor[] = [];
   private readonly decoded = new Map<number, IommuEvent[]>();
   readonly total: number;
   readonly stats: SeekStats = { checkpointsRestored: 0, eventsReplayed: 0, blocksDecoded: 0 };
@@ -83,6 +91,11 @@ export class Timeline implements TimeSearchable {
   /** Said once, not a problem (a format-v1 journal cannot tell whether it is whole). */
   get notes(): string[] {
     return journalNotes(this.reader, this.label);
+  }
+
+  /** states kept from a whole pass where the journal has no checkpoint near (offerState) */
+  get pinnedCount(): number {
+    return this.pinned.length;
   }
 
   get checkpointCount(): number {
@@ -169,11 +182,26 @@ export class Timeline implements TimeSearchable {
     }
   }
 
+  /**
+   * A state some pass already folded (the state after `applied` events). Kept only where no
+   * checkpoint or kept state lies within PIN_SPACING before it, so a journal with checkpoints
+   * keeps none.
+   */
+  offerState(applied: number, state: State): void {
+    const cp = this.bestCheckpoint(applied);
+    const last = this.pinned[this.pinned.length - 1];
+    if (last !== undefined && applied <= last.applied) return;
+    if (applied - Math.max(cp?.firstSeq ?? 0, last?.applied ?? 0) < PIN_SPACING) return;
+    this.pinned.push({ applied, state });
+  }
+
   /** The state after event `seq` (-1: before the first event). */
   stateAt(seq: number): State {
     this.checkSeq(seq, '--at');
     const target = seq + 1;
     let anchor = this.bestAnchor(target);
+    const pin = latestAtOrBefore(this.pinned, target);
+    if (pin !== null && pin.applied > anchor.applied) anchor = pin;
     const cp = this.bestCheckpoint(target);
     if (cp !== null && cp.firstSeq > anchor.applied) {
       anchor = { applied: cp.firstSeq, state: this.reader.decodeCheckpoint(cp) };
@@ -270,6 +298,20 @@ export class Timeline implements TimeSearchable {
   seqAtTime(ns: number): number {
     return this.seekTime(ns).seq;
   }
+}
+
+function latestAtOrBefore(a: readonly Anchor[], target: number): Anchor | null {
+  let lo = 0;
+  let hi = a.length - 1;
+  let best: Anchor | null = null;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (a[mid].applied <= target) {
+      best = a[mid];
+      lo = mid + 1;
+    } else hi = mid - 1;
+  }
+  return best;
 }
 
 /** "12.345678" seconds (trace time) -> nanoseconds, exactly. */

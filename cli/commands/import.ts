@@ -3,7 +3,8 @@ import { type Command } from 'commander';
 import { checkCompanion } from '../../checks/index.js';
 import { importTrace } from '../../ingest/importer.js';
 import { act } from '../act.js';
-import { printJson, println } from '../output.js';
+import { printJson, println, warn } from '../output.js';
+import { importIssue } from '../../ingest/import-status.js';
 import { warnProblems } from '../problems.js';
 import { parseIntArg } from '../parse.js';
 import { progressBar } from '../progress.js';
@@ -35,6 +36,9 @@ export function registerImport(program: Command): void {
         }
         const s = r.summary;
         warnProblems(s.problems);
+        const issue = importIssue(s);
+        if (issue) warn(issue);
+        const status = issue ? 1 : 0;
         if (opts.json) {
           printJson({
             trace: s.trace,
@@ -50,7 +54,7 @@ export function registerImport(program: Command): void {
             counters: s.counters,
             findings: companion ? { ...companion.totals } : null,
           });
-          return 0;
+          return status;
         }
         println(`${opts.output}: ${s.events} events from ${s.lines} lines of ${s.trace}`);
         println(`  kernel ${s.kernel ?? 'unknown'} (${s.arch ?? 'unknown arch'}), profile ${s.profile}`);
@@ -65,7 +69,7 @@ export function registerImport(program: Command): void {
           println(`  fault checks while recording: ${t.error} error${t.error === 1 ? '' : 's'}, ${t.warning} warning${t.warning === 1 ? '' : 's'}, ${t.info} info${t.error + t.warning + t.info ? ` (\`check ${opts.output}\` lists them)` : ''}`);
         }
         println(`  attributed ${a.maps} maps and ${a.unmaps} unmaps (${how}); unattributed ${a.unattributed}, conflicts ${a.conflicts}`);
-        return 0;
+        return status;
       }),
     );
 }

@@ -9,6 +9,7 @@ import { openSource } from '../inputs.js';
 import { bytes, hex, printJson, println, table, warn } from '../output.js';
 import { parseIntArg } from '../parse.js';
 import { parseTraceTime } from '../../replay/seek.js';
+import { requireDomain } from '../../replay/domain-lookup.js';
 import { openTimeline } from '../timeline-source.js';
 import { printSummary } from '../print-summary.js';
 
@@ -79,7 +80,7 @@ export function registerState(program: Command): void {
         const id = parseIntArg(opts.domain, '--domain');
         const pt = s.pageTables.domains.get(id);
         const iov = s.iova.domains.get(id);
-        if (!pt && !iov && !s.topology.domains[id]) throw new InputError(`--domain ${id}: no such domain at event #${r.reached}`);
+        requireDomain(s, id, r.reached);
         const view = {
           input,
           at: r.reached,

@@ -85,7 +85,8 @@ export function registerUi(program: Command): void {
         });
         await ui.close();
         for (const s of stores) s.close();
-        return 0;
+        // the page showed everything that could be read; what could not was said at the start
+        return stores.some((s) => s.problems.length) ? 1 : 0;
       }),
     );
 }

@@ -26,6 +26,7 @@
 // CRC and then every record's 21-byte frame in order. Each frame holds the CRC of its own
 // payload, so a changed byte anywhere fails a record's CRC, and a record dropped, added or
 // moved changes the chain.
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { crc32 as zlibCrc32 } from 'node:zlib';
 
 export const MAGIC = Buffer.from('IOMMUJNL', 'latin1');
@@ -132,4 +133,20 @@ export function chainStart(headerCrc: number): number {
   const b = Buffer.alloc(4);
   b.writeUInt32LE(headerCrc >>> 0, 0);
   return crc32(b);
+}
+
+/** The file starts with the journal magic (a regular file that can be read). */
+export function isJournalFile(path: string): boolean {
+  try {
+    if (!statSync(path).isFile()) return false;
+    const fd = openSync(path, 'r');
+    try {
+      const b = Buffer.alloc(MAGIC.length);
+      return readSync(fd, b, 0, b.length, 0) === b.length && b.equals(MAGIC);
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return false;
+  }
 }

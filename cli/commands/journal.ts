@@ -1,7 +1,8 @@
 // journal verify | to-jsonl | from-jsonl
 import { type Command } from 'commander';
-import { InputError } from '../../domain-events/index.js';
-import { eventToJsonLine, journalNotes, journalProblems, JournalReader, JournalWriter, readJsonl, verifyJournal } from '../../replay/index.js';
+import { existsSync } from 'node:fs';
+import { InputError, isInputError } from '../../domain-events/index.js';
+import { eventToJsonLine, isJournalFile, journalNotes, journalProblems, JournalReader, JournalWriter, readJsonl, verifyJournal } from '../../replay/index.js';
 import { act } from '../act.js';
 import { bytes, printJson, println, warn } from '../output.js';
 import { checkOutputPath, forceOption, OutputFile } from '../output-file.js';
@@ -15,18 +16,23 @@ export function registerJournal(program: Command): void {
     .argument('<files...>', 'journal files')
     .option('--json', 'one JSON object per file')
     .action(act((files: string[], opts: { json?: boolean }) => {
-      let bad = 0;
+      // 1: a journal found damaged or incomplete (its header too); 2: a file that is no journal at all
+      let status = 0;
       for (const f of files) {
         let rep;
         try {
+          if (!isJournalFile(f)) throw Object.assign(new InputError(existsSync(f) ? `${f}: not an iommu-journal file (bad magic at offset 0)` : `${f}: no such file`), { unusable: true });
           rep = verifyJournal(f);
         } catch (err) {
-          bad++;
+          if (!isInputError(err)) throw err;
+          const unusable = (err as { unusable?: boolean }).unusable === true;
+          status = Math.max(status, unusable ? 2 : 1);
           if (opts.json) printJson({ file: f, ok: false, error: (err as Error).message });
-          else println(`${f}: ${(err as Error).message}`);
+          else if (unusable) warn((err as Error).message);
+          else println((err as Error).message);
           continue;
         }
-        if (!rep.ok) bad++;
+        if (!rep.ok) status = Math.max(status, 1);
         const counts = `${rep.events} events in ${rep.records} records (${rep.checkpoints} checkpoints${rep.checksRecords ? `, ${rep.checksRecords} with the checks' records` : ''})`;
         if (opts.json) printJson(rep);
         else if (rep.damage)
@@ -35,7 +41,7 @@ export function registerJournal(program: Command): void {
         else if (rep.complete === null) println(`${f}: ok, ${counts}, ${bytes(rep.bytes)}; format v1 has no end record, so whether its writer finished cannot be checked`);
         else println(`${f}: ok, ${counts}, ${bytes(rep.bytes)}, closed by its writer`);
       }
-      return bad ? 1 : 0;
+      return status;
     }));
 
   forceOption(

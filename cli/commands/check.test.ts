@@ -1,6 +1,6 @@
 // The check / bisect / history / state command lines: JSON shapes, exit codes, clear errors.
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { mkdtempSync, rmSync, statSync, truncateSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync, truncateSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { syntheticStream } from '../../bench/synthetic.js';
@@ -28,8 +28,19 @@ describe('check, bisect, history, state on the command line', () => {
     const j = JSON.parse(c.out());
     expect(j.events).toBe(7);
     expect(j.findings).toEqual([
-      expect.objectContaining({ check: 'iommu/unmap-short', severity: 'error', seq: 6, line: 7, related: [], message: expect.stringContaining('unmapped only 4096 bytes') }),
+      expect.objectContaining({ check: 'iommu/unmap-short', severity: 'error', seq: 6, line: 7, related: [], message: expect.stringMatching(/^iommu_unmap: iova 0x10000 size 0x2000 in domain 1 .* unmapped only 0x1000: .* 0x1000 bytes stay mapped/) }),
     ]);
+  });
+
+  it('iommu findings print sizes in hex beside addresses in hex, as iommu.c does (every scenario)', async () => {
+    for (const f of readdirSync('fixtures/scenarios').filter((n) => n.startsWith('iommu--') && n.endsWith('.jsonl'))) {
+      const c = capture();
+      await run(['check', join('fixtures/scenarios', f), '--json', '--only', 'iommu']);
+      for (const x of JSON.parse(c.out()).findings as { message: string }[]) {
+        expect(x.message, f).not.toMatch(/\bsize (?!0x)\d|only (?!0x)\d|\b\d{3,} bytes/);
+      }
+      vi.restoreAllMocks();
+    }
   });
 
   it('check --explain adds the history of each finding\'s address', async () => {

@@ -13,6 +13,8 @@ import { seekTime, type TimeSearchable, type TimeSeek } from './time-seek.js';
 
 /** events between two anchors kept while replaying */
 export const ANCHOR_EVERY = 256;
+/** anchors laid on the way to a target: the last ones before it (4 × 256 events of stepping back) */
+const TAIL_ANCHORS = 4;
 /**
  * anchors kept at most (the farthest from the newest go first). Anchors near each other share
  * almost everything, but one restored from another checkpoint shares nothing: at 10 M events a
@@ -23,12 +25,14 @@ export const ANCHOR_EVERY = 256;
 const MAX_ANCHORS = 64;
 /** decoded event blocks kept (the replay from a checkpoint reads one or two) */
 const MAX_BLOCKS = 8;
+/** states offered by a pass over the whole journal (the time-travel page's load pass): one kept per this many events */
+export const PIN_SPACING = 1024;
 /**
- * A state offered by a pass over the whole journal (the time-travel page's load pass) is kept
- * where the journal has no checkpoint this close before it: a journal written without
- * checkpoints still seeks in at most this many events.
+ * A checkpoint is restored only when it starts this many events nearer the target than the
+ * nearest state already in memory: below that, replaying costs less than decoding a state
+ * (and makes less garbage).
  */
-export const PIN_SPACING = 4096;
+const RESTORE_SAVES = 1024;
 
 interface Anchor {
   /** events applied: the state after event `applied - 1` */
@@ -183,15 +187,13 @@ export class Timeline implements TimeSearchable {
   }
 
   /**
-   * A state some pass already folded (the state after `applied` events). Kept only where no
-   * checkpoint or kept state lies within PIN_SPACING before it, so a journal with checkpoints
-   * keeps none.
+   * A state some pass already folded (the state after `applied` events), kept for the life of
+   * the Timeline, at most one per PIN_SPACING events: a long-lived reader that folded the whole
+   * run once (the time-travel page) seeks from these instead of restoring checkpoints.
    */
   offerState(applied: number, state: State): void {
-    const cp = this.bestCheckpoint(applied);
     const last = this.pinned[this.pinned.length - 1];
-    if (last !== undefined && applied <= last.applied) return;
-    if (applied - Math.max(cp?.firstSeq ?? 0, last?.applied ?? 0) < PIN_SPACING) return;
+    if (applied - (last?.applied ?? 0) < PIN_SPACING) return;
     this.pinned.push({ applied, state });
   }
 
@@ -203,7 +205,8 @@ export class Timeline implements TimeSearchable {
     const pin = latestAtOrBefore(this.pinned, target);
     if (pin !== null && pin.applied > anchor.applied) anchor = pin;
     const cp = this.bestCheckpoint(target);
-    if (cp !== null && cp.firstSeq > anchor.applied) {
+    // restoring a checkpoint costs about what replaying a few thousand events does
+    if (cp !== null && cp.firstSeq > anchor.applied + RESTORE_SAVES) {
       anchor = { applied: cp.firstSeq, state: this.reader.decodeCheckpoint(cp) };
       this.stats.checkpointsRestored++;
       this.addAnchor(anchor);
@@ -222,6 +225,17 @@ export class Timeline implements TimeSearchable {
   private replayFrom(anchor: Anchor, target: number): State {
     let s = anchor.state;
     let applied = anchor.applied;
+    // far from the target, one batch (one reducer transaction, no anchors nobody steps back to);
+    // anchors only over the last TAIL_ANCHORS stretches, where stepping back lands
+    const tail = (Math.floor((target - 1) / ANCHOR_EVERY) - TAIL_ANCHORS + 1) * ANCHOR_EVERY;
+    if (tail > applied) {
+      const far: IommuEvent[] = [];
+      for (const e of this.range(applied, tail - 1)) far.push(e);
+      s = evolveBatch(s, far);
+      this.stats.eventsReplayed += far.length;
+      applied = tail;
+      this.addAnchor({ applied, state: s });
+    }
     while (applied < target) {
       const next = Math.min(target, (Math.floor(applied / ANCHOR_EVERY) + 1) * ANCHOR_EVERY);
       const chunk: IommuEvent[] = [];

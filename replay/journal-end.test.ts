@@ -5,6 +5,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { rng } from '../bench/synthetic.js';
 import { type IommuEvent } from '../domain-events/index.js';
 import { domainAllocated, mapped, unmapped } from '../domain-events/test-events.js';
 import { RECORD_HEADER_BYTES, RecordKind } from './journal-format.js';
@@ -58,7 +59,7 @@ describe('journal end record', () => {
     expect(v).toMatchObject({ ok: true, complete: true, incomplete: null, damage: null, events });
   });
 
-  it('cut at any byte after the header: incomplete, naming the last event before the cut; never complete', () => {
+  it('cut anywhere after the header: incomplete, naming the last event before the cut; never complete', () => {
     const p = tmp('cut-src.journal');
     recorded(p);
     const full = readFileSync(p);
@@ -66,7 +67,13 @@ describe('journal end record', () => {
     const frames = r.scan().records;
     const dataOffset = r.dataOffset;
     r.close();
-    for (let cut = dataOffset; cut < full.length; cut++) {
+    // every record boundary and the bytes around it, the first and last 256 bytes, and seeded offsets between
+    const r0 = rng(12);
+    const cuts = new Set<number>();
+    for (const f of frames) for (const at of [f.offset, f.payloadOffset + f.payloadLength]) for (let d = -2; d <= 2; d++) cuts.add(at + d);
+    for (let d = 0; d < 256; d++) cuts.add(dataOffset + d).add(full.length - 1 - d);
+    for (let k = 0; k < 300; k++) cuts.add(dataOffset + Math.floor(r0() * (full.length - dataOffset)));
+    for (const cut of [...cuts].filter((c) => c >= dataOffset && c < full.length).sort((a, b) => a - b)) {
       const q = tmp('cut.journal');
       writeFileSync(q, full.subarray(0, cut));
       const whole = frames.filter((f) => f.payloadOffset + f.payloadLength <= cut);

@@ -54,7 +54,7 @@ export class Timeline implements TimeSearchable {
   /** checks records (what the fault checks found and kept at a checkpoint), in order */
   private readonly checksRecords: RecordInfo[] = [];
   private anchors: Anchor[] = [{ applied: 0, state: initialState() }];
-  /** states offered by a whole pass where checkpoints are missing, in order, never dropped */
+  /** states offered by a whole pass (offerState), in order, never dropped */
   private readonly pinned: Anchor[] = [];
   private readonly decoded = new Map<number, IommuEvent[]>();
   readonly total: number;
@@ -97,7 +97,7 @@ export class Timeline implements TimeSearchable {
     return journalNotes(this.reader, this.label);
   }
 
-  /** states kept from a whole pass where the journal has no checkpoint near (offerState) */
+  /** states kept from a whole pass (offerState) */
   get pinnedCount(): number {
     return this.pinned.length;
   }

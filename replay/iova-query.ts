@@ -40,6 +40,16 @@ export function rangesOf(e: IommuEvent, granule: (domain: number) => number): { 
       ];
     case 'PageFaulted':
       return [{ space: 'iova', addr: e.iova, size: 1n }];
+    case 'DmaIovaAllocated':
+      return e.iova === null ? [] : [{ space: 'iova', addr: e.iova, size: e.length }];
+    case 'DmaIovaLinked':
+      return [
+        { space: 'iova', addr: e.iova, size: e.length },
+        { space: 'phys', addr: e.phys, size: e.size },
+      ];
+    case 'DmaIovaUnlinked':
+    case 'DmaIovaFreed':
+      return [{ space: 'iova', addr: e.iova, size: e.length }];
     case 'DmaApiCalled': {
       const out: { space: AddressSpace; addr: bigint; size: bigint }[] = [];
       if (e.dmaAddr !== null) out.push({ space: 'iova', addr: e.dmaAddr, size: e.size ?? 1n });

@@ -39,6 +39,18 @@ describe('events --range and history --iova', () => {
     expect(ev).toEqual(await historySeqs(range, 3, 'IovaAllocated,IovaCached'));
   });
 
+  it('the dma_iova calls of linux-7.3 are about their IOVA range too', async () => {
+    const bi = join(dir, 'blk-iova.journal');
+    expect((await runCli(['simulate', '-p', 'linux-7.3', '-w', 'blk-iova', '-o', bi])).code).toBe(0);
+    const range = '0xfffe0000+0x4000';
+    const ev = await runCli(['events', bi, '--range', range, '--domain', '1', '--json', '--type', 'DmaIovaAllocated,DmaIovaLinked,DmaIovaUnlinked,DmaIovaFreed']);
+    const got = jsonLines(ev.out).map((e) => e.type);
+    expect(new Set(got)).toEqual(new Set(['DmaIovaAllocated', 'DmaIovaLinked', 'DmaIovaUnlinked', 'DmaIovaFreed']));
+    const h = await runCli(['history', bi, '--iova', range, '--domain', '1', '--json', '--limit', '1000000']);
+    const hist = (JSON.parse(h.out) as { entries: { seq: number; type: string }[] }).entries.filter((x) => x.type.startsWith('DmaIova')).map((x) => x.seq);
+    expect(jsonLines(ev.out).map((e) => e.seq)).toEqual(hist);
+  });
+
   it('list the same events for seeded ranges, domains and types', async () => {
     const r = rng(6);
     for (let k = 0; k < 6; k++) {

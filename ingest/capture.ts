@@ -3,6 +3,7 @@
 // the dmesg lines that change IOMMU behaviour. Every field is optional: users bring bare traces.
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { captureTrace } from './detect.js';
 
 export interface CaptureRegion {
   readonly start: bigint;
@@ -100,7 +101,8 @@ const truthy = (v: string | null) => v !== null && /^(1|y|on|true)$/i.test(v);
 export function readCapture(input: string): CaptureInfo {
   const isDir = statSync(input).isDirectory();
   const folder = isDir ? input : existsSync(join(dirname(input), 'guest')) ? dirname(input) : null;
-  const trace = isDir ? [join(input, 'trace.txt'), join(input, 'trace.txt.gz')].find((p) => existsSync(p)) ?? join(input, 'trace.txt') : input;
+  // a folder is read from its most complete trace (detect.ts CAPTURE_TRACES)
+  const trace = isDir ? (captureTrace(input) ?? join(input, 'trace.txt')) : input;
   const uname = read(folder, 'guest/uname.txt') ?? '';
   const dmesg = read(folder, 'guest/dmesg.txt') ?? '';
   const cmdline = (read(folder, 'guest/cmdline.txt') ?? /Kernel command line: (.*)/.exec(dmesg)?.[1] ?? '').trim() || null;

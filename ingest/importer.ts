@@ -11,11 +11,10 @@ import { type CheckpointCompanion, JournalRecorder } from '../replay/index.js';
 import { type AttributionStats, Attributor } from './attribute/attributor.js';
 import { type CaptureInfo, readCapture } from './capture.js';
 import { Diagnostics, formatProblem } from './diagnostics.js';
-import { FormatSet } from './ftrace/format-set.js';
 import { checkFormats } from './ftrace/formats.js';
-import { newHeader, parseTrace, type TraceHeader } from './ftrace/parse.js';
-import { readLines } from './lines.js';
+import { newHeader, type TraceHeader } from './ftrace/parse.js';
 import { type PredictionScore } from './predict/score.js';
+import { recordSource } from './record-source.js';
 
 export interface ImportOptions {
   /** journal to write; null keeps the events in memory */
@@ -108,7 +107,7 @@ export async function importTrace(input: string, opts: ImportOptions = {}): Prom
   const attributor = new Attributor(capture, file, diag, emit, settle, profile);
   let failed = true;
   try {
-    for await (const batch of parseTrace(readLinesWithProgress(file, total, opts.onProgress), file, diag, header, FormatSet.fromFolder(capture.folder))) attributor.push(batch);
+    for await (const batch of recordSource(file, capture.folder, total, diag, header, opts.onProgress)) attributor.push(batch);
     attributor.finish();
     settle();
     if (header.entriesWritten !== null && header.entriesInBuffer !== null && header.entriesWritten > header.entriesInBuffer)
@@ -141,11 +140,4 @@ export async function importTrace(input: string, opts: ImportOptions = {}): Prom
     journal: opts.output ?? null,
   };
   return { summary, state, events, capture };
-}
-
-async function* readLinesWithProgress(file: string, total: number, onProgress?: (bytes: number, total: number) => void) {
-  for await (const b of readLines(file)) {
-    onProgress?.(b.bytes, total);
-    yield b;
-  }
 }

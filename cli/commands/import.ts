@@ -56,7 +56,7 @@ export function registerImport(program: Command): void {
           });
           return status;
         }
-        println(`${opts.output}: ${s.events} events from ${s.lines} lines of ${s.trace}`);
+        println(s.header.source === 'trace.dat' ? `${opts.output}: ${s.events} events from ${s.counters.events.count} records of ${s.trace} (trace.dat v${s.header.fileVersion})` : `${opts.output}: ${s.events} events from ${s.lines} lines of ${s.trace}`);
         println(`  kernel ${s.kernel ?? 'unknown'} (${s.arch ?? 'unknown arch'}), profile ${s.profile}`);
         println(`  parse errors ${s.parseErrors}, unrecognised events ${s.unknownEvents} (kept as generic events)`);
         const a = s.attribution;

@@ -130,6 +130,7 @@ export function iommuUnmap(ctx: PgtableCtx, dom: CoreDomain, iova: bigint, size:
     return 0n;
   }
   const drv = driverFor(ctx.pt);
+  const from = ctx.events.length;
   let unmapped = 0n;
   let at = iova;
   while (unmapped < size) {
@@ -140,7 +141,14 @@ export function iommuUnmap(ctx: PgtableCtx, dom: CoreDomain, iova: bigint, size:
     at += n;
     unmapped += n;
   }
+  // io-pgtable-arm.c (6.1, 6.12) __arm_lpae_unmap frees a table the unmap emptied inside the same
+  // call: the journal gives the call's outcome first and the tables it freed after it, so a replay
+  // (and every check) sees the pages leave with the unmap, not before it
+  const during = ctx.events.splice(from);
+  const freed = during.filter((e) => e.type === 'PgtableTableFreed');
+  ctx.events.push(...during.filter((e) => e.type !== 'PgtableTableFreed'));
   ctx.emit(Unmapped.make({ domain: ctx.domain, iova, size, unmappedSize: unmapped, warn: ctx.warn - warn0 }, ctx.meta));
+  ctx.events.push(...freed);
   flushEvent(ctx, iova, size, tlb0);
   return unmapped;
 }

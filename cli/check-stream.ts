@@ -73,7 +73,7 @@ export function streamChecks(src: EventSource, sel: CheckSelection, input: strin
   }
   flush();
   for (const p of src.problems) warn(p);
-  return by.error ? 1 : 0;
+  return by.error || src.problems.length ? 1 : 0;
 }
 
 /** Related events older than the checks' memory get their trace line from the journal. */

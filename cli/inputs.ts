@@ -3,7 +3,7 @@
 import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import { type IommuEvent, InputError } from '../domain-events/index.js';
 import { type AssumeFlags } from '../ingest/facts/index.js';
-import { JournalReader, MAGIC, readJsonl } from '../replay/index.js';
+import { journalNotes, journalProblems, JournalReader, MAGIC, readJsonl } from '../replay/index.js';
 import { warn } from './output.js';
 
 export interface EventSource {
@@ -65,9 +65,16 @@ export function importFacts(meta: Readonly<Record<string, unknown>>): Pick<Event
   return { ...(assumed ? { assumed } : {}), ...(facts ? { facts } : {}) };
 }
 
-export function journalSource(path: string): EventSource {
+/**
+ * A journal read front to back. Its problems (damage met while reading, a writer that did not
+ * finish) are known once the blocks have been read to the end; `label` names the input in them.
+ */
+export function journalSource(path: string, label = path, before: readonly string[] = []): EventSource {
   const r = JournalReader.open(path);
-  const problems: string[] = [];
+  // what the record frames say (a writer that stopped) is known before reading; damage after.
+  // `before`: what went wrong making the journal (an import's skipped lines)
+  const problems: string[] = [...before, ...journalProblems(r, label)];
+  for (const n of journalNotes(r, label)) warn(n);
   return {
     kind: 'journal',
     path,
@@ -77,7 +84,7 @@ export function journalSource(path: string): EventSource {
     ...importFacts(r.header.meta),
     *blocks() {
       yield* r.eventBlocks();
-      if (r.damage) problems.push(`${path}: journal damaged at offset ${r.damage.offset}: ${r.damage.reason}; events before it were used`);
+      problems.splice(0, problems.length, ...before, ...journalProblems(r, label));
     },
     close: () => r.close(),
   };

@@ -11,6 +11,7 @@ import { type EventSource, journalSource, registerSourceLoader } from './inputs.
 import { warn } from './output.js';
 import { warnFacts } from './trace-flags.js';
 import { progressBar } from './progress.js';
+import { importIssue } from '../ingest/import-status.js';
 
 registerSourceLoader({
   kind: 'trace',
@@ -24,7 +25,9 @@ registerSourceLoader({
       bar.stop();
       warnFacts(r.summary);
       if (!opts.quiet && r.summary.parseErrors) warn(`${path}: ${r.summary.parseErrors} lines could not be parsed (kept as generic events)`);
-      const j = journalSource(out);
+      // what the import skipped or lost counts like a journal's damage: the command exits 1
+      const issue = importIssue(r.summary);
+      const j = journalSource(out, path, issue ? [issue] : []);
       return {
         ...j,
         kind: 'trace',

@@ -120,7 +120,8 @@ export async function importTrace(input: string, opts: ImportOptions = {}): Prom
     if (failed) settle();
     if (recorder) {
       if (!failed) recorder.note({ kind: 'import-summary', counters: diag.toJson(), attribution: attributor.stats });
-      state = recorder.close();
+      // a failed import is not a whole journal: no end record, readers say where it stopped
+      state = failed ? recorder.closeUnfinished() : recorder.close();
     }
   }
   const summary: ImportSummary = {

@@ -7,6 +7,7 @@ import { type AddressInfo } from 'node:net';
 import { type CheckRun, type Finding } from '../checks/finding.js';
 import { type IommuEvent, isInputError, stringifyJson } from '../domain-events/index.js';
 import { type DiffReport } from '../replay/diff-report.js';
+import { isNotFound } from '../replay/domain-lookup.js';
 import { type ApiContext, API_NAMES, handleApi } from './api.js';
 import { assetTable } from './assets.js';
 import { Params } from './params.js';
@@ -85,6 +86,7 @@ function handle(ctx: ApiContext, assets: ReturnType<typeof assetTable>, port: ()
     try {
       return sendJson(res, 200, handleApi(ctx, name, new Params(new URLSearchParams(q < 0 ? '' : raw.slice(q + 1)))));
     } catch (err) {
+      if (isNotFound(err)) return sendJson(res, 404, { error: (err as Error).message });
       if (isInputError(err)) return sendJson(res, 400, { error: (err as Error).message });
       return sendJson(res, 500, { error: `internal error: ${(err as Error).message}` });
     }

@@ -10,6 +10,7 @@ import { assumeFrom, type TraceFlagOptions, withTraceFlags } from '../trace-flag
 import { bisectChecks } from '../check-bisect.js';
 import { missingNeeds, skippedFor, skippedLines, skippedText } from '../check-needs.js';
 import { printJson, println, warn } from '../output.js';
+import { warnProblems } from '../problems.js';
 import { openTimeline } from '../timeline-source.js';
 
 export function registerBisect(program: Command): void {
@@ -31,7 +32,7 @@ export function registerBisect(program: Command): void {
         // unknown id: fail before importing
         if (pred === null) selectChecks(asked);
         const t0 = performance.now();
-        const { tl, src, close } = await openTimeline(input, { quiet: !!opts.json, checks: pred === null, assume: assumeFrom(opts) });
+        const { tl, src, close, problems } = await openTimeline(input, { quiet: !!opts.json, checks: pred === null, assume: assumeFrom(opts) });
         // a check that cannot judge without a fact the input lacks is skipped, and says so
         const sel = { ...asked, missing: missingNeeds(src) };
         const defs = pred === null ? selectChecks(sel) : [];
@@ -58,12 +59,15 @@ export function registerBisect(program: Command): void {
         } finally {
           close();
         }
+        warnProblems(problems);
+        // found: the check fails (or the predicate holds) from some event on, as `check` exits 1 on an error
+        const status = problems.length || out.firstFailingSeq !== null ? 1 : 0;
         const f = found.finding;
         const ms = Math.round(performance.now() - t0);
         const check = pred !== null ? null : (f?.check ?? opts.check ?? null);
         if (opts.json) {
           printJson({ firstFailingSeq: out.firstFailingSeq, line, check, method: out.method, probes: out.probes, eventsReplayed: out.eventsReplayed, message: f?.message ?? null, ms, ...(out.scanReason ? { scanReason: out.scanReason } : {}) });
-          return 0;
+          return status;
         }
         if (out.firstFailingSeq === null) println(`${input}: ${pred !== null ? `"${opts.where}" does not hold after the last event` : `no ${opts.check ?? 'error'} finding`} (${out.method}, ${out.probes} probes, ${out.eventsReplayed} events replayed)`);
         else if (out.firstFailingSeq === -1) println(`${input}: "${opts.where}" holds before the first event`);
@@ -73,7 +77,7 @@ export function registerBisect(program: Command): void {
           println(`  ${out.method}: ${out.probes} checkpoint probes, ${out.eventsReplayed} events replayed, ${ms} ms`);
         }
         if (out.scanReason) println(`  (scanned: ${out.scanReason})`);
-        return 0;
+        return status;
       }),
     );
 }

@@ -80,7 +80,7 @@ export function registerCheck(program: Command): void {
         const errors = run.findings.filter((f) => f.severity === 'error').length;
         if (opts.json) {
           printJson({ events: run.events, findings: run.findings.map((f) => ({ ...findingJson(f), history: histories.get(f) ?? [] })), skipped });
-          return errors ? 1 : 0;
+          return errors || src.problems.length ? 1 : 0;
         }
         for (const l of skippedLines(skipped)) println(l);
         const by = { error: 0, warning: 0, info: 0 };
@@ -90,7 +90,7 @@ export function registerCheck(program: Command): void {
           by[f.severity]++;
         }
         println(checkSummary(input, run.events, by));
-        return errors ? 1 : 0;
+        return errors || src.problems.length ? 1 : 0;
       }),
     );
 }

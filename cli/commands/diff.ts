@@ -1,5 +1,5 @@
 // diff A B: where two runs (journals or traces, in any mix) first diverge, and how their totals
-// differ. Exit status as diff(1): 0 same, 1 different.
+// differ. Exit status as diff(1): 0 same, 1 different (a divergence, or totals apart).
 import { type Command } from 'commander';
 import { diffWithFindings } from '../diff-findings.js';
 import { type DiffReport } from '../../replay/diff-report.js';
@@ -64,10 +64,13 @@ export function registerDiff(program: Command): void {
           sa.close();
           sb?.close();
         }
-        for (const p of [...sa.problems, ...(sb?.problems ?? [])]) warn(p);
+        const problems = [...sa.problems, ...(sb?.problems ?? [])];
+        for (const p of problems) warn(p);
         if (opts.json) printJson(report);
         else printReport(report);
-        return report.firstDivergence ? 1 : 0;
+        // as diff(1): 1 when the runs differ (a divergence, runs that share nothing to align, or totals apart)
+        const differ = report.firstDivergence !== null || !report.related || Object.values(report.deltas).some((d) => d.delta !== 0);
+        return differ || problems.length ? 1 : 0;
       }),
     );
 }

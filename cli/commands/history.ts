@@ -8,6 +8,7 @@ import { type Timeline } from '../../replay/seek.js';
 import { act } from '../act.js';
 import { assumeFrom, type TraceFlagOptions, withTraceFlags } from '../trace-flags.js';
 import { printJson, println } from '../output.js';
+import { warnProblems } from '../problems.js';
 import { parseAddress, parseIntArg, parseRange } from '../parse.js';
 import { openTimeline } from '../timeline-source.js';
 
@@ -58,7 +59,7 @@ export function registerHistory(program: Command): void {
         const subject = subjectOf(opts);
         const limit = parseIntArg(opts.limit, '--limit', 1);
         const before = opts.before === undefined ? undefined : parseIntArg(opts.before, '--before');
-        const { tl, close } = await openTimeline(input, { quiet: !!opts.json, assume: assumeFrom(opts) });
+        const { tl, close, problems } = await openTimeline(input, { quiet: !!opts.json, assume: assumeFrom(opts) });
         let entries;
         try {
           const ix = HistoryIndex.build(blocksOf(tl));
@@ -66,16 +67,18 @@ export function registerHistory(program: Command): void {
         } finally {
           close();
         }
+        warnProblems(problems);
+        const status = problems.length ? 1 : 0;
         if (opts.json) {
           printJson({ subject: describeSubject(subject), entries });
-          return 0;
+          return status;
         }
         println(`${input}: history of ${describeSubject(subject)} (${entries.length} events)`);
         for (const h of entries) {
           println(`  #${h.seq}${h.line !== null ? ` ${h.src ?? input}:${h.line}` : ''}: ${h.summary}`);
           println(`      after: ${h.after}`);
         }
-        return 0;
+        return status;
       }),
     );
 }

@@ -99,6 +99,7 @@ export function registerStep(program: Command): void {
       act(async (input: string, opts: { at: string } & TraceFlagOptions) => {
         const at = parseIntArg(opts.at, '--at');
         const t = await openTimeline(input, { quiet: !process.stderr.isTTY, assume: assumeFrom(opts) });
+        for (const p of t.problems) warn(p);
         try {
           const st = new Stepper(t.tl, at);
           for (const l of st.show()) println(l);
@@ -111,7 +112,7 @@ export function registerStep(program: Command): void {
         } finally {
           t.close();
         }
-        return 0;
+        return t.problems.length ? 1 : 0;
       }),
     );
 }

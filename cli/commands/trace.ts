@@ -8,7 +8,8 @@ import { crossCheck } from '../../ingest/hw/crosscheck.js';
 import { readQemuLog } from '../../ingest/hw/qemu-log.js';
 import { type ImportResult, importTrace } from '../../ingest/importer.js';
 import { act } from '../act.js';
-import { printJson, println, table } from '../output.js';
+import { printJson, println, table, warn } from '../output.js';
+import { importIssue } from '../../ingest/import-status.js';
 import { warnProblems } from '../problems.js';
 import { progressBar } from '../progress.js';
 import { checkTraceInput } from '../trace-input.js';
@@ -68,7 +69,7 @@ export function registerTrace(program: Command): void {
             unknown: s.unknown,
             facts: s.facts,
           };
-          if (s.parseErrors || out.conflicts) worst = 1;
+          if (s.parseErrors || out.conflicts || importIssue(s)) worst = 1;
           if (opts.json) {
             printJson(out);
             continue;
@@ -103,17 +104,21 @@ export function registerTrace(program: Command): void {
         const q = await readQemuLog(log);
         if (q.fills.length === 0) throw new InputError(`${log}: no vtd_iotlb_page_update or smmu_ptw_page_pte lines (was the QEMU trace enabled for them?)`);
         const c = crossCheck([r.events!], q);
+        // lines of the log or the trace that could not be read: done, but not everything was compared
+        const issue = importIssue(r.summary);
+        const status = q.unreadable || issue ? 1 : 0;
         if (opts.json) {
           printJson({ trace: r.summary.trace, log, ...c, invalidations: q.invalidations, unreadableLines: q.unreadable });
-          return 0;
+          return status;
         }
+        if (issue) warn(issue);
         println(`${log}: ${c.fills} IOTLB fills, ${q.invalidations} invalidations`);
         println(`  ${c.agree} agree with a mapping the model replayed (${((100 * c.agree) / c.fills).toFixed(2)}%)`);
         println(`  ${c.wrongPhys} mapped to another physical page, ${c.unmapped} at IOVAs never mapped, ${c.unknownDevice} from unknown devices`);
         println(`  attribution: ${c.attribution}`);
         if (q.unreadable) println(`  ${q.unreadable} fill lines of the log could not be read (not counted)`);
         for (const d of c.firstDisagreements) println(`  qemu log line ${d.line}: iova ${d.iova} -> ${d.phys}: ${d.why}`);
-        return 0;
+        return status;
       }),
     );
 }

@@ -86,9 +86,8 @@ export function registerUi(program: Command): void {
           if (code === 'EADDRINUSE' || code === 'EACCES') throw new InputError(`--port ${port}: cannot listen on 127.0.0.1:${port} (${code})`);
           throw err;
         }
-        println(`listening on ${ui.url}`);
-        if (opts.open) openBrowser(ui.url);
-        await new Promise<void>((resolve) => {
+        // Ctrl-C stops cleanly from the moment the address is printed
+        const stopped = new Promise<void>((resolve) => {
           const stop = () => {
             process.off('SIGINT', stop);
             process.off('SIGTERM', stop);
@@ -97,9 +96,13 @@ export function registerUi(program: Command): void {
           process.on('SIGINT', stop);
           process.on('SIGTERM', stop);
         });
+        println(`listening on ${ui.url}`);
+        if (opts.open) openBrowser(ui.url);
+        await stopped;
         await ui.close();
         for (const s of stores) s.close();
-        return 0;
+        // the page showed everything that could be read; what could not was said at the start
+        return stores.some((s) => s.problems.length) ? 1 : 0;
       }),
     );
 }

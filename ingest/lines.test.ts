@@ -6,6 +6,7 @@ import { gzipSync, createGzip } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { type LongLine, readLines } from './lines.js';
 import { writeTemp } from './test-support/parse-text.js';
+import { seededUniform } from '../kernel/workload/prng.js';
 
 async function all(file: string, chunk?: number, max?: number) {
   const lines: string[] = [];
@@ -20,16 +21,6 @@ async function all(file: string, chunk?: number, max?: number) {
   return { lines, long };
 }
 
-/** a seeded generator (mulberry32) */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('line endings', () => {
   it('"\\n", "\\r\\n" and a lone "\\r" each end a line, a last line without one too', async () => {
@@ -42,7 +33,7 @@ describe('line endings', () => {
     expect(lines[499]).toBe('line 499');
   });
   it('gives the same lines whatever the read size: endings and UTF-8 split across reads (seeded)', async () => {
-    const next = rng(16);
+    const next = seededUniform(16);
     const ends = ['\n', '\r\n', '\r'];
     const parts: string[] = [];
     for (let i = 0; i < 400; i++) parts.push(`é${'x'.repeat(Math.floor(next() * 40))}${i}` + ends[Math.floor(next() * 3)]);

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { importTrace } from '../importer.js';
 import { HEADER, line, parseText, writeTemp } from '../test-support/parse-text.js';
+import { seededUniform } from '../../kernel/workload/prng.js';
 
 const MAP = 'IOMMU: iova=0x00000000ffffe000 - 0x00000000fffff000 paddr=0x0000000074df7000 size=4096';
 const UNMAP = 'IOMMU: iova=0x00000000ffffe000 - 0x00000000fffff000 size=4096 unmapped_size=4096';
@@ -59,16 +60,6 @@ describe('lines whose fields contradict each other are skipped and reported', ()
   });
 });
 
-/** a seeded generator (mulberry32) */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('hostile lines among good ones (seeded)', () => {
   it('each is reported with its own line and field, every good line parsed, nothing thrown', async () => {
@@ -79,7 +70,7 @@ describe('hostile lines among good ones (seeded)', () => {
       ['line', () => 'q'.repeat(1_048_577)],
     ];
     for (let seed = 1; seed <= 4; seed++) {
-      const next = rng(seed);
+      const next = seededUniform(seed);
       const lines: string[] = [];
       const expected: [number, string][] = [];
       let good = 0;

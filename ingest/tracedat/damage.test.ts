@@ -11,21 +11,11 @@ import { type Located } from '../records.js';
 import { writeTemp } from '../test-support/parse-text.js';
 import { TraceDatError } from './errors.js';
 import { readTraceDat } from './reader.js';
+import { seededUniform } from '../../kernel/workload/prng.js';
 
 const V7 = readFileSync('fixtures/traces/x86-q35-vtd-tcg-612-dat/trace.dat');
 const V6 = gunzipSync(readFileSync('fixtures/tracedat/x86-q35-vtd-tcg-612-dat.v6.dat.gz'));
 
-/** a small seeded generator (mulberry32), so every run damages the same bytes */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 async function read(bytes: Buffer): Promise<{ records: Located[]; error: unknown }> {
   const file = writeTemp('trace.dat', bytes);
@@ -57,7 +47,7 @@ describe('damaged trace.dat files', () => {
 
   it('a cut at any offset of a version 6 file keeps every record before it, in order, and says where (seeded)', async () => {
     const clean = (await read(V6)).records.map(keyOf);
-    const next = rng(61);
+    const next = seededUniform(61);
     const cuts = [0, 5, 17, 300, ...Array.from({ length: 14 }, () => Math.floor(next() * V6.length))].sort((a, b) => a - b);
     for (const cut of cuts) {
       const r = await read(V6.subarray(0, cut));
@@ -71,7 +61,7 @@ describe('damaged trace.dat files', () => {
   });
 
   it('a cut of a version 7 file says where (its options and CPU index are at the end)', async () => {
-    const next = rng(7);
+    const next = seededUniform(7);
     for (let i = 0; i < 12; i++) {
       const cut = Math.floor(next() * V7.length);
       const r = await read(V7.subarray(0, cut));
@@ -82,7 +72,7 @@ describe('damaged trace.dat files', () => {
 
   it('a flipped byte in the compressed CPU data: an error naming the chunk, the records before it kept, never a crash (seeded)', async () => {
     const clean = (await read(V7)).records.map(keyOf);
-    const next = rng(99);
+    const next = seededUniform(99);
     // CPU 0's chunks start at 0x16e000 (trace-cmd dump); flip bytes among them
     const start = 0x16e000;
     let errors = 0;

@@ -3,21 +3,19 @@
 // chunk and the attribution window; whatever was written before a failure stays in the journal.
 import { statSync } from 'node:fs';
 import { type IommuEvent } from '../domain-events/index.js';
-import { type Profile, applySwitches } from '../kernel/profile.js';
-import { linux612 } from '../kernel/profiles/linux-6.12.js';
-import { profileForKernel } from '../kernel/profiles/index.js';
 import { evolveBatch, initialState, type State } from '../reducers/index.js';
 import { type CheckpointCompanion, JournalRecorder } from '../replay/index.js';
 import { Attributor } from './attribute/attributor.js';
+import { type BlindScore } from './attribute/ground-truth.js';
 import { type AttributionStats } from './attribute/stats.js';
 import { type EvidenceWeights } from './attribute/weights.js';
 import { type CaptureInfo, readCapture } from './capture.js';
 import { Diagnostics, formatProblem } from './diagnostics.js';
+import { type AssumeFlags, factsFor, type ImportFacts } from './facts/index.js';
 import { checkFormats } from './ftrace/formats.js';
-import { newHeader, parseTrace, type TraceHeader } from './ftrace/parse.js';
-import { readLines } from './lines.js';
+import { newHeader, type TraceHeader } from './ftrace/parse.js';
 import { type PredictionScore } from './predict/score.js';
-import { type BlindScore } from './attribute/ground-truth.js';
+import { recordSource } from './record-source.js';
 
 export interface ImportOptions {
   /** journal to write; null keeps the events in memory */
@@ -30,6 +28,8 @@ export interface ImportOptions {
   readonly companion?: CheckpointCompanion;
   /** called with bytes read so far and the file size */
   readonly onProgress?: (bytes: number, total: number) => void;
+  /** --kernel, --lazy/--strict, --arch, --groups: override what the trace and capture say */
+  readonly assume?: AssumeFlags;
   /** trace verify --blind: attribute as if the trace had no dma:* events, and score against them */
   readonly blind?: boolean;
   /** evidence weights other than the measured ones (bench/attribution-weights.ts) */
@@ -54,13 +54,14 @@ export interface ImportSummary {
   /** trace verify --blind: the scores against the dma:* events */
   readonly blind: BlindScore | null;
   readonly journal: string | null;
-}
-
-/** The profile a capture follows: its kernel version and its boot options. */
-export function profileForCapture(c: CaptureInfo): Profile {
-  const base = (c.kernel ? profileForKernel(c.kernel) : undefined) ?? linux612;
-  const lazy = c.strict === false && !c.forcedStrict;
-  return applySwitches(base, { lazy, strict: !lazy && c.strict !== null, forcedac: c.forcedac });
+  /** every fact the import depends on, with where it came from */
+  readonly facts: ImportFacts;
+  /** facts nothing stated, assumed (one sentence each) */
+  readonly assumed: readonly string[];
+  /** facts nothing stated and nothing assumed */
+  readonly unknown: readonly string[];
+  /** flags against what the input says */
+  readonly factWarnings: readonly string[];
 }
 
 export interface ImportResult {
@@ -72,8 +73,9 @@ export interface ImportResult {
 }
 
 export async function importTrace(input: string, opts: ImportOptions = {}): Promise<ImportResult> {
-  const capture = readCapture(input);
-  const profile = profileForCapture(capture);
+  // the profile and the capture's facts are decided before the events are read (ingest/facts/)
+  const facts = await factsFor(readCapture(input), opts.assume ?? {});
+  const { capture, profile } = facts;
   const file = capture.trace;
   const total = statSync(file).size;
   const diag = new Diagnostics();
@@ -87,7 +89,7 @@ export async function importTrace(input: string, opts: ImportOptions = {}): Prom
         overwrite: opts.force,
         checkpointEvery: opts.checkpointEvery,
         companion: opts.companion,
-        meta: { capture: capture.name, kernel: capture.kernel, arch: capture.arch, cmdline: capture.cmdline },
+        meta: { capture: capture.name, kernel: capture.kernel, arch: capture.arch, cmdline: capture.cmdline, facts: facts.facts, assumed: facts.assumed, unknown: facts.unknown },
       })
     : null;
   const events: IommuEvent[] | null = recorder || opts.keepEvents === false ? null : [];
@@ -113,10 +115,10 @@ export async function importTrace(input: string, opts: ImportOptions = {}): Prom
     pending.push(e);
     if (pending.length >= 4096) settle();
   };
-  const attributor = new Attributor(capture, file, diag, emit, profile, { blind: opts.blind, weights: opts.weights });
+  const attributor = new Attributor(capture, file, diag, emit, settle, profile, { blind: opts.blind, weights: opts.weights });
   let failed = true;
   try {
-    for await (const batch of parseTrace(readLinesWithProgress(file, total, opts.onProgress), file, diag, header)) attributor.push(batch);
+    for await (const batch of recordSource(file, capture.folder, total, diag, header, opts.onProgress)) attributor.push(batch);
     attributor.finish();
     settle();
     if (header.entriesWritten !== null && header.entriesInBuffer !== null && header.entriesWritten > header.entriesInBuffer)
@@ -127,7 +129,8 @@ export async function importTrace(input: string, opts: ImportOptions = {}): Prom
     if (failed) settle();
     if (recorder) {
       if (!failed) recorder.note({ kind: 'import-summary', counters: diag.toJson(), attribution: attributor.stats });
-      state = recorder.close();
+      // a failed import is not a whole journal: no end record, readers say where it stopped
+      state = failed ? recorder.closeUnfinished() : recorder.close();
     }
   }
   const summary: ImportSummary = {
@@ -147,13 +150,10 @@ export async function importTrace(input: string, opts: ImportOptions = {}): Prom
     score: attributor.score,
     blind: attributor.truth?.score ?? null,
     journal: opts.output ?? null,
+    facts: facts.facts,
+    assumed: facts.assumed,
+    unknown: facts.unknown,
+    factWarnings: facts.warnings,
   };
   return { summary, state, events, capture };
-}
-
-async function* readLinesWithProgress(file: string, total: number, onProgress?: (bytes: number, total: number) => void) {
-  for await (const b of readLines(file)) {
-    onProgress?.(b.bytes, total);
-    yield b;
-  }
 }

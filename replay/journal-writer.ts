@@ -1,12 +1,26 @@
 // Appends events to a journal file in framed, checksummed blocks. Every complete record on
-// disk stays readable whatever happens later; close() (also on an error path) writes the last
-// partial block, so nothing appended is lost.
+// disk stays readable whatever happens later. close() writes the last partial block and the end
+// record that says the journal is whole; closeUnfinished() (an error path) writes the last block
+// but no end record, so readers say where the writer stopped and nothing appended is lost.
 import { closeSync, existsSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { checkOutputPath, fsReason } from './output-path.js';
 import { deflateRawSync } from 'node:zlib';
 import { encodeBlock, eventDefs, type IommuEvent, InputError, packValue } from '../domain-events/index.js';
 import { type State } from '../reducers/index.js';
 import { type CheckpointBase, encodeCheckpointPayload, encodeDeltaPayload } from './checkpoint-payload.js';
-import { encodeRecord, FORMAT_VERSION, type JournalHeader, MAGIC, RecordKind, crc32 } from './journal-format.js';
+import {
+  chainCrc,
+  chainStart,
+  crc32,
+  encodeRecord,
+  FORMAT_VERSION,
+  type JournalEnd,
+  type JournalHeader,
+  MAGIC,
+  RECORD_HEADER_BYTES,
+  RecordKind,
+} from './journal-format.js';
+import { TimeJumps } from './time-jumps.js';
 
 export const PRODUCER = 'iommu-journal 0.1.0';
 /** deltas in a row before a full checkpoint is written anyway */
@@ -61,6 +75,10 @@ export class JournalWriter {
   private closed = false;
   private readonly blockEvents: number;
   private readonly tmpPath: string | null;
+  /** what the end record will say: record counts by kind, the chained checksum, the clock's jumps */
+  private readonly counts = { records: 0, checkpoints: 0, checks: 0, notes: 0 };
+  private chain = 0;
+  private readonly time = new TimeJumps();
   /** the last checkpoint written, the next delta's base, and how many deltas lead to it from a full one */
   private last: { readonly at: CheckpointBase; readonly state: State; readonly chain: number } | null = null;
 
@@ -69,14 +87,16 @@ export class JournalWriter {
     opts: JournalWriterOptions,
   ) {
     this.blockEvents = opts.blockEvents ?? 4096;
-    if (existsSync(path) && !opts.overwrite) throw new InputError(`${path}: already exists (a journal is never rewritten; choose another name or pass --force)`);
+    checkOutputPath(path, !!opts.overwrite);
     this.tmpPath = opts.overwrite && existsSync(path) ? `${path}.partial-${process.pid}` : null;
     try {
       this.fd = openSync(this.tmpPath ?? path, 'wx');
     } catch (err) {
-      throw new InputError(`${path}: cannot create journal (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+      throw new InputError(`${path}: cannot create the journal: ${fsReason(err)}`);
     }
-    this.write(encodeHeader(makeHeader(opts)));
+    const header = encodeHeader(makeHeader(opts));
+    this.write(header);
+    this.chain = chainStart(header.readUInt32LE(header.length - 4));
   }
 
   static create(path: string, opts: JournalWriterOptions = {}): JournalWriter {
@@ -108,7 +128,8 @@ export class JournalWriter {
   checkpoint(state: State): void {
     this.flushBlock();
     const at = { offset: this.bytes, firstSeq: this.seq };
-    this.write(encodeRecord(RecordKind.checkpoint, this.seq, 0, encodeCheckpointPayload(state)));
+    this.writeRecord(encodeRecord(RecordKind.checkpoint, this.seq, 0, encodeCheckpointPayload(state)));
+    this.counts.checkpoints++;
     this.last = { at, state, chain: 0 };
   }
 
@@ -121,32 +142,50 @@ export class JournalWriter {
     if (prev === null || prev.chain >= MAX_DELTA_CHAIN) return this.checkpoint(state);
     this.flushBlock();
     const at = { offset: this.bytes, firstSeq: this.seq };
-    this.write(encodeRecord(RecordKind.checkpoint, this.seq, 0, encodeDeltaPayload(prev.state, state, prev.at)));
+    this.writeRecord(encodeRecord(RecordKind.checkpoint, this.seq, 0, encodeDeltaPayload(prev.state, state, prev.at)));
+    this.counts.checkpoints++;
     this.last = { at, state, chain: prev.chain + 1 };
   }
 
   /** What the fault checks found and kept at the checkpoint just written (see journal-format.ts). */
   checks(value: Record<string, unknown>): void {
     this.flushBlock();
-    this.write(encodeRecord(RecordKind.checks, this.seq, 0, deflateRawSync(packValue(value), { level: 1 })));
+    this.writeRecord(encodeRecord(RecordKind.checks, this.seq, 0, deflateRawSync(packValue(value), { level: 1 })));
+    this.counts.checks++;
   }
 
   note(value: Record<string, unknown>): void {
     this.flushBlock();
-    this.write(encodeRecord(RecordKind.note, this.seq, 0, deflateRawSync(packValue(value))));
+    this.writeRecord(encodeRecord(RecordKind.note, this.seq, 0, deflateRawSync(packValue(value))));
+    this.counts.notes++;
   }
 
   flushBlock(): void {
     if (this.pending.length === 0) return;
     const block = this.pending;
     this.pending = [];
-    this.write(encodeRecord(RecordKind.events, block[0].seq, block.length, encodeBlock(block)));
+    this.time.observe(block);
+    this.writeRecord(encodeRecord(RecordKind.events, block[0].seq, block.length, encodeBlock(block)));
   }
 
+  /** Finishes the journal: the last block, then the end record that says it is whole. */
   close(): void {
+    this.finish(true);
+  }
+
+  /**
+   * Stops after a failure: the last block is written (nothing appended is lost) but no end
+   * record, so every reader says the writer stopped after the last event.
+   */
+  closeUnfinished(): void {
+    this.finish(false);
+  }
+
+  private finish(whole: boolean): void {
     if (this.closed) return;
     try {
       this.flushBlock();
+      if (whole) this.writeEnd();
       fsyncSync(this.fd);
     } finally {
       this.closed = true;
@@ -165,9 +204,32 @@ export class JournalWriter {
     if (this.tmpPath) unlinkSync(this.tmpPath);
   }
 
+  private writeEnd(): void {
+    const end: JournalEnd = {
+      events: this.seq,
+      ...this.counts,
+      bytes: this.bytes,
+      chain: this.chain,
+      timeJumps: this.time.jumps,
+      timeJumpsTruncated: this.time.truncated,
+    };
+    this.write(encodeRecord(RecordKind.end, this.seq, 0, packValue(end)));
+  }
+
+  private writeRecord(buf: Buffer): void {
+    this.write(buf);
+    this.chain = chainCrc(this.chain, buf.subarray(0, RECORD_HEADER_BYTES));
+    this.counts.records++;
+  }
+
   private write(buf: Buffer): void {
     let off = 0;
-    while (off < buf.length) off += writeSync(this.fd, buf, off, buf.length - off);
+    try {
+      while (off < buf.length) off += writeSync(this.fd, buf, off, buf.length - off);
+    } catch (err) {
+      // a full disk mid-import: what is on disk stays readable up to the last whole record
+      throw new InputError(`${this.path}: write failed at byte ${this.bytes + off}: ${fsReason(err)}`);
+    }
     this.bytes += buf.length;
   }
 }

@@ -88,8 +88,15 @@ export class JournalRecorder {
     this.writer.note(value);
   }
 
+  /** Finishes the journal (its end record says it is whole). */
   close(): State {
     this.writer.close();
+    return this.state;
+  }
+
+  /** After a failure: keeps every event appended, without the end record (readers say where it stopped). */
+  closeUnfinished(): State {
+    this.writer.closeUnfinished();
     return this.state;
   }
 

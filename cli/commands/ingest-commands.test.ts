@@ -15,9 +15,10 @@ describe('trace verify', () => {
     expect(r.code).toBe(0);
     const [j] = jsonLines(r.out);
     // every field scripts already read keeps its name, the new ones come beside them
-    expect(Object.keys(j)).toEqual(expect.arrayContaining(['trace', 'kernel', 'profile', 'events', 'parseErrors', 'unknownEvents', 'maps', 'mapsAttributed', 'iovaExact', 'conflicts', 'firstMispredictions', 'mapsCallerChosen']));
+    expect(Object.keys(j)).toEqual(expect.arrayContaining(['trace', 'kernel', 'profile', 'events', 'parseErrors', 'unknownEvents', 'maps', 'mapsAttributed', 'iovaExact', 'conflicts', 'firstMispredictions', 'mapsCallerChosen', 'assumed', 'unknown', 'facts']));
     expect(Object.keys(j)).toEqual(expect.arrayContaining(['mapLines', 'mapsByAllocatorOnly', 'ambiguous', 'attributedBy', 'mispredictedBecause']));
-    expect(j).toMatchObject({ kernel: '6.12.117', profile: 'linux-6.12+strict', parseErrors: 0, conflicts: 0, maps: 44, iovaExact: 44, mapsCallerChosen: 4, mapLines: 91, mapsAttributed: 91, mapsByAllocatorOnly: 0 });
+    // a capture folder states every fact: nothing is assumed
+    expect(j).toMatchObject({ kernel: '6.12.117', profile: 'linux-6.12+strict', parseErrors: 0, conflicts: 0, maps: 44, iovaExact: 44, mapsCallerChosen: 4, mapLines: 91, mapsAttributed: 91, mapsByAllocatorOnly: 0, assumed: [], unknown: [] });
     expect(j.blindMaps).toBeUndefined();
   });
   it('--blind hides the dma:* events from attribution and scores the placements against them', async () => {

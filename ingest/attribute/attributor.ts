@@ -6,7 +6,8 @@
 // the line's IOVA is read (predict/).
 import { DmaApiCalled, EventsLost, type IommuEvent, Mapped, MarkerWritten, type Meta, MsiPageGot, PageFaulted, RawEventKept, Unmapped } from '../../domain-events/index.js';
 import { type Profile } from '../../kernel/profile.js';
-import { type CaptureInfo } from '../capture.js';
+import { type State } from '../../reducers/index.js';
+import { type CaptureInfo, regionsOfGroup } from '../capture.js';
 import { type Diagnostics } from '../diagnostics.js';
 import { AllocatorMirror, isPciName, type MirrorDevice } from '../predict/mirror.js';
 import { Predictor } from '../predict/predictor.js';
@@ -71,6 +72,8 @@ export class Attributor {
     private readonly file: string,
     private readonly diag: Diagnostics,
     emit: (e: IommuEvent) => void,
+    /** the journal state so far (the book asks it at a VFIO ownership switch, ownership.ts) */
+    state: () => State,
     profile: Profile,
     opts: AttributorOptions = {},
   ) {
@@ -80,7 +83,7 @@ export class Attributor {
       emit(e);
       if (e.type === 'DomainAllocated' && (e.domainType === 'DMA' || e.domainType === 'DMA_FQ') && e.group !== null) this.addMirror(e.domain, e.group, e.domainType === 'DMA_FQ');
     };
-    this.book = new DomainBook(capture, this.emit);
+    this.book = new DomainBook(capture, this.emit, state);
     const blind = opts.blind === true;
     this.window = new Window(blind);
     const major = Number(capture.kernel?.split('.')[0] ?? 0) * 100 + Number(capture.kernel?.split('.')[1] ?? 0);
@@ -104,7 +107,7 @@ export class Attributor {
     // dma-iommu.c (6.1, 6.12) iova_reserve_pci_windows: only for a PCI device's domain
     const pci = g ? g.devices.some((d) => isPciName(d.name)) : true;
     if (pci) for (const w of this.capture.pciWindows) reserved.push({ ...w, why: 'pci-window' });
-    for (const r of g?.regions ?? []) {
+    for (const r of regionsOfGroup(this.capture, group)) {
       // arm64 reports its software MSI window as "msi": dma-iommu places doorbells itself there
       if (r.kind === 'msi' && this.capture.arch === 'arm64') continue;
       reserved.push({ start: r.start, end: r.end, why: r.kind });

@@ -19,7 +19,11 @@ export type LogStep =
   | { readonly kind: 'free'; readonly pfn: number; readonly pages: number; readonly cpu: number; readonly ts: number }
   | { readonly kind: 'alloc'; readonly pfn: number; readonly ts: number; readonly cpu: number; readonly decide: (k: KernelCtx) => number };
 
-/** where the timer fires in a replay: before step `at` (steps.length: before the allocation being resolved), or not at all */
+/**
+ * where the timer first fires in a replay: before step `at` (steps.length: before the allocation
+ * being resolved), or not at all. After a firing, a later unmap arms it again (queue_iova), and
+ * that timer fires where the learned delay puts it.
+ */
 export type Firing = number | 'none';
 
 export interface Replay {
@@ -44,7 +48,7 @@ export function armedAt(s: State, domain: number): number | null {
  * allocations of the log are decided again (their `decide`) and checked against what the trace
  * showed. `skipAllocEvents`: their events are already in the journal.
  */
-export function replay(base: State, profile: Profile, domain: number, steps: readonly LogStep[], fire: Firing, skipAllocEvents: boolean): Replay {
+export function replay(base: State, profile: Profile, domain: number, steps: readonly LogStep[], fire: Firing, skipAllocEvents: boolean, delay: number): Replay {
   const k = new KernelCtx(base, profile, {});
   const events: IommuEvent[] = [];
   let consistent = true;
@@ -53,12 +57,18 @@ export function replay(base: State, profile: Profile, domain: number, steps: rea
   const take = (from: number, skip: boolean) => {
     if (!skip) for (let i = from; i < k.events.length; i++) events.push(k.events[i]);
   };
+  let fired = false;
   for (let i = 0; i <= steps.length; i++) {
-    if (fire === i && armedAt(k.state, domain) !== null) {
+    const now = armedAt(k.state, domain);
+    const ts = i < steps.length ? steps[i].ts : null;
+    // the first firing where the world puts it; the timers armed again after it where the delay does
+    const due = now !== null && (fire === i || (fired && ts !== null && ts >= now + delay));
+    if (due) {
       const from = k.events.length;
-      k.meta = { ts: i < steps.length ? steps[i].ts : null, cpu: 0 };
+      k.meta = { ts, cpu: 0 };
       fqFlushTimeout(k, domain);
       take(from, false);
+      fired = true;
     }
     if (i === steps.length) break;
     const s = steps[i];
@@ -68,7 +78,7 @@ export function replay(base: State, profile: Profile, domain: number, steps: rea
       queueIova(k, domain, s.pfn, s.pages);
       for (let j = from; j < k.events.length; j++) if (k.events[j].type === 'FlushQueueDrained') drained = true;
       take(from, false);
-      if (fire === 'none' || i < fire) armed = armedAt(k.state, domain) ?? armed;
+      if (!fired) armed = armedAt(k.state, domain) ?? armed;
     } else {
       if (s.decide(k) !== s.pfn) consistent = false;
       take(from, skipAllocEvents);

@@ -3,13 +3,16 @@
 // when the driver allocates its MSI vectors, at an ordinary DMA IOVA. A 4 KiB map of a page that
 // is not RAM (guest /proc/iomem) on arm64 is one; it goes to a DMA domain that has no doorbell
 // yet, most likely the one whose device is probing (the task and probe evidence decide among
-// several). x86 remaps interrupts without mapping a doorbell.
+// several). x86 remaps interrupts without mapping a doorbell. Without the guest's /proc/iomem,
+// the pages the trace itself showed to be doorbells.
 import { type Ballot } from '../combine.js';
 import { type MapRecord, sameContext } from '../window.js';
 import { type MapQuery, type MapWeigher, type Scene } from './scene.js';
 
 export function isDoorbell(s: Scene, r: MapRecord): boolean {
-  if (r.size !== 0x1000n || s.capture.arch !== 'arm64' || s.capture.ram.length === 0) return false;
+  if (r.size !== 0x1000n || s.capture.arch !== 'arm64') return false;
+  // without /proc/iomem: a page the trace showed to be a doorbell (ingest/facts)
+  if (s.capture.ram.length === 0) return s.capture.doorbellPages.includes(r.paddr);
   return !s.capture.ram.some((x) => r.paddr >= x.start && r.paddr <= x.end);
 }
 

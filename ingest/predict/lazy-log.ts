@@ -44,11 +44,11 @@ export function armedAt(s: State, domain: number): number | null {
 }
 
 /**
- * The log replayed from `base` with the timer firing before step `fire` (if armed then); the
+ * The log replayed from `base` up to `nowTs` with the timer firing before step `fire` (if armed then); the
  * allocations of the log are decided again (their `decide`) and checked against what the trace
  * showed. `skipAllocEvents`: their events are already in the journal.
  */
-export function replay(base: State, profile: Profile, domain: number, steps: readonly LogStep[], fire: Firing, skipAllocEvents: boolean, delay: number): Replay {
+export function replay(base: State, profile: Profile, domain: number, steps: readonly LogStep[], fire: Firing, skipAllocEvents: boolean, delay: number, nowTs: number | null): Replay {
   const k = new KernelCtx(base, profile, {});
   const events: IommuEvent[] = [];
   let consistent = true;
@@ -60,7 +60,7 @@ export function replay(base: State, profile: Profile, domain: number, steps: rea
   let fired = false;
   for (let i = 0; i <= steps.length; i++) {
     const now = armedAt(k.state, domain);
-    const ts = i < steps.length ? steps[i].ts : null;
+    const ts = i < steps.length ? steps[i].ts : nowTs;
     // the first firing where the world puts it; the timers armed again after it where the delay does
     const due = now !== null && (fire === i || (fired && ts !== null && ts >= now + delay));
     if (due) {

@@ -118,9 +118,11 @@ export class AllocatorMirror {
 
   /** The state a prediction is made on: a lazy domain's log replayed with the timer where the model puts it. */
   private current(d: DomainMirror, ts: number | null): State {
-    if (!d.lazy || d.log.length === 0) return d.state;
-    const fire = ts === null ? 'none' : modelFiring(d.base, d.id, d.log, ts, this.timers.estimate);
-    return replay(d.base, this.profile, d.id, d.log, fire, true, this.timers.estimate).state;
+    if (!d.lazy || ts === null) return d.state;
+    // a timer that came due since, with or without unmaps kept: fired
+    const fire = modelFiring(d.base, d.id, d.log, ts, this.timers.estimate);
+    if (d.log.length === 0 && fire === 'none') return d.state;
+    return replay(d.base, this.profile, d.id, d.log, fire, true, this.timers.estimate, ts).state;
   }
 
   /** What iommu_dma_alloc_iova would return for `pages` under a DMA mask of `maskBits`. */
@@ -188,7 +190,7 @@ export class AllocatorMirror {
     const fits: Fit[] = [];
     let noneDrained = false;
     for (const fire of worlds) {
-      const w = replay(d.base, this.profile, d.id, d.log, fire, true, this.timers.estimate);
+      const w = replay(d.base, this.profile, d.id, d.log, fire, true, this.timers.estimate, ts);
       if (!w.consistent) continue;
       if (fire !== 'none' && w.armedAt === null) continue;
       if (fire === 'none') noneDrained = w.drained;
@@ -218,7 +220,7 @@ export class AllocatorMirror {
     const fire = pick ? pick.fire : model;
     if (pick && pick.fire !== model) this.timerDependent++;
     if (pick && fires.size === 1) this.learn(d, pick.fire, ts);
-    const w = replay(d.base, this.profile, d.id, d.log, fire, true, this.timers.estimate);
+    const w = replay(d.base, this.profile, d.id, d.log, fire, true, this.timers.estimate, ts);
     this.record(w.events);
     const k = new KernelCtx(w.state, this.profile, { ts, cpu });
     step(pick).decide(k);
@@ -233,11 +235,11 @@ export class AllocatorMirror {
     const at = (i: number) => (i < d.log.length ? d.log[i].ts : ts);
     if (fire === 'none') {
       // not fired, though it could have been (armed before the allocation)
-      const armed = replay(d.base, this.profile, d.id, d.log, 'none', true, this.timers.estimate).armedAt;
+      const armed = replay(d.base, this.profile, d.id, d.log, 'none', true, this.timers.estimate, ts).armedAt;
       if (armed !== null && armed < ts) this.timers.notFiredBy(armed, ts);
       return;
     }
-    const armed = replay(d.base, this.profile, d.id, d.log, fire, true, this.timers.estimate).armedAt;
+    const armed = replay(d.base, this.profile, d.id, d.log, fire, true, this.timers.estimate, ts).armedAt;
     if (armed !== null) this.timers.firedBetween(armed, fire > 0 ? at(fire - 1) : armed, at(fire));
   }
 
@@ -303,7 +305,7 @@ export class AllocatorMirror {
   /** The log replayed with the model's firing and made the domain's state. */
   private settle(d: DomainMirror, ts: number): void {
     if (d.log.length === 0) return;
-    const w = replay(d.base, this.profile, d.id, d.log, modelFiring(d.base, d.id, d.log, ts, this.timers.estimate), true, this.timers.estimate);
+    const w = replay(d.base, this.profile, d.id, d.log, modelFiring(d.base, d.id, d.log, ts, this.timers.estimate), true, this.timers.estimate, ts);
     this.record(w.events);
     d.state = d.base = w.state;
     d.log = [];

@@ -43,26 +43,29 @@ export class DelayModel {
     this.dirty = true;
   }
 
-  /** the delay inside the most bounds (the smallest such: the timer is due as soon as most say it fired) */
+  /**
+   * The delay inside the most bounds; among equally good ones, the one nearest IOVA_FQ_TIMEOUT
+   * (what mod_timer asked for: only bounds that rule it out move the estimate away from it).
+   */
   private refit(): void {
     this.dirty = false;
-    const edges: [number, number][] = [];
+    const count = (d: number) => this.bounds.reduce((n, b) => n + (d > b.lo && d <= b.hi ? 1 : 0), 0);
+    // the count only changes just above a lower end or at an upper end
+    const cands = new Set<number>([IOVA_FQ_TIMEOUT_NS]);
     for (const b of this.bounds) {
-      edges.push([b.lo, 1]);
-      if (b.hi !== Infinity) edges.push([b.hi, -1]);
+      cands.add(b.lo + 1);
+      if (b.hi !== Infinity) cands.add(b.hi);
     }
-    // a bound (lo, hi] holds delays just above lo up to hi: enter at lo (exclusive), leave after hi
-    edges.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
-    let inside = 0;
-    let bestCount = -1;
-    for (let i = 0; i < edges.length; i++) {
-      inside += edges[i][1];
-      const at = edges[i][0];
-      if (edges[i][1] === 1 && (i + 1 === edges.length || edges[i + 1][0] > at) && inside > bestCount) {
-        bestCount = inside;
-        this.best = at + 1;
+    let best = IOVA_FQ_TIMEOUT_NS;
+    let bestCount = count(best);
+    for (const d of cands) {
+      const c = count(d);
+      if (c > bestCount || (c === bestCount && Math.abs(d - IOVA_FQ_TIMEOUT_NS) < Math.abs(best - IOVA_FQ_TIMEOUT_NS))) {
+        best = d;
+        bestCount = c;
       }
     }
+    this.best = best;
   }
 
   describe(): string {

@@ -2,7 +2,7 @@
 // opens one Tx (transient slices) and at most one immer draft per immer slice, so a batch of a
 // thousand maps costs a thousand O(log n) updates, never a copy of a whole index.
 import { createDraft, finishDraft, type Draft } from 'immer';
-import { type IommuEvent } from '../domain-events/index.js';
+import { EVENT_TYPES, type IommuEvent } from '../domain-events/index.js';
 import { cookiesSlice, type CookiesState } from './cookies.js';
 import { dmaApiSlice, type DmaApiState } from './dma-api.js';
 import { flushQueuesSlice, type FlushQueuesState } from './flush-queues.js';
@@ -13,7 +13,7 @@ import { iovaSlice, type IovaState } from './iova-domains.js';
 import { pageTablesSlice, type PageTablesState } from './page-tables.js';
 import { Tx } from './pmap.js';
 import { type Slice } from './slice.js';
-import { tallyBatch, timelineSlice, type TimelineState } from './timeline.js';
+import { tallyStart, timelineSlice, type TimelineState } from './timeline.js';
 import { topologySlice, type TopologyState } from './topology.js';
 
 export interface State {
@@ -52,16 +52,34 @@ interface Route {
   readonly fn: (s: unknown, e: IommuEvent, tx: Tx) => unknown;
 }
 
-/** type -> the slices that handle it, built once */
-const routes = new Map<string, Route[]>();
-SLICE_NAMES.forEach((name, i) => {
-  const slice = SLICES[name] as Slice<unknown>;
-  for (const [type, fn] of Object.entries(slice.on)) {
-    let list = routes.get(type);
-    if (!list) routes.set(type, (list = []));
-    list.push({ slice: i, immer: slice.kind === 'immer', fn: fn as Route['fn'] });
+/** What an event type goes to: the slices that handle it, and its slot in a batch's type counts. */
+interface TypePlan {
+  readonly slot: number;
+  readonly routes: readonly Route[];
+}
+
+/** type -> its plan, built once for every type of the vocabulary */
+const plans = new Map<string, TypePlan>();
+const slotTypes: string[] = [];
+for (const type of EVENT_TYPES) {
+  const routes: Route[] = [];
+  SLICE_NAMES.forEach((name, i) => {
+    const slice = SLICES[name] as Slice<unknown>;
+    const fn = (slice.on as Record<string, Route['fn'] | undefined>)[type];
+    if (fn) routes.push({ slice: i, immer: slice.kind === 'immer', fn });
+  });
+  plans.set(type, { slot: slotTypes.length, routes });
+  slotTypes.push(type);
+}
+/** A type outside the vocabulary (a replay of hand-made events): counted, handled by no slice. */
+function planOf(type: string): TypePlan {
+  let p = plans.get(type);
+  if (p === undefined) {
+    plans.set(type, (p = { slot: slotTypes.length, routes: [] }));
+    slotTypes.push(type);
   }
-});
+  return p;
+}
 const TIMELINE = SLICE_NAMES.indexOf('timeline');
 
 export function initialState(): State {
@@ -76,10 +94,19 @@ export function evolveBatch(state: State, events: readonly IommuEvent[]): State 
   const tx = new Tx();
   const values: unknown[] = SLICE_NAMES.map((n) => state[n]);
   const drafts: (Draft<unknown> | undefined)[] = new Array(SLICE_NAMES.length);
+  // the timeline's tally rides along (one pass over the events, not two): events per type by
+  // slot, and the slots in the order the batch first shows them (the order the counters are kept in)
+  const tally = tallyStart(values[TIMELINE] as TimelineState, tx);
+  const counts: number[] = new Array<number>(slotTypes.length).fill(0);
+  const seen: number[] = [];
   for (let i = 0; i < events.length; i++) {
     const e = events[i];
-    const rs = routes.get(e.type);
-    if (rs === undefined) continue;
+    if (e.ts !== null) tally.ts(e.ts);
+    const plan = plans.get(e.type) ?? planOf(e.type);
+    const slot = plan.slot;
+    if (slot >= counts.length) counts.push(0);
+    if (counts[slot]++ === 0) seen.push(slot);
+    const rs = plan.routes;
     for (let j = 0; j < rs.length; j++) {
       const r = rs[j];
       if (r.immer) {
@@ -91,7 +118,8 @@ export function evolveBatch(state: State, events: readonly IommuEvent[]): State 
       }
     }
   }
-  values[TIMELINE] = tallyBatch(values[TIMELINE] as TimelineState, events, tx);
+  for (const slot of seen) tally.count(slotTypes[slot], counts[slot]);
+  values[TIMELINE] = tally.finish(values[TIMELINE] as TimelineState, events.length, events[events.length - 1].seq, tx);
   const out: Record<string, unknown> = {};
   SLICE_NAMES.forEach((name, i) => {
     const d = drafts[i];

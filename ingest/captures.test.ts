@@ -4,6 +4,7 @@
 // translations QEMU's emulated IOMMU performed.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { type IommuEvent } from '../domain-events/index.js';
 import { doorbellViews, leavesIn } from '../projections/index.js';
@@ -17,13 +18,19 @@ const CAPTURES = readdirSync(ROOT, { withFileTypes: true })
   .filter((d) => d.isDirectory())
   .map((d) => d.name);
 
+/** a capture's tracefs text, kept gzip-compressed when large */
+function traceText(name: string): string {
+  const plain = join(ROOT, name, 'trace.txt');
+  return existsSync(plain) ? readFileSync(plain, 'utf8') : gunzipSync(readFileSync(plain + '.gz')).toString('utf8');
+}
+
 function count(text: string, re: RegExp): number {
   return (text.match(re) ?? []).length;
 }
 
 describe.each(CAPTURES)('capture %s', (name) => {
   it('imports with 0 parse errors, attributes every map and unmap, and predicts the kernel IOVAs', async () => {
-    const text = readFileSync(join(ROOT, name, 'trace.txt'), 'utf8');
+    const text = traceText(name);
     const r = await importTrace(join(ROOT, name), { output: null });
     const s = r.summary;
     expect(s.parseErrors).toBe(0);

@@ -13,6 +13,7 @@ export const COUNTERS = {
   lostEvents: { severity: 'dataLoss', doc: 'events the kernel reported lost' },
   overwrittenEntries: { severity: 'dataLoss', doc: 'entries-written minus entries-in-buffer from the header' },
   parseErrors: { severity: 'error', doc: 'malformed lines (reported as file:line: field: problem)' },
+  assumedLayouts: { severity: 'info', doc: "events printed with raw fields whose layout the trace does not carry: taken from the kernel's header (which and from where: header.assumedLayouts)" },
   formatMismatches: { severity: 'dataLoss', doc: "captured formats/ whose print fmt differs from the parser's: those events may be misread" },
   unattributed: { severity: 'error', doc: 'map/unmap lines no domain could take' },
   conflicts: { severity: 'error', doc: 'maps over a live mapping or unmaps of a hole after attribution' },

@@ -11,6 +11,7 @@ import { type CheckpointCompanion, JournalRecorder } from '../replay/index.js';
 import { type AttributionStats, Attributor } from './attribute/attributor.js';
 import { type CaptureInfo, readCapture } from './capture.js';
 import { Diagnostics, formatProblem } from './diagnostics.js';
+import { FormatSet } from './ftrace/format-set.js';
 import { checkFormats } from './ftrace/formats.js';
 import { newHeader, parseTrace, type TraceHeader } from './ftrace/parse.js';
 import { readLines } from './lines.js';
@@ -107,7 +108,7 @@ export async function importTrace(input: string, opts: ImportOptions = {}): Prom
   const attributor = new Attributor(capture, file, diag, emit, settle, profile);
   let failed = true;
   try {
-    for await (const batch of parseTrace(readLinesWithProgress(file, total, opts.onProgress), file, diag, header)) attributor.push(batch);
+    for await (const batch of parseTrace(readLinesWithProgress(file, total, opts.onProgress), file, diag, header, FormatSet.fromFolder(capture.folder))) attributor.push(batch);
     attributor.finish();
     settle();
     if (header.entriesWritten !== null && header.entriesInBuffer !== null && header.entriesWritten > header.entriesInBuffer)

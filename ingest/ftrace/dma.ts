@@ -1,21 +1,25 @@
 // dma:* events (include/trace/events/dma.h, 6.12; 7.2 renames dma_map_page to dma_map_phys):
 // the device first, then key=value fields; addresses bare hex, sg arrays `{0x…,…}` with a
 // ` [TRUNCATED]` marker beyond 128 entries.
-import { type DmaCall, type DmaDir, DMA_DIRS } from '../../domain-events/index.js';
+import { type DmaCall } from '../../domain-events/index.js';
+import { isDmaDir, mapSgRecord, singleRecord, sgtRecord, syncSgRecord, unmapSgRecord } from './dma-record.js';
 import { decInt, decU64, hexArray, hexU64, rawField } from './fields.js';
 import { type FamilyParser, type Parsed } from './iommu.js';
 
-function head(body: string): { device: string; dir: DmaDir | null } {
+function head(body: string): { device: string; dir: ReturnType<typeof rawField> } {
   const sp = body.indexOf(' ');
   const device = sp < 0 ? body : body.slice(0, sp);
-  const dir = rawField(body, 'dir');
-  return { device, dir: dir !== null && (DMA_DIRS as readonly string[]).includes(dir) ? (dir as DmaDir) : null };
+  return { device, dir: rawField(body, 'dir') };
+}
+
+function badDir(dir: string | null): Parsed {
+  return { ok: false, field: 'dir', problem: `not a DMA direction: ${JSON.stringify(dir)}` };
 }
 
 function common(body: string, call: DmaCall, withPhys: boolean, withGfp: boolean): Parsed {
   const h = head(body);
   if (!h.device) return { ok: false, field: 'device', problem: 'missing' };
-  if (!h.dir) return { ok: false, field: 'dir', problem: `not a DMA direction: ${JSON.stringify(rawField(body, 'dir'))}` };
+  if (!isDmaDir(h.dir)) return badDir(h.dir);
   const addr = hexU64(body, 'dma_addr');
   if (!addr.ok) return { ok: false, field: addr.field, problem: addr.problem };
   const size = decU64(body, 'size');
@@ -27,7 +31,7 @@ function common(body: string, call: DmaCall, withPhys: boolean, withGfp: boolean
     phys = p.value;
   }
   const attrs = rawField(body, 'attrs') ?? '';
-  return { ok: true, record: { kind: 'dma', call, device: h.device, dir: h.dir, dmaAddr: addr.value, phys, size: size.value, attrs, gfp: withGfp ? rawField(body, 'flags') : null, sg: null } };
+  return { ok: true, record: singleRecord(call, h.device, h.dir, { dmaAddr: addr.value, size: size.value, phys, attrs, gfp: withGfp ? rawField(body, 'flags') : null }) };
 }
 
 function counts(body: string, key: string): { n: number; total: number } | null {
@@ -41,7 +45,7 @@ function counts(body: string, key: string): { n: number; total: number } | null 
 
 function mapSg(body: string): Parsed {
   const h = head(body);
-  if (!h.dir) return { ok: false, field: 'dir', problem: 'not a DMA direction' };
+  if (!isDmaDir(h.dir)) return badDir(h.dir);
   const nents = counts(body, 'nents');
   const ents = counts(body, 'ents');
   if (!nents) return { ok: false, field: 'nents', problem: 'expected A/B' };
@@ -53,29 +57,27 @@ function mapSg(body: string): Parsed {
   if (!addrs.ok || !sizes.ok || !phys.ok) return { ok: false, field: 'dma_addrs', problem: 'unreadable' };
   if (addrs.value.length !== sizes.value.length) return { ok: false, field: 'sizes', problem: `${sizes.value.length} sizes for ${addrs.value.length} dma_addrs` };
   const truncated = body.includes('[TRUNCATED]');
-  const sg = { nents: nents.n, nentsTotal: nents.total, ents: ents.n, entsTotal: ents.total, dmaAddrs: addrs.value, sizes: sizes.value, physAddrs: phys.value, truncated };
-  return { ok: true, record: { kind: 'dma', call: 'map_sg', device: h.device, dir: h.dir, dmaAddr: addrs.value[0] ?? null, phys: null, size: null, attrs: rawField(body, 'attrs') ?? '', gfp: null, sg } };
+  const attrs = rawField(body, 'attrs') ?? '';
+  return { ok: true, record: mapSgRecord(h.device, h.dir, { nents: nents.n, nentsTotal: nents.total, ents: ents.n, entsTotal: ents.total, dmaAddrs: addrs.value, sizes: sizes.value, physAddrs: phys.value, truncated, attrs }) };
 }
 
 function unmapSg(body: string): Parsed {
   const h = head(body);
-  if (!h.dir) return { ok: false, field: 'dir', problem: 'not a DMA direction' };
+  if (!isDmaDir(h.dir)) return badDir(h.dir);
   const phys = hexArray(body, 'phys_addrs');
   if (!phys.ok) return { ok: false, field: phys.field, problem: phys.problem };
-  const sg = { nents: phys.value.length, nentsTotal: phys.value.length, ents: 0, entsTotal: 0, dmaAddrs: [], sizes: [], physAddrs: phys.value, truncated: false };
-  return { ok: true, record: { kind: 'dma', call: 'unmap_sg', device: h.device, dir: h.dir, dmaAddr: null, phys: null, size: null, attrs: rawField(body, 'attrs') ?? '', gfp: null, sg } };
+  return { ok: true, record: unmapSgRecord(h.device, h.dir, phys.value, rawField(body, 'attrs') ?? '') };
 }
 
 function syncSg(call: DmaCall): FamilyParser {
   return (body) => {
     const h = head(body);
-    if (!h.dir) return { ok: false, field: 'dir', problem: 'not a DMA direction' };
+    if (!isDmaDir(h.dir)) return badDir(h.dir);
     const addrs = hexArray(body, 'dma_addrs');
     const sizes = hexArray(body, 'sizes');
     if (!addrs.ok) return { ok: false, field: addrs.field, problem: addrs.problem };
     if (!sizes.ok) return { ok: false, field: sizes.field, problem: sizes.problem };
-    const sg = { nents: addrs.value.length, nentsTotal: addrs.value.length, ents: addrs.value.length, entsTotal: addrs.value.length, dmaAddrs: addrs.value, sizes: sizes.value, physAddrs: [], truncated: false };
-    return { ok: true, record: { kind: 'dma', call, device: h.device, dir: h.dir, dmaAddr: addrs.value[0] ?? null, phys: null, size: null, attrs: '', gfp: null, sg } };
+    return { ok: true, record: syncSgRecord(call, h.device, h.dir, addrs.value, sizes.value) };
   };
 }
 
@@ -85,8 +87,8 @@ function sgt(call: DmaCall, withGfp: boolean): FamilyParser {
     if (!r.ok || r.record.kind !== 'dma') return r;
     const phys = hexArray(body, 'phys_addrs');
     if (!phys.ok) return { ok: false, field: phys.field, problem: phys.problem };
-    const sg = { nents: phys.value.length, nentsTotal: phys.value.length, ents: 1, entsTotal: 1, dmaAddrs: r.record.dmaAddr === null ? [] : [r.record.dmaAddr], sizes: r.record.size === null ? [] : [r.record.size], physAddrs: phys.value, truncated: false };
-    return { ok: true, record: { ...r.record, sg } };
+    const d = r.record;
+    return { ok: true, record: sgtRecord(call, d.device, d.dir, { dmaAddr: d.dmaAddr!, size: d.size!, phys: null, attrs: d.attrs, gfp: d.gfp }, phys.value) };
   };
 }
 

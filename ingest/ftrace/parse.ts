@@ -1,38 +1,42 @@
 // Lines → typed records with their context. Header comments are read for what they say
 // (CPUs, overwritten entries); malformed lines are reported once each and skipped; unknown events
-// become `raw` records. Nothing throws out of the loop.
+// become `raw` records. Nothing throws out of the loop. tracefs text and `trace-cmd report` text
+// are read alike; report's `[FAILED TO PARSE]` lines are decoded from the raw fields through the
+// event's format (the capture's formats/, or the kernel header's layout, assumed and said so).
 import { type Diagnostics } from '../diagnostics.js';
 import { type LineBatch } from '../lines.js';
 import { type Located, type TraceRecord } from '../records.js';
-import { FAMILIES } from './families.js';
-import { newTokens, tokenize } from './tokenize.js';
+import { ASSUMED_LAYOUT_SOURCE, assumedDmaLayout } from './dma-layouts.js';
+import { type EventFormat } from './event-format.js';
+import { FAMILIES, FIELD_FAMILIES } from './families.js';
+import { fieldsText } from './field-reader.js';
+import { FormatSet } from './format-set.js';
+import { readHeaderLine, type TraceHeader } from './header.js';
+import { type Parsed } from './iommu.js';
+import { FAILED_TO_PARSE, RawFieldReader } from './raw-fields.js';
+import { type LineTokens, newTokens, tokenize } from './tokenize.js';
 
-export interface TraceHeader {
-  cpus: number | null;
-  entriesInBuffer: number | null;
-  entriesWritten: number | null;
-  tracer: string | null;
+export { newHeader, type TraceHeader, type TraceSource } from './header.js';
+
+/** The layout of an event printed with raw fields: the trace's own format, else the kernel header's (assumed, reported once). */
+function layoutOf(name: string, formats: FormatSet, header: TraceHeader, diag: Diagnostics, file: string, line: number): EventFormat | null {
+  const own = formats.get(name);
+  if (own) return own;
+  const assumed = assumedDmaLayout(name);
+  if (!assumed) return null;
+  formats.add(assumed);
+  header.assumedLayouts.push(`${name}: ${ASSUMED_LAYOUT_SOURCE}`);
+  diag.note({ file, line, field: name, problem: `printed as ${FAILED_TO_PARSE} and the trace has no format for it: field layout assumed from ${ASSUMED_LAYOUT_SOURCE}` }, 'assumedLayouts');
+  return assumed;
 }
 
-export function newHeader(): TraceHeader {
-  return { cpus: null, entriesInBuffer: null, entriesWritten: null, tracer: null };
+function decodeRawFields(tok: LineTokens, fmt: EventFormat): Parsed {
+  const reader = new RawFieldReader(fmt, tok.body.slice(FAILED_TO_PARSE.length).trimStart());
+  const decoder = FIELD_FAMILIES.get(tok.name);
+  return decoder ? decoder(reader) : { ok: true, record: { kind: 'raw', name: tok.name, text: fieldsText(reader) } };
 }
 
-function readHeaderLine(line: string, h: TraceHeader): void {
-  const m = /entries-in-buffer\/entries-written:\s*(\d+)\/(\d+)\s+#P:(\d+)/.exec(line);
-  if (m) {
-    h.entriesInBuffer = Number(m[1]);
-    h.entriesWritten = Number(m[2]);
-    h.cpus = Number(m[3]);
-    return;
-  }
-  const t = /^#\s*tracer:\s*(\S+)/.exec(line);
-  if (t) h.tracer = t[1];
-  const c = /^cpus=(\d+)/.exec(line.trim());
-  if (c) h.cpus = Number(c[1]);
-}
-
-export async function* parseTrace(batches: AsyncIterable<LineBatch>, file: string, diag: Diagnostics, header: TraceHeader): AsyncGenerator<Located[]> {
+export async function* parseTrace(batches: AsyncIterable<LineBatch>, file: string, diag: Diagnostics, header: TraceHeader, formats = new FormatSet()): AsyncGenerator<Located[]> {
   const tok = newTokens();
   for await (const b of batches) {
     const out: Located[] = [];
@@ -57,28 +61,42 @@ export async function* parseTrace(batches: AsyncIterable<LineBatch>, file: strin
         continue;
       }
       if (r.kind === 'malformed') {
-        // trace-cmd report prints a few lines of its own (CPU N is empty, version=…)
-        if (/^(CPU \d+ is empty|version = |cpus=)/.test(line.trim())) {
-          readHeaderLine(line, header);
+        // trace-cmd report prints a few lines of its own (cpus=N, version = N, CPU N is empty)
+        if (readHeaderLine(line, header)) {
           diag.count('headerLines');
           continue;
         }
         diag.problem({ file, line: n, field: r.field!, problem: r.problem! });
         continue;
       }
+      // trace-cmd report has no irq-flags column and pads the event name to a column
+      header.source ??= tok.irq === null ? 'trace-cmd-report' : 'tracefs';
+      if (tok.irq === null) tok.body = tok.body.trimStart();
       const at = { line: n, ts: tok.ts, cpu: tok.cpu, task: tok.task, pid: tok.pid, irq: tok.irq };
-      const parser = FAMILIES.get(tok.name);
       diag.count('events');
-      if (!parser) {
-        diag.count('unknownEvents');
-        out.push({ kind: 'raw', name: tok.name, text: line, at } as Located);
-        continue;
+      let p: Parsed;
+      if (tok.body.startsWith(FAILED_TO_PARSE)) {
+        const fmt = layoutOf(tok.name, formats, header, diag, file, n);
+        if (!fmt) {
+          diag.count('unknownEvents');
+          out.push({ kind: 'raw', name: tok.name, text: line, at } as Located);
+          continue;
+        }
+        p = decodeRawFields(tok, fmt);
+      } else {
+        const parser = FAMILIES.get(tok.name);
+        if (!parser) {
+          diag.count('unknownEvents');
+          out.push({ kind: 'raw', name: tok.name, text: line, at } as Located);
+          continue;
+        }
+        p = parser(tok.body);
       }
-      const p = parser(tok.body);
       if (!p.ok) {
         diag.problem({ file, line: n, field: `${tok.name}.${p.field}`, problem: p.problem });
         continue;
       }
+      if (p.record.kind === 'raw') diag.count('unknownEvents');
       out.push({ ...(p.record as TraceRecord), at } as Located);
     }
     if (out.length) yield out;

@@ -41,12 +41,16 @@ function isDigit(c: number): boolean {
 
 const FLAG_CHARS = new Set('.dDbBNnpPLlZzHhs0123456789abcdefX'.split('').map((c) => c.charCodeAt(0)));
 
-/** `CPU:%d [LOST %lu EVENTS]` or `CPU:%d [LOST EVENTS]` */
+/**
+ * The kernel's `CPU:%d [LOST %lu EVENTS]` / `CPU:%d [LOST EVENTS]` (trace.c print_trace_line) and
+ * trace-cmd report's `CPU:%d [%lld EVENTS DROPPED]` / `CPU:%d [EVENTS DROPPED]` (trace-read.c).
+ */
 function lostLine(line: string): TokenResult | null {
-  if (!line.startsWith('CPU:') || line.indexOf('[LOST') < 0) return null;
+  if (!line.startsWith('CPU:')) return null;
+  const open = line.indexOf(' [');
+  if (open < 0 || !(line.includes('[LOST') || line.endsWith('EVENTS DROPPED]'))) return null;
   const cpu = parseInt(line.slice(4), 10);
-  const m = line.indexOf('[LOST ');
-  const rest = line.slice(m + 6);
+  const rest = line.slice(open + 2).replace(/^LOST /, '');
   const count = isDigit(rest.charCodeAt(0)) ? parseInt(rest, 10) : null;
   return { kind: 'lost', lostCpu: Number.isFinite(cpu) ? cpu : 0, lostCount: count };
 }

@@ -1,0 +1,40 @@
+// What a trace says about itself, read before its events (the profile is chosen from it):
+// source format, CPUs, kernel, trace clock. Reads only the header of the file.
+import { readCapture } from './capture.js';
+import { newHeader, type TraceHeader } from './ftrace/header.js';
+import { readHeaderLine } from './ftrace/header.js';
+import { newTokens, tokenize } from './ftrace/tokenize.js';
+import { readLines } from './lines.js';
+
+export interface TraceProbe {
+  /** the trace file read (a capture folder's trace) */
+  readonly file: string;
+  readonly header: TraceHeader;
+}
+
+/** lines read at most before giving up on finding the first event */
+const PROBE_LINES = 4096;
+
+async function probeText(file: string): Promise<TraceHeader> {
+  const header = newHeader();
+  const tok = newTokens();
+  let seen = 0;
+  for await (const b of readLines(file, 64 * 1024)) {
+    for (const line of b.lines) {
+      if (++seen > PROBE_LINES) return header;
+      const r = tokenize(line, tok);
+      if (r.kind === 'header' || r.kind === 'malformed') readHeaderLine(line, header);
+      if (r.kind === 'event') {
+        header.source ??= tok.irq === null ? 'trace-cmd-report' : 'tracefs';
+        return header;
+      }
+    }
+  }
+  return header;
+}
+
+/** The header of a trace file or capture folder, without reading its events. */
+export async function probeTrace(input: string): Promise<TraceProbe> {
+  const file = readCapture(input).trace;
+  return { file, header: await probeText(file) };
+}

@@ -26,8 +26,8 @@ export interface ImportOptions {
   readonly checkpointEvery?: number;
   /** follows the events and stores its data beside each checkpoint (the fault checks, for bisect) */
   readonly companion?: CheckpointCompanion;
-  /** called with bytes read so far and the file size */
-  readonly onProgress?: (bytes: number, total: number) => void;
+  /** called with bytes read so far, the file size and the events made so far */
+  readonly onProgress?: (bytes: number, total: number, events: number) => void;
 }
 
 export interface ImportSummary {
@@ -108,7 +108,7 @@ export async function importTrace(input: string, opts: ImportOptions = {}): Prom
   const attributor = new Attributor(capture, file, diag, emit, settle, profile);
   let failed = true;
   try {
-    for await (const batch of parseTrace(readLinesWithProgress(file, total, opts.onProgress), file, diag, header, FormatSet.fromFolder(capture.folder))) attributor.push(batch);
+    for await (const batch of parseTrace(readLinesWithProgress(file, total, opts.onProgress && ((b, t) => opts.onProgress!(b, t, seq))), file, diag, header, FormatSet.fromFolder(capture.folder))) attributor.push(batch);
     attributor.finish();
     settle();
     if (header.entriesWritten !== null && header.entriesInBuffer !== null && header.entriesWritten > header.entriesInBuffer)

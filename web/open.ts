@@ -15,7 +15,7 @@ export interface OpenOptions {
   /** replace physical addresses with stable pseudonyms */
   readonly redact?: boolean;
   /** trace import progress: bytes read so far and the file size */
-  readonly onProgress?: (done: number, total: number) => void;
+  readonly onProgress?: (done: number, total: number, events: number) => void;
 }
 
 function head(path: string): Buffer {

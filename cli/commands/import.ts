@@ -28,7 +28,7 @@ export function registerImport(program: Command): void {
         const companion = opts.checks ? checkCompanion() : undefined;
         let r;
         try {
-          r = await importTrace(trace, { output: opts.output, force: opts.force, checkpointEvery, onProgress: (d, t) => bar.update(d, t), companion });
+          r = await importTrace(trace, { output: opts.output, force: opts.force, checkpointEvery, onProgress: (d, t, n) => bar.update(d, t, n), companion });
         } finally {
           bar.stop();
         }

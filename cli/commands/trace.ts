@@ -18,7 +18,7 @@ async function importInMemory(input: string, label: string, quiet: boolean, keep
   checkTraceInput(input);
   const bar = progressBar(label, quiet);
   try {
-    return await importTrace(input, { output: null, keepEvents, onProgress: (d, t) => bar.update(d, t) });
+    return await importTrace(input, { output: null, keepEvents, onProgress: (d, t, n) => bar.update(d, t, n) });
   } finally {
     bar.stop();
   }

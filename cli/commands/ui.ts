@@ -36,7 +36,7 @@ async function openAll(inputs: string[], redact: boolean): Promise<EventStore[]>
     for (const input of inputs) {
       const bar = progressBar(`importing ${input}`, false);
       try {
-        stores.push(await openUiInput(input, { redact, onProgress: (d, t) => bar.update(d, t) }));
+        stores.push(await openUiInput(input, { redact, onProgress: (d, t, n) => bar.update(d, t, n) }));
       } finally {
         bar.stop();
       }

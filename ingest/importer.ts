@@ -17,6 +17,9 @@ import { newHeader, parseTrace, type TraceHeader } from './ftrace/parse.js';
 import { readLines } from './lines.js';
 import { type PredictionScore } from './predict/score.js';
 
+/** inputs from this size on are written in two threads (a thread starts in ~0.1 s) */
+export const THREADS_FROM_BYTES = 8 << 20;
+
 export interface ImportOptions {
   /** journal to write; null keeps the events in memory */
   readonly output?: string | null;
@@ -26,6 +29,12 @@ export interface ImportOptions {
   readonly checkpointEvery?: number;
   /** follows the events and stores its data beside each checkpoint (the fault checks, for bisect) */
   readonly companion?: CheckpointCompanion;
+  /**
+   * write the journal in a second thread (replay/journal-pipe.ts: deflate, writes and the
+   * companion's checks there; the same journal byte for byte). Default: for inputs of
+   * THREADS_FROM_BYTES or more, where it pays for the thread's start.
+   */
+  readonly threads?: boolean;
   /** called with bytes read so far, the file size and the events made so far */
   readonly onProgress?: (bytes: number, total: number, events: number) => void;
 }
@@ -79,6 +88,7 @@ export async function importTrace(input: string, opts: ImportOptions = {}): Prom
         overwrite: opts.force,
         checkpointEvery: opts.checkpointEvery,
         companion: opts.companion,
+        threads: opts.threads ?? total >= THREADS_FROM_BYTES,
         meta: { capture: capture.name, kernel: capture.kernel, arch: capture.arch, cmdline: capture.cmdline },
       })
     : null;

@@ -3,14 +3,14 @@
 // partial block, so nothing appended is lost.
 import { closeSync, existsSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { deflateRawSync } from 'node:zlib';
-import { encodeBlock, eventDefs, type IommuEvent, InputError, packValue } from '../domain-events/index.js';
+import { BLOCK_DEFLATE_LEVEL, encodeBlock, eventDefs, type IommuEvent, InputError, packValue } from '../domain-events/index.js';
 import { type State } from '../reducers/index.js';
-import { type CheckpointBase, encodeCheckpointPayload, encodeDeltaPayload } from './checkpoint-payload.js';
+import { type CheckpointBase, encodeCheckpointPayload, encodeDeltaPayload, frameCheckpointBody, frameDeltaBody } from './checkpoint-payload.js';
 import { encodeRecord, FORMAT_VERSION, type JournalHeader, MAGIC, RecordKind, crc32 } from './journal-format.js';
 
 export const PRODUCER = 'iommu-journal 0.1.0';
 /** deltas in a row before a full checkpoint is written anyway */
-const MAX_DELTA_CHAIN = 8;
+export const MAX_DELTA_CHAIN = 8;
 
 export interface JournalWriterOptions {
   readonly profile?: string | null;
@@ -61,8 +61,11 @@ export class JournalWriter {
   private closed = false;
   private readonly blockEvents: number;
   private readonly tmpPath: string | null;
-  /** the last checkpoint written, the next delta's base, and how many deltas lead to it from a full one */
-  private last: { readonly at: CheckpointBase; readonly state: State; readonly chain: number } | null = null;
+  /**
+   * the last checkpoint written, the next delta's base, and how many deltas lead to it from a
+   * full one (its state: null when its body was encoded in another thread)
+   */
+  private last: { readonly at: CheckpointBase; readonly state: State | null; readonly chain: number } | null = null;
 
   private constructor(
     readonly path: string,
@@ -118,11 +121,41 @@ export class JournalWriter {
    */
   checkpointDelta(state: State): void {
     const prev = this.last;
-    if (prev === null || prev.chain >= MAX_DELTA_CHAIN) return this.checkpoint(state);
+    if (prev === null || prev.state === null || prev.chain >= MAX_DELTA_CHAIN) return this.checkpoint(state);
     this.flushBlock();
     const at = { offset: this.bytes, firstSeq: this.seq };
     this.write(encodeRecord(RecordKind.checkpoint, this.seq, 0, encodeDeltaPayload(prev.state, state, prev.at)));
     this.last = { at, state, chain: prev.chain + 1 };
+  }
+
+  /**
+   * Events packed in another thread (packBlock, in journal order from seq `firstSeq`), deflated
+   * and written here: the same record encodeBlock would have made of them.
+   */
+  appendPacked(firstSeq: number, count: number, packed: Uint8Array): void {
+    if (this.closed) throw new Error('journal writer used after close');
+    if (this.pending.length) throw new Error('packed events after unpacked ones that were not flushed');
+    if (firstSeq !== this.seq) throw new Error(`packed events from seq ${firstSeq}, journal expects ${this.seq}`);
+    this.seq += count;
+    this.write(encodeRecord(RecordKind.events, firstSeq, count, deflateRawSync(packed, { level: BLOCK_DEFLATE_LEVEL })));
+  }
+
+  /** checkpoint(), with the state's body (encodeState) made in another thread. */
+  checkpointBody(body: Uint8Array): void {
+    this.flushBlock();
+    const at = { offset: this.bytes, firstSeq: this.seq };
+    this.write(encodeRecord(RecordKind.checkpoint, this.seq, 0, frameCheckpointBody(body)));
+    this.last = { at, state: null, chain: 0 };
+  }
+
+  /** checkpointDelta(), with its body (encodeStateDelta against the last checkpoint) made in another thread. */
+  checkpointDeltaBody(body: Uint8Array): void {
+    const prev = this.last;
+    if (prev === null) throw new Error('a delta checkpoint with no checkpoint before it');
+    this.flushBlock();
+    const at = { offset: this.bytes, firstSeq: this.seq };
+    this.write(encodeRecord(RecordKind.checkpoint, this.seq, 0, frameDeltaBody(body, prev.at)));
+    this.last = { at, state: null, chain: prev.chain + 1 };
   }
 
   /** What the fault checks found and kept at the checkpoint just written (see journal-format.ts). */

@@ -6,6 +6,7 @@
 // checkpoint.
 import { type IommuEvent } from '../domain-events/index.js';
 import { evolveBatch, initialState, type State } from '../reducers/index.js';
+import { JournalPipe, type OffThreadCompanion } from './journal-pipe.js';
 import { JournalWriter, type JournalWriterOptions } from './journal-writer.js';
 
 /** Something that follows the recorded events and saves its data beside every state checkpoint. */
@@ -13,9 +14,19 @@ export interface CheckpointCompanion {
   feed(events: readonly IommuEvent[]): void;
   /** plain msgpack-able data, written as a checks record after the checkpoint */
   save(): Record<string, unknown>;
+  /** the same companion as a module the journal writer's thread can run (a recorder with `threads`) */
+  readonly offThread?: OffThreadCompanion;
 }
 
+/** What the recorder writes with: a JournalWriter, or a JournalPipe (the same, in two threads). */
+type Writer = Pick<JournalWriter, 'append' | 'checkpoint' | 'checkpointDelta' | 'checks' | 'note' | 'close' | 'abandon'>;
+
 export interface RecorderOptions extends JournalWriterOptions {
+  /**
+   * write in a second thread (JournalPipe): block packing and state encoding stay here; deflating,
+   * writing and an off-thread companion run there. Same journal, byte for byte.
+   */
+  readonly threads?: boolean;
   /** events between checkpoints (0: none) */
   readonly checkpointEvery?: number;
   /** events between delta checkpoints, between the full ones (0: none; default: see deltaEveryFor) */
@@ -39,16 +50,24 @@ export class JournalRecorder {
   private sinceDelta = 0;
   private readonly every: number;
   private readonly deltaEvery: number;
+  /** the companion fed here (null when none, or when it runs in the writer's thread) */
   private readonly companion: CheckpointCompanion | null;
+  /** the companion runs in the writer's thread: its checks records are made there */
+  private readonly pipedCompanion: boolean;
 
-  constructor(readonly writer: JournalWriter, opts: RecorderOptions = {}) {
+  constructor(
+    readonly writer: Writer,
+    opts: RecorderOptions = {},
+  ) {
     this.every = opts.checkpointEvery ?? 65536;
     this.deltaEvery = this.every > 0 ? (opts.deltaEvery ?? deltaEveryFor(this.every)) : 0;
-    this.companion = opts.companion ?? null;
+    this.pipedCompanion = writer instanceof JournalPipe && opts.companion?.offThread !== undefined;
+    this.companion = this.pipedCompanion ? null : (opts.companion ?? null);
   }
 
   static create(path: string, opts: RecorderOptions = {}): JournalRecorder {
-    return new JournalRecorder(JournalWriter.create(path, opts), opts);
+    const writer = opts.threads ? JournalPipe.create(path, { ...opts, companion: opts.companion?.offThread }) : JournalWriter.create(path, opts);
+    return new JournalRecorder(writer, opts);
   }
 
   get current(): State {
@@ -75,7 +94,8 @@ export class JournalRecorder {
     this.sinceDelta += events.length;
     if (this.every > 0 && this.sinceCheckpoint >= this.every) {
       this.writer.checkpoint(this.state);
-      if (this.companion) this.writer.checks(this.companion.save());
+      if (this.pipedCompanion) (this.writer as JournalPipe).companionChecks();
+      else if (this.companion) this.writer.checks(this.companion.save());
       this.sinceCheckpoint = 0;
       this.sinceDelta = 0;
     } else if (this.deltaEvery > 0 && this.sinceDelta >= this.deltaEvery) {

@@ -1,0 +1,40 @@
+// What the two sides of a JournalPipe say to each other (journal-pipe.ts, journal-pipe-worker.ts).
+import { type MessagePort } from 'node:worker_threads';
+import { type JournalWriterOptions } from './journal-writer.js';
+
+/** Int32 slots of the shared buffer */
+export const SLOT = {
+  /** bytes sent and not yet written (the caller waits while too many are) */
+  inFlight: 0,
+  /** bumped with each reply posted on the port (the caller waits on it) */
+  replies: 1,
+  /** the worker stopped at an error (its reply on the port says which) */
+  failed: 2,
+  size: 3,
+} as const;
+
+export interface PipeSetup {
+  readonly path: string;
+  readonly writer: JournalWriterOptions;
+  readonly shared: Int32Array;
+  readonly replies: MessagePort;
+  readonly companion: { readonly module: string; readonly data?: unknown } | null;
+}
+
+export type PipeMessage =
+  | { readonly op: 'events'; readonly firstSeq: number; readonly count: number; readonly packed: Uint8Array }
+  | { readonly op: 'checkpoint'; readonly body: Uint8Array }
+  | { readonly op: 'delta'; readonly body: Uint8Array }
+  | { readonly op: 'checks'; readonly value: Record<string, unknown> }
+  | { readonly op: 'companion-checks' }
+  | { readonly op: 'note'; readonly value: Record<string, unknown> }
+  | { readonly op: 'close' }
+  | { readonly op: 'abandon' };
+
+export interface SentError {
+  readonly name: string;
+  readonly message: string;
+  readonly stack?: string;
+}
+
+export type PipeReply = { readonly op: 'opened' } | { readonly op: 'closed'; readonly result?: unknown } | { readonly op: 'failed'; readonly error: SentError };

@@ -6,7 +6,7 @@ import { type IommuEvent } from '../domain-events/index.js';
 import { type Profile, applySwitches } from '../kernel/profile.js';
 import { linux612 } from '../kernel/profiles/linux-6.12.js';
 import { profileForKernel } from '../kernel/profiles/index.js';
-import { evolveBatch, initialState, type State } from '../reducers/index.js';
+import { evolveBatch, initialState, type State, Tx } from '../reducers/index.js';
 import { type CheckpointCompanion, JournalRecorder } from '../replay/index.js';
 import { type AttributionStats, Attributor } from './attribute/attributor.js';
 import { type CaptureInfo, readCapture } from './capture.js';
@@ -98,6 +98,7 @@ export async function importTrace(input: string, opts: ImportOptions = {}): Prom
   // events are folded into the state in batches, when attribution next needs to look at it (it
   // reads the page tables for maps and unmaps only): one reducer transaction per batch, not per event
   let pending: IommuEvent[] = [];
+  const tx = new Tx();
   const settle = (): State => {
     if (pending.length === 0) return state;
     if (recorder) {
@@ -105,7 +106,8 @@ export async function importTrace(input: string, opts: ImportOptions = {}): Prom
       state = recorder.current;
     } else {
       events?.push(...pending);
-      state = evolveBatch(state, pending);
+      // one Tx for the whole import: no state but the newest is kept (see evolveBatch)
+      state = evolveBatch(state, pending, tx);
     }
     pending = [];
     return state;

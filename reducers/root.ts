@@ -88,10 +88,17 @@ export function initialState(): State {
   return s as unknown as State;
 }
 
-/** Applies a batch of events in order. The input state is untouched; replay is deterministic. */
-export function evolveBatch(state: State, events: readonly IommuEvent[]): State {
+/**
+ * Applies a batch of events in order. The input state is untouched; replay is deterministic.
+ *
+ * `tx`: a caller that folds many small batches and keeps none of the states in between (a
+ * recorder between two checkpoints) may pass one Tx for all of them: what an earlier batch of
+ * the same Tx made is then changed in place instead of copied again, so a batch of one event
+ * costs what one event of a large batch does. A state made under a Tx is not to be kept once a
+ * later batch of the same Tx ran; it is again from the moment the Tx is no longer passed.
+ */
+export function evolveBatch(state: State, events: readonly IommuEvent[], tx: Tx = new Tx()): State {
   if (events.length === 0) return state;
-  const tx = new Tx();
   const values: unknown[] = SLICE_NAMES.map((n) => state[n]);
   const drafts: (Draft<unknown> | undefined)[] = new Array(SLICE_NAMES.length);
   // the timeline's tally rides along (one pass over the events, not two): events per type by

@@ -25,11 +25,18 @@ export type PipeMessage =
   | { readonly op: 'events'; readonly firstSeq: number; readonly count: number; readonly packed: Uint8Array }
   | { readonly op: 'checkpoint'; readonly body: Uint8Array }
   | { readonly op: 'delta'; readonly body: Uint8Array }
-  | { readonly op: 'checks'; readonly value: Record<string, unknown> }
+  // values packed when sent (packValue): what the caller changes later is not what was recorded
+  | { readonly op: 'checks'; readonly packed: Uint8Array }
   | { readonly op: 'companion-checks' }
-  | { readonly op: 'note'; readonly value: Record<string, unknown> }
+  | { readonly op: 'note'; readonly packed: Uint8Array }
   | { readonly op: 'close' }
   | { readonly op: 'abandon' };
+
+/** Messages posted together, in order; `bytes` is what they added to SLOT.inFlight. */
+export interface PipeBatch {
+  readonly ops: readonly PipeMessage[];
+  readonly bytes: number;
+}
 
 export interface SentError {
   readonly name: string;

@@ -4,7 +4,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { decodePackedBlock, type IommuEvent } from '../domain-events/index.js';
 import { JournalWriter } from './journal-writer.js';
-import { type PipeMessage, type PipeReply, type PipeSetup, type SentError, SLOT } from './journal-pipe-protocol.js';
+import { type PipeBatch, type PipeMessage, type PipeReply, type PipeSetup, type SentError, SLOT } from './journal-pipe-protocol.js';
 
 /** What a companion module's createCompanion(data) returns. */
 export interface PipeCompanion {
@@ -56,12 +56,12 @@ function handle(m: PipeMessage): void {
     case 'delta':
       return w.checkpointDeltaBody(m.body);
     case 'checks':
-      return w.checks(m.value);
+      return w.checksPacked(m.packed);
     case 'companion-checks':
       if (companion === null) throw new Error('a companion checks record and no companion');
       return w.checks(companion.save());
     case 'note':
-      return w.note(m.value);
+      return w.notePacked(m.packed);
     case 'close':
       w.close();
       return reply({ op: 'closed', result: companion?.result() });
@@ -82,19 +82,20 @@ async function main(): Promise<void> {
     return fail(err);
   }
   reply({ op: 'opened' });
-  parentPort!.on('message', (m: PipeMessage & { bytes: number }) => {
-    try {
-      if (!stopped) handle(m);
-      else if (m.op === 'close' || m.op === 'abandon') reply({ op: 'closed' });
-    } catch (err) {
-      fail(err);
-    } finally {
-      Atomics.sub(shared, SLOT.inFlight, m.bytes);
-      Atomics.notify(shared, SLOT.inFlight);
-      if (m.op === 'close' || m.op === 'abandon' || stopped) {
-        if (m.op === 'close' || m.op === 'abandon') parentPort!.close();
+  parentPort!.on('message', (batch: PipeBatch) => {
+    let last: PipeMessage['op'] | null = null;
+    for (const m of batch.ops) {
+      last = m.op;
+      try {
+        if (!stopped) handle(m);
+        else if (m.op === 'close' || m.op === 'abandon') reply({ op: 'closed' });
+      } catch (err) {
+        fail(err);
       }
     }
+    Atomics.sub(shared, SLOT.inFlight, batch.bytes);
+    Atomics.notify(shared, SLOT.inFlight);
+    if (last === 'close' || last === 'abandon') parentPort!.close();
   });
 }
 

@@ -8,14 +8,16 @@
 // caller waits while too many bytes are in flight), and create / close wait for the worker's
 // answer with Atomics.wait, then read it with receiveMessageOnPort.
 import { MessageChannel, type MessagePort, receiveMessageOnPort, type Worker } from 'node:worker_threads';
-import { type IommuEvent, InputError, packBlock } from '../domain-events/index.js';
+import { type IommuEvent, InputError, packBlock, packValue } from '../domain-events/index.js';
 import { encodeState, encodeStateDelta, type State } from '../reducers/index.js';
 import { MAX_DELTA_CHAIN, type JournalWriterOptions } from './journal-writer.js';
-import { type PipeMessage, type PipeReply, type PipeSetup, type SentError, SLOT } from './journal-pipe-protocol.js';
+import { type PipeBatch, type PipeMessage, type PipeReply, type PipeSetup, type SentError, SLOT } from './journal-pipe-protocol.js';
 import { startWorker, workerModule } from './worker-thread.js';
 
 /** bytes queued for the worker before the caller waits (a few blocks and checkpoints) */
 const MAX_IN_FLIGHT = 32 << 20;
+/** bytes of messages posted together */
+const BATCH_BYTES = 1 << 20;
 
 /** A companion that runs in the writer's thread: a module exporting createCompanion(data). */
 export interface OffThreadCompanion {
@@ -40,6 +42,9 @@ export class JournalPipe {
   private readonly shared: Int32Array;
   private readonly port: MessagePort;
   private readonly worker: Worker;
+  private outbox: PipeMessage[] = [];
+  private transfer: ArrayBuffer[] = [];
+  private outboxBytes = 0;
 
   private constructor(
     readonly path: string,
@@ -93,7 +98,7 @@ export class JournalPipe {
 
   checks(value: Record<string, unknown>): void {
     this.flushBlock();
-    this.send({ op: 'checks', value });
+    this.send({ op: 'checks', packed: packValue(value).slice() });
   }
 
   /** A checks record of what the writer thread's companion saves now (after every event sent so far). */
@@ -104,7 +109,7 @@ export class JournalPipe {
 
   note(value: Record<string, unknown>): void {
     this.flushBlock();
-    this.send({ op: 'note', value });
+    this.send({ op: 'note', packed: packValue(value).slice() });
   }
 
   flushBlock(): void {
@@ -134,19 +139,36 @@ export class JournalPipe {
     this.awaitReply('closed');
   }
 
-  private send(m: PipeMessage, force = false): void {
-    if (!force) this.throwIfFailed();
-    const bytes = m.op === 'events' ? m.packed.byteLength : m.op === 'checkpoint' || m.op === 'delta' ? m.body.byteLength : 1024;
+  /**
+   * Queues one message. Messages go in batches of about BATCH_BYTES (a postMessage costs from a
+   * few microseconds to a millisecond when the machine is busy: one per block was a tenth of
+   * an import's time), and at once when the worker must answer (close, abandon).
+   */
+  private send(m: PipeMessage, now = false): void {
+    if (!now) this.throwIfFailed();
+    const payload = m.op === 'events' || m.op === 'checks' || m.op === 'note' ? m.packed : m.op === 'checkpoint' || m.op === 'delta' ? m.body : null;
+    const bytes = payload === null ? 64 : payload.byteLength;
+    this.outbox.push(m);
+    if (payload !== null) this.transfer.push(payload.buffer as ArrayBuffer);
+    this.outboxBytes += bytes;
+    if (now || this.outboxBytes >= BATCH_BYTES) this.post(now);
+  }
+
+  private post(now: boolean): void {
+    const bytes = this.outboxBytes;
     // a bounded queue: wait while the worker is behind by more than MAX_IN_FLIGHT bytes
     for (;;) {
-      const now = Atomics.load(this.shared, SLOT.inFlight);
-      if (now < MAX_IN_FLIGHT || force) break;
-      Atomics.wait(this.shared, SLOT.inFlight, now, 1000);
+      const inFlight = Atomics.load(this.shared, SLOT.inFlight);
+      if (inFlight < MAX_IN_FLIGHT || now) break;
+      Atomics.wait(this.shared, SLOT.inFlight, inFlight, 1000);
       this.throwIfFailed();
     }
     Atomics.add(this.shared, SLOT.inFlight, bytes);
-    const transfer = m.op === 'events' ? [m.packed.buffer] : m.op === 'checkpoint' || m.op === 'delta' ? [m.body.buffer] : [];
-    this.worker.postMessage({ ...m, bytes }, transfer as ArrayBuffer[]);
+    const batch: PipeBatch = { ops: this.outbox, bytes };
+    this.worker.postMessage(batch, this.transfer);
+    this.outbox = [];
+    this.transfer = [];
+    this.outboxBytes = 0;
   }
 
   /** The worker's answer to create or close, or the error it stopped at (thrown here). */

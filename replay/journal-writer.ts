@@ -160,13 +160,23 @@ export class JournalWriter {
 
   /** What the fault checks found and kept at the checkpoint just written (see journal-format.ts). */
   checks(value: Record<string, unknown>): void {
+    this.checksPacked(packValue(value));
+  }
+
+  /** checks(), with the value packed (packValue) in another thread */
+  checksPacked(packed: Uint8Array): void {
     this.flushBlock();
-    this.write(encodeRecord(RecordKind.checks, this.seq, 0, deflateRawSync(packValue(value), { level: 1 })));
+    this.write(encodeRecord(RecordKind.checks, this.seq, 0, deflateRawSync(packed, { level: 1 })));
   }
 
   note(value: Record<string, unknown>): void {
+    this.notePacked(packValue(value));
+  }
+
+  /** note(), with the value packed (packValue) in another thread */
+  notePacked(packed: Uint8Array): void {
     this.flushBlock();
-    this.write(encodeRecord(RecordKind.note, this.seq, 0, deflateRawSync(packValue(value))));
+    this.write(encodeRecord(RecordKind.note, this.seq, 0, deflateRawSync(packed)));
   }
 
   flushBlock(): void {

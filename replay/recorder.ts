@@ -5,7 +5,7 @@
 // A companion (the fault checks) may follow the same events and store its own data beside each
 // checkpoint.
 import { type IommuEvent } from '../domain-events/index.js';
-import { evolveBatch, initialState, type State } from '../reducers/index.js';
+import { evolveBatch, initialState, type State, Tx } from '../reducers/index.js';
 import { JournalPipe, type OffThreadCompanion } from './journal-pipe.js';
 import { JournalWriter, type JournalWriterOptions } from './journal-writer.js';
 
@@ -46,6 +46,8 @@ export function deltaEveryFor(checkpointEvery: number): number {
 
 export class JournalRecorder {
   private state: State = initialState();
+  /** the Tx of the appends since the last checkpoint */
+  private tx = new Tx();
   private sinceCheckpoint = 0;
   private sinceDelta = 0;
   private readonly every: number;
@@ -88,17 +90,23 @@ export class JournalRecorder {
 
   private appendPiece(events: readonly IommuEvent[]): void {
     this.writer.append(events);
-    this.state = evolveBatch(this.state, events);
+    // one Tx from checkpoint to checkpoint: the states in between are read (the importer's
+    // attribution looks at `current` every few events) but never kept, so a small append edits
+    // what the last one made instead of copying it again; a checkpointed state is kept (the
+    // next delta's base), so the Tx ends with each checkpoint
+    this.state = evolveBatch(this.state, events, this.tx);
     this.companion?.feed(events);
     this.sinceCheckpoint += events.length;
     this.sinceDelta += events.length;
     if (this.every > 0 && this.sinceCheckpoint >= this.every) {
+      this.tx = new Tx();
       this.writer.checkpoint(this.state);
       if (this.pipedCompanion) (this.writer as JournalPipe).companionChecks();
       else if (this.companion) this.writer.checks(this.companion.save());
       this.sinceCheckpoint = 0;
       this.sinceDelta = 0;
     } else if (this.deltaEvery > 0 && this.sinceDelta >= this.deltaEvery) {
+      this.tx = new Tx();
       this.writer.checkpointDelta(this.state);
       this.sinceDelta = 0;
     }

@@ -10,6 +10,9 @@ import { unmapDirectionMismatch } from './dma-api/unmap-direction-mismatch.js';
 import { unmapNotMapped } from './dma-api/unmap-not-mapped.js';
 import { unmapSizeMismatch } from './dma-api/unmap-size-mismatch.js';
 import { unmapTypeMismatch } from './dma-api/unmap-type-mismatch.js';
+import { dmaIovaDoubleFree } from './dma-iova/double-free.js';
+import { dmaIovaFreeWhileLinked } from './dma-iova/free-while-linked.js';
+import { dmaIovaLinkOutsideRange } from './dma-iova/link-outside-range.js';
 import { mapOverLive } from './iommu/map-over-live.js';
 import { mappingsAtFree } from './iommu/mappings-at-free.js';
 import { msiNoDoorbell } from './iommu/msi-no-doorbell.js';
@@ -36,6 +39,9 @@ export const CHECKS: readonly Check[] = [
   syncDirectionMismatch,
   cachelineOverlap,
   dmaLeak,
+  dmaIovaLinkOutsideRange,
+  dmaIovaFreeWhileLinked,
+  dmaIovaDoubleFree,
   mapOverLive,
   unmapHole,
   unmapShort,

@@ -13,6 +13,8 @@ import { DmaEntries } from './dma-entries.js';
 import {
   cookiesSlice,
   type CookiesState,
+  dmaIovaSlice,
+  type DmaIovaSliceState,
   initialState,
   ioasidSlice,
   overlapping,
@@ -37,6 +39,8 @@ export interface ShadowState {
   /** the live DMA-API entries (the dmaApi slice's) */
   readonly dma: DmaEntries;
   readonly ioasid: IoasidState;
+  /** the live dma_iova ranges and what is linked in them */
+  readonly dmaIova: DmaIovaSliceState;
 }
 
 type Name = Exclude<keyof ShadowState, 'scratch' | 'dma'>;
@@ -46,6 +50,7 @@ const SLICES: { [K in Name]: Slice<ShadowState[K]> } = {
   cookies: cookiesSlice,
   pageTables: pageTablesSlice,
   ioasid: ioasidSlice,
+  dmaIova: dmaIovaSlice,
 };
 
 type Handler = (s: unknown, e: IommuEvent, tx: Tx) => unknown;
@@ -81,6 +86,7 @@ export class Shadow implements ShadowState {
   pageTables: PageTablesState;
   readonly dma: DmaEntries;
   ioasid: IoasidState;
+  dmaIova: DmaIovaSliceState;
   readonly scratch = new Scratch();
   private readonly tx = new Tx();
 
@@ -90,6 +96,7 @@ export class Shadow implements ShadowState {
     this.pageTables = from.pageTables;
     this.dma = DmaEntries.of(from.dmaApi);
     this.ioasid = from.ioasid;
+    this.dmaIova = from.dmaIova;
   }
 
   /** Folds one event in (after the checks have looked at the state before it); `rs`: routesOf(e.type). */

@@ -3,6 +3,7 @@
 import { type EventDef, type EventOfDef } from './define.js';
 import * as cookie from './events/cookie.js';
 import * as dmaApi from './events/dma-api.js';
+import * as dmaIova from './events/dma-iova.js';
 import * as ioas from './events/ioas.js';
 import * as ioasid from './events/ioasid.js';
 import * as iova from './events/iova.js';
@@ -68,6 +69,10 @@ export const EVENT_DEFS = [
   ioasid.SvaBound,
   ioasid.SvaUnbound,
   dmaApi.DmaApiCalled,
+  dmaIova.DmaIovaAllocated,
+  dmaIova.DmaIovaLinked,
+  dmaIova.DmaIovaUnlinked,
+  dmaIova.DmaIovaFreed,
   trace.PageFaulted,
   trace.MarkerWritten,
   trace.EventsLost,

@@ -2,7 +2,9 @@ import { oneOf, opt } from './schema.js';
 
 /** Kernel error codes, by name; the numeric value is what the kernel returns negated. */
 export const ERRNO = {
+  EPERM: 1,
   ENOENT: 2,
+  EIO: 5,
   EAGAIN: 11,
   ENOMEM: 12,
   EACCES: 13,

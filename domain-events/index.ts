@@ -17,6 +17,7 @@ export * from './events/reserved.js';
 export * from './events/ioas.js';
 export * from './events/ioasid.js';
 export * from './events/dma-api.js';
+export * from './events/dma-iova.js';
 export * from './events/trace.js';
 export * from './stamp.js';
 export * from './errors.js';

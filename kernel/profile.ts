@@ -34,6 +34,11 @@ export interface DmaSwitches {
   readonly fqNeedsCap: boolean;
   /** IOVA calls of the DMA layer: alloc_iova_fast/free_iova_fast with rcaches (v4.7+), or plain alloc_iova/__free_iova (2015 common ops) */
   readonly iovaApi: 'fast' | 'alloc_iova';
+  /**
+   * dma_iova_try_alloc / dma_iova_link / dma_iova_unlink / dma_iova_free exist (dma-iommu.c
+   * 7.3.4; absent from 6.12.117): one IOVA range per request, pages linked into it later
+   */
+  readonly iovaLink: boolean;
 }
 
 export interface MsiSwitches {
@@ -59,20 +64,27 @@ export interface PgtableSwitches {
 }
 
 export interface CoreSwitches {
-  /** `map` trace: on success with the requested size (≤6.12) or on every attempt with bytes mapped (7.2) */
+  /**
+   * `map` trace and unroll: iommu.c (6.1, 6.12) __iommu_map traces a successful map only and
+   * unrolls only once map_pages ran; iommu.c (7.3.4) iommu_map_nosync traces every attempt that
+   * passed its WARN_ON_ONCE checks with the bytes mapped, and unrolls (iommu_unmap of those
+   * bytes, traced even when 0) after every failure, the ENODEV and alignment refusals included
+   */
   readonly mapTrace: 'on-success' | 'always-bytes-mapped';
-  /** `unmap` trace on a misaligned request: none (6.1/6.12) or with unmapped_size 0 (7.2) */
+  /** `unmap` trace on a misaligned request: none (6.1/6.12) or with unmapped_size 0 (7.3.4 __iommu_unmap) */
   readonly unmapTraceMisaligned: boolean;
   /** detach_device_from_domain exists (6.1) */
   readonly detachEvent: boolean;
   /** order and codes of iommu_map's argument checks */
-  readonly mapChecks: '6.1' | '6.12' | '7.2';
+  readonly mapChecks: '6.1' | '6.12' | '7.3';
+  /** a group's blocking domain (DMA ownership claimed): an empty UNMANAGED domain where drivers lack BLOCKED (6.1), or BLOCKED (6.12) */
+  readonly blockingDomain: 'unmanaged' | 'blocked';
 }
 
 export interface PasidSwitches {
   readonly allocator: 'ioasid' | 'global-ida';
-  /** reuse of an mm's PASID: 6.1 off-by-one range check, or the device max_pasids check */
-  readonly svaRangeCheck: '6.1' | '7.2';
+  /** reuse of an mm's PASID: 6.1 off-by-one range check, or the device max_pasids check (iommu-sva.c 6.12, 7.3.4) */
+  readonly svaRangeCheck: '6.1' | 'max-pasids';
 }
 
 export interface Profile {
@@ -87,11 +99,10 @@ export interface Profile {
   readonly pgtable: PgtableSwitches;
   readonly core: CoreSwitches;
   readonly pasid: PasidSwitches;
-  /** dma:* trace events: none (≤6.11), 6.12 names, 7.2 names (dma_map_phys) */
-  readonly dmaTrace: 'none' | '6.12' | '7.2';
-  /** dma-debug attribute-mismatch check (7.2) */
-  readonly debugAttrsCheck: boolean;
-  /** cookie ownership: typed cookie pointer (≤6.14) or cookie_type union (6.15+) */
+  /**
+   * cookie ownership: a typed cookie pointer (dma-iommu.c 6.1, 6.12: -EEXIST only when a DMA or
+   * MSI cookie exists) or domain->cookie_type (7.3.4: -EEXIST for any owner, iommufd's included)
+   */
   readonly cookieModel: 'typed-pointer' | 'cookie-type';
 }
 

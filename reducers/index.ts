@@ -13,6 +13,7 @@ export * from './rcache-state.js';
 export * from './page-tables.js';
 export * from './flush-queues.js';
 export * from './dma-api.js';
+export * from './dma-iova.js';
 export * from './ioasid.js';
 export * from './ioas.js';
 export * from './timeline.js';

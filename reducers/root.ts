@@ -5,6 +5,7 @@ import { createDraft, finishDraft, type Draft } from 'immer';
 import { EVENT_TYPES, type IommuEvent } from '../domain-events/index.js';
 import { cookiesSlice, type CookiesState } from './cookies.js';
 import { dmaApiSlice, type DmaApiState } from './dma-api.js';
+import { dmaIovaSlice, type DmaIovaSliceState } from './dma-iova.js';
 import { flushQueuesSlice, type FlushQueuesState } from './flush-queues.js';
 import { Hasher } from './hasher.js';
 import { ioasSlice, type IoasState } from './ioas.js';
@@ -23,6 +24,7 @@ export interface State {
   readonly pageTables: PageTablesState;
   readonly flushQueues: FlushQueuesState;
   readonly dmaApi: DmaApiState;
+  readonly dmaIova: DmaIovaSliceState;
   readonly ioasid: IoasidState;
   readonly ioas: IoasState;
   readonly timeline: TimelineState;
@@ -37,6 +39,7 @@ const SLICES: { [K in SliceName]: Slice<State[K]> } = {
   pageTables: pageTablesSlice,
   flushQueues: flushQueuesSlice,
   dmaApi: dmaApiSlice,
+  dmaIova: dmaIovaSlice,
   ioasid: ioasidSlice,
   ioas: ioasSlice,
   timeline: timelineSlice,
@@ -44,7 +47,7 @@ const SLICES: { [K in SliceName]: Slice<State[K]> } = {
 
 const SLICE_NAMES = Object.keys(SLICES) as SliceName[];
 /** slices newer than the first journal format: absent from older checkpoints */
-const LATER_SLICES: ReadonlySet<string> = new Set<SliceName>(['ioas']);
+const LATER_SLICES: ReadonlySet<string> = new Set<SliceName>(['ioas', 'dmaIova']);
 
 interface Route {
   readonly slice: number;
@@ -159,7 +162,7 @@ export function snapshotState(state: State): Record<string, unknown> {
 export function restoreState(data: Record<string, unknown>): State {
   const out: Record<string, unknown> = {};
   for (const name of SLICE_NAMES) {
-    // a slice added after the journal was written (ioas) starts empty: no event of it came before
+    // a slice added after the journal was written (ioas, dmaIova) starts empty: no event of it came before
     if (!(name in data) && LATER_SLICES.has(name)) {
       out[name] = SLICES[name].initial;
       continue;

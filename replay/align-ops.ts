@@ -41,6 +41,15 @@ export function opOf(e: IommuEvent): Op | null {
       const iovas = e.sg ? e.sg.dmaAddrs.map(hex).join(',') : hex(e.dmaAddr);
       return { ...base, family: 'dma', sig: `dma_${e.call} ${e.device} size=${hex(size)} ${e.dir}`, outcome: { 'DMA address': iovas, errno: e.errno ?? 'ok' } };
     }
+    // the dma_iova API (7.3): DMA-API calls without a dma:* event
+    case 'DmaIovaAllocated':
+      return { ...base, family: 'dma', sig: `dma_iova_try_alloc ${e.device} size=${hex(e.size)}`, outcome: { 'IOVA range': e.iova === null ? 'none' : `${hex(e.iova)}+${hex(e.length)}` } };
+    case 'DmaIovaLinked':
+      return { ...base, family: 'dma', sig: `dma_iova_link ${e.device} offset=${hex(e.offset)} size=${hex(e.size)}`, outcome: { 'IOVA linked': hex(e.iova), errno: e.errno ?? 'ok' } };
+    case 'DmaIovaUnlinked':
+      return { ...base, family: 'dma', sig: `dma_iova_unlink ${e.device} offset=${hex(e.offset)} size=${hex(e.size)}`, outcome: { 'IOVA unlinked': hex(e.iova), 'bytes unmapped': hex(e.unmapped) } };
+    case 'DmaIovaFreed':
+      return { ...base, family: 'dma', sig: `dma_iova_free ${e.device} size=${hex(e.size)}`, outcome: { 'IOVA range': `${hex(e.iova)}+${hex(e.length)}` } };
     case 'Mapped':
       return { ...base, family: 'iommu', sig: `map size=${hex(e.size)}`, outcome: { 'IOVA chosen': hex(e.iova), errno: 'ok', ...leavesOf(e.leaves) } };
     case 'MapFailed':

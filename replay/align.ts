@@ -29,6 +29,13 @@ function differingFields(a: Op, b: Op): string[] {
   return Object.keys(a.outcome).filter((k) => k in b.outcome && a.outcome[k] !== b.outcome[k]);
 }
 
+/** how many ops line up from a[i] and b[j] on (up to LOOKAHEAD) */
+function run(a: readonly Op[], b: readonly Op[], i: number, j: number): number {
+  let n = 0;
+  while (n < LOOKAHEAD && i + n < a.length && j + n < b.length && a[i + n].sig === b[j + n].sig) n++;
+  return n;
+}
+
 class Aligner {
   compared = 0;
   differing = 0;
@@ -94,8 +101,13 @@ class Aligner {
   /** the smallest skip on one side after which the signatures meet again */
   private resync(a: readonly Op[], b: readonly Op[], i: number, j: number): { a: number; b: number } {
     for (let d = 1; d <= LOOKAHEAD; d++) {
-      if (i + d < a.length && a[i + d].sig === b[j].sig) return { a: d, b: 0 };
-      if (j + d < b.length && a[i].sig === b[j + d].sig) return { a: 0, b: d };
+      const skipA = i + d < a.length && a[i + d].sig === b[j].sig;
+      const skipB = j + d < b.length && a[i].sig === b[j + d].sig;
+      // both line up at the same distance (an extra op of one run that looks like a later op of
+      // the other): keep the skip after which more ops go on lining up
+      if (skipA && skipB) return run(a, b, i + d, j) >= run(a, b, i, j + d) ? { a: d, b: 0 } : { a: 0, b: d };
+      if (skipA) return { a: d, b: 0 };
+      if (skipB) return { a: 0, b: d };
     }
     return { a: 0, b: 0 };
   }

@@ -27,6 +27,8 @@ export class RunTotals {
         this.kernelWarnings += e.warn;
         break;
       case 'DmaApiCalled':
+      case 'DmaIovaLinked':
+      case 'MsiCookieGot':
       case 'SvaBound':
       case 'IoasAreaMapped':
       case 'IoasAreaUnmapped':

@@ -57,6 +57,21 @@ describe('diffRuns', () => {
     expect(r.deltas.pasids.a).toBeGreaterThan(0);
   });
 
+  it('linux-6.12 vs linux-7.3 on map-errors: 7.3 unrolls the refused misaligned map and refuses the cookie of an iommufd hwpt', () => {
+    const r = diffRuns(sim('map-errors', 'linux-6.12'), sim('map-errors', 'linux-7.3'));
+    expect(r.firstDivergence).toMatchObject({ step: 'vfio-maps', what: 'only in B: unmap size=0x0', lineA: null, lineB: 12 });
+    expect(r.alignment).toMatchObject({ onlyA: 0, onlyB: 1, differing: 0 });
+    // the -EEXIST of iommu_get_msi_cookie
+    expect(r.deltas.kernelErrors).toEqual({ a: 2, b: 3, delta: 1 });
+  });
+
+  it('linux-6.12 vs linux-7.3 on blk-iova: one dma_iova range per request instead of one IOVA per segment', () => {
+    const r = diffRuns(sim('blk-iova', 'linux-6.12'), sim('blk-iova', 'linux-7.3'));
+    expect(r.firstDivergence?.what).toMatch(/^only in B: dma_iova_try_alloc nvme0 size=0x/);
+    expect(r.deltas.maps.delta).toBe(0);
+    expect(r.deltas.unmaps.delta).toBeLessThan(0);
+  });
+
   it('ioasid-2019 vs linux-6.12 on sva-pasid: PASIDs from the IOASID xarray against the global IDA', () => {
     const r = diffRuns(sim('sva-pasid', 'ioasid-2019'), sim('sva-pasid', 'linux-6.12'));
     expect(r.related).toBe(true);

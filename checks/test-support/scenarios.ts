@@ -8,6 +8,10 @@ import {
   DeviceRemovedFromGroup,
   DmaApiCalled,
   DmaCookieGot,
+  DmaIovaAllocated,
+  DmaIovaFreed,
+  DmaIovaLinked,
+  DmaIovaUnlinked,
   DomainAllocated,
   DomainFreed,
   EventsLost,
@@ -79,6 +83,23 @@ function sg(phys: bigint[], nents = phys.length): Dma['sg'] {
   return { nents, nentsTotal: nents, ents: 1, entsTotal: 1, dmaAddrs: [0xfff00000n], sizes: [BigInt(phys.length) * 0x1000n], physAddrs: phys, truncated: false };
 }
 
+/** dma_iova_try_alloc of `length` bytes at IOVA `iova` (state->addr = iova: page-aligned phys) */
+function iovaAlloc(iova: bigint, length: bigint): IommuEvent {
+  return DmaIovaAllocated.make({ device: DEV, domain: 1, phys: P, size: length, state: iova, iova, length, warn: 0 });
+}
+
+function iovaLink(state: bigint, offset: bigint, size: bigint): IommuEvent {
+  return DmaIovaLinked.make({ device: DEV, domain: 1, state, offset, phys: P + offset, size, iova: state + offset, length: size, errno: null, warn: 0 });
+}
+
+function iovaUnlink(state: bigint, offset: bigint, size: bigint): IommuEvent {
+  return DmaIovaUnlinked.make({ device: DEV, domain: 1, state, offset, size, iova: state + offset, length: size, unmapped: size, warn: 0 });
+}
+
+function iovaFree(state: bigint, length: bigint): IommuEvent {
+  return DmaIovaFreed.make({ device: DEV, domain: 1, state, size: length, iova: state, length });
+}
+
 /** n events, then mark where the scenario's faults are */
 function sc(check: string, events: IommuEvent[], ...expect: number[]): Scenario {
   return { check, events, expect };
@@ -98,6 +119,24 @@ export const SCENARIOS: readonly Scenario[] = [
   sc('dma-api/sync-direction-mismatch', [...base(), dma('map_page', { dmaAddr: A, phys: P, size: 0x1000n, dir: 'TO_DEVICE' }), dma('sync_single_for_cpu', { dmaAddr: A, size: 0x1000n, dir: 'FROM_DEVICE' }), dma('sync_single_for_device', { dmaAddr: A, size: 0x1000n, dir: 'TO_DEVICE' })], 6),
   sc('dma-api/cacheline-overlap', [...base(), dma('map_page', { dmaAddr: A + 0x40n, phys: P + 0x40n, size: 0x10n, dir: 'FROM_DEVICE' }), dma('map_page', { dmaAddr: A - 0xfc0n, phys: P + 0x50n, size: 0x10n, dir: 'FROM_DEVICE' }), dma('map_page', { dmaAddr: A - 0x1fc0n, phys: P + 0x80n, size: 0x10n, dir: 'FROM_DEVICE' })], 6),
   sc('dma-api/leak', [...base(), dma('map_page', { dmaAddr: A, phys: P, size: 0x1000n }), dma('map_page', { dmaAddr: A - 0x1000n, phys: P + 0x1000n, size: 0x1000n }), dma('unmap_page', { dmaAddr: A - 0x1000n, size: 0x1000n }), DeviceRemovedFromGroup.make({ device: DEV, group: 1 })], 8),
+  sc('dma-iova/link-outside-range', [...base(), iovaAlloc(0xfff00000n, 0x4000n), iovaLink(0xfff00000n, 0n, 0x1000n), iovaLink(0xfff00000n, 0x3000n, 0x1000n), iovaLink(0xfff00000n, 0x4000n, 0x1000n)], 8),
+  sc(
+    'dma-iova/free-while-linked',
+    [
+      ...base(),
+      iovaAlloc(0xfff00000n, 0x2000n),
+      iovaLink(0xfff00000n, 0n, 0x1000n),
+      iovaLink(0xfff00000n, 0x1000n, 0x1000n),
+      iovaUnlink(0xfff00000n, 0n, 0x2000n),
+      iovaFree(0xfff00000n, 0x2000n),
+      iovaAlloc(0xffe00000n, 0x2000n),
+      iovaLink(0xffe00000n, 0n, 0x2000n),
+      iovaUnlink(0xffe00000n, 0n, 0x1000n),
+      iovaFree(0xffe00000n, 0x2000n),
+    ],
+    13,
+  ),
+  sc('dma-iova/double-free', [...base(), iovaAlloc(0xfff00000n, 0x2000n), iovaFree(0xfff00000n, 0x2000n), iovaAlloc(0xffe00000n, 0x2000n), iovaFree(0xfff00000n, 0x2000n)], 8),
   sc('iommu/map-over-live', [...base(), map(0x10000n, P, 0x2000n), map(0x12000n, P, 0x1000n), map(0x11000n, P, 0x2000n)], 7),
   sc('iommu/unmap-hole', [...base(), map(0x10000n, P, 0x2000n), unmap(0x10000n, 0x2000n), unmap(0x10000n, 0x1000n)], 7),
   sc('iommu/unmap-short', [...base(), map(0x10000n, P, 0x2000n), unmap(0x10000n, 0x2000n, 0x1000n)], 6),

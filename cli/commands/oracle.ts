@@ -21,10 +21,11 @@ export function registerOracle(program: Command): void {
           const r = verifyOracleFile(f, { profile });
           if (r.matched !== r.ops || r.errors.length) failed++;
           if (opts.json) {
-            printJson({ file: r.file, kernel: r.kernel, profile: r.profile, ops: r.ops, matched: r.matched, mismatches: r.mismatches, ...(r.errors.length ? { errors: r.errors } : {}) });
+            printJson({ file: r.file, kernel: r.kernel, profile: r.profile, ...(r.assumed ? { assumed: r.assumed } : {}), ops: r.ops, matched: r.matched, mismatches: r.mismatches, ...(r.errors.length ? { errors: r.errors } : {}) });
             continue;
           }
           println(`${f}: matched ${r.matched}/${r.ops} ops (${r.kernel}, profile ${r.profile})`);
+          if (r.assumed) println(`  assumed: ${r.assumed}`);
           for (const e of r.errors) println(`  ${e}`);
           for (const m of r.mismatches)
             println(`  ${f}:${m.line}: ${m.op}: ${m.field}: expected ${JSON.stringify(m.expected)}, got ${JSON.stringify(m.actual)}`);

@@ -25,8 +25,8 @@ describe('simulate', () => {
   it('--list names every profile and workload, one line each', async () => {
     const r = await cli('simulate', '--list', '--json');
     const j = JSON.parse(r.out);
-    expect(j.profiles.map((p: { name: string }) => p.name)).toEqual(['linux-6.1', 'linux-6.12', 'linux-7.2', 'auger-2016-v6', 'auger-2016-v7', 'murphy-2015', 'nested-2023', 'ioasid-2019']);
-    expect(j.workloads.map((w: { name: string }) => w.name)).toEqual(['hotplug', 'nested-msi', 'nic', 'nvme', 'sva-pasid', 'vfio-msi', 'virtio-blk']);
+    expect(j.profiles.map((p: { name: string }) => p.name)).toEqual(['linux-6.1', 'linux-6.12', 'linux-7.3', 'auger-2016-v6', 'auger-2016-v7', 'murphy-2015', 'nested-2023', 'ioasid-2019']);
+    expect(j.workloads.map((w: { name: string }) => w.name)).toEqual(['blk-iova', 'hotplug', 'map-errors', 'nested-msi', 'nic', 'nvme', 'sva-pasid', 'vfio-container', 'vfio-msi', 'virtio-blk']);
   });
 
   it('the same seed writes a byte-identical journal; another seed another one', async () => {

@@ -85,7 +85,7 @@ export class Attributor {
       emit(e);
       if (e.type === 'DomainAllocated' && (e.domainType === 'DMA' || e.domainType === 'DMA_FQ') && e.group !== null) this.addMirror(e.domain, e.group, e.domainType === 'DMA_FQ');
     };
-    this.book = new DomainBook(capture, this.emit);
+    this.book = new DomainBook(capture, this.emit, state);
     const major = Number(capture.kernel?.split('.')[0] ?? 0) * 100 + Number(capture.kernel?.split('.')[1] ?? 0);
     this.dmaMode = major >= 612;
   }

@@ -15,7 +15,9 @@ import {
   type Meta,
   ReservedRegionDeclared,
 } from '../../domain-events/index.js';
+import { type State } from '../../reducers/index.js';
 import { type CaptureGroup, type CaptureInfo } from '../capture.js';
+import { GroupOwnership } from './ownership.js';
 
 export interface BookDomain {
   readonly id: number;
@@ -26,21 +28,31 @@ export interface BookDomain {
   lastActivity: number;
 }
 
-type OwnerState = 'default' | 'blocked-in' | 'owned' | 'blocked-out';
-
 export class DomainBook {
   private nextDomain = 1;
   readonly groupOf = new Map<string, number>();
   readonly defaultDomain = new Map<number, BookDomain>();
   readonly current = new Map<number, BookDomain>();
   readonly domains = new Map<number, BookDomain>();
-  private readonly owner = new Map<number, OwnerState>();
   private readonly knownGroups = new Set<number>();
+  /** what a group's attach lines mean once VFIO owns it (ownership.ts) */
+  private readonly ownership: GroupOwnership;
 
   constructor(
     readonly capture: CaptureInfo,
     private readonly emit: (e: IommuEvent) => void,
-  ) {}
+    /** the journal state so far (how many maps a domain has had) */
+    state?: () => State,
+  ) {
+    this.ownership = new GroupOwnership({
+      newDomain: (type, group, owner, meta, how) => this.newDomain(type, group, owner, meta, how),
+      ensureDefault: (group, meta) => this.ensureDefault(group, meta),
+      emit: (e) => this.emit(e),
+      current: this.current,
+      mapsIn: (domain) => state?.().pageTables.domains.get(domain)?.maps ?? 0,
+      hasCookie: (domain) => state?.().cookies.byDomain[domain] !== undefined,
+    });
+  }
 
   captureGroup(group: number): CaptureGroup | undefined {
     return this.capture.groups.find((g) => g.id === group);
@@ -128,7 +140,7 @@ export class DomainBook {
     this.attached.add(device);
     this.current.set(group, next);
     const inferred = next.type === 'BLOCKED' || next.type === 'UNMANAGED';
-    this.emit(DeviceAttached.make({ device, domain: next.id, errno: null }, inferred ? { ...meta, how: 'attach-sequence', conf: 0.7 } : meta));
+    this.emit(DeviceAttached.make({ device, domain: next.id, errno: null }, inferred ? { ...meta, how: this.ownership.how(group), conf: 0.7 } : meta));
     return next;
   }
 
@@ -136,28 +148,12 @@ export class DomainBook {
   private readonly pendingGroupAttach = new Map<number, { domain: BookDomain; left: Set<string> }>();
 
   /**
-   * A device already attached is attached again: its group changes hands (default → blocked →
-   * unmanaged → blocked → default). Every device of the group switches to the same domain.
+   * A device already attached is attached again: its group changes hands (ownership.ts: default →
+   * blocked → VFIO domain or the container's shared one → blocked → default). Every device of the
+   * group switches to the same domain.
    */
   private switchOwnership(group: number, device: string, meta: Meta): BookDomain {
-    const def = this.ensureDefault(group, meta);
-    const state = this.owner.get(group) ?? 'default';
-    let next: BookDomain;
-    let nextState: OwnerState;
-    if (state === 'default') {
-      next = this.newDomain('BLOCKED', group, 'owner', meta, 'attach-sequence');
-      nextState = 'blocked-in';
-    } else if (state === 'blocked-in') {
-      next = this.newDomain('UNMANAGED', group, 'vfio', meta, 'attach-sequence');
-      nextState = 'owned';
-    } else if (state === 'owned') {
-      next = this.newDomain('BLOCKED', group, 'owner', meta, 'attach-sequence');
-      nextState = 'blocked-out';
-    } else {
-      next = def;
-      nextState = 'default';
-    }
-    this.owner.set(group, nextState);
+    const next = this.ownership.next(group, meta);
     const members = [...this.groupOf.entries()].filter(([d, g]) => g === group && d !== device).map(([d]) => d);
     if (members.length) this.pendingGroupAttach.set(group, { domain: next, left: new Set(members) });
     return next;
@@ -190,6 +186,8 @@ export class DomainBook {
     const out = new Set<BookDomain>();
     for (const d of this.current.values()) if (d.type === 'DMA' || d.type === 'DMA_FQ' || d.type === 'UNMANAGED') out.add(d);
     for (const d of this.defaultDomain.values()) if (d.type === 'DMA' || d.type === 'DMA_FQ') out.add(d);
+    // a VFIO domain its last group has left until it is freed: detach_group unmaps what is left in it
+    for (const d of this.ownership.releasing()) out.add(d);
     return [...out];
   }
 }

@@ -136,7 +136,9 @@ export class AllocatorMirror {
 
   /**
    * Applies the held frees of a lazy domain, firing the pending timer before step `fireAt`
-   * (-1: not at all; 'model': at the first step the learned delay reaches).
+   * (-1: not at all; 'model': at the first step the learned delay reaches). A held free queued
+   * after a firing arms the timer again (dma-iommu.c 6.1/6.12 queue_iova): that timer, and each
+   * one after it, fires at the first step the learned delay reaches.
    */
   private settle(domain: number, ts: number, fireAt: number | 'model'): KernelCtx {
     const k = new KernelCtx(this.state, this.profile, {});
@@ -145,8 +147,8 @@ export class AllocatorMirror {
     let fired = false;
     for (let i = 0; i <= held.length; i++) {
       const armed = this.armedAt(k, domain);
-      if (!fired && armed !== null) {
-        const due = fireAt === 'model' ? times[i] >= armed + this.timers.estimate : i === fireAt;
+      if (armed !== null && fireAt !== -1) {
+        const due = fireAt === 'model' || fired ? times[i] >= armed + this.timers.estimate : i === fireAt;
         if (due && times[i] >= armed + MIN_DELAY) {
           k.meta = { ts: times[i], cpu: 0 };
           fqFlushTimeout(k, domain);

@@ -1,7 +1,8 @@
 // iommu_map / iommu_unmap (drivers/iommu/iommu.c): argument checks per version, the chunk loop
 // over iommu_pgsize with short map_pages returns, the unroll of a failed map, and the unmap loop
 // that stops at the first 0. One `map` trace line per successful iommu_map (Mapped), one `unmap`
-// per checked iommu_unmap (Unmapped) — the unroll's included.
+// per checked iommu_unmap (Unmapped) — the unroll's included. 7.3 traces failed maps too
+// (MapFailed with the bytes mapped) and unrolls after every refusal past its first checks.
 import { type DomainType, type Errno, IotlbFlushed, type LeafRun, MapFailed, Mapped, Unmapped } from '../../domain-events/index.js';
 import { type PgtableCtx } from '../pgtable/ctx.js';
 import { driverFor } from './driver.js';
@@ -24,35 +25,43 @@ function minPagesz(bitmap: bigint): bigint {
   return bitmap & -bitmap;
 }
 
+interface Refusal {
+  readonly errno: Errno;
+  /** refused by iommu_map_nosync's WARN_ON_ONCE, before anything is traced (7.3.4) */
+  readonly early: boolean;
+}
+
 /** The argument checks of iommu_map, in each version's order (reference §4.3). */
-function mapCheck(ctx: PgtableCtx, dom: CoreDomain, iova: bigint, paddr: bigint, size: bigint): Errno | null {
+function mapCheck(ctx: PgtableCtx, dom: CoreDomain, iova: bigint, paddr: bigint, size: bigint): Refusal | null {
   const noOps = !dom.hasMapOps || dom.pgsizeBitmap === 0n;
   const paging = isPaging(dom.type);
   switch (ctx.profile.core.mapChecks) {
     case '6.1':
-      if (noOps) return 'ENODEV';
-      if (!paging) return 'EINVAL';
+      if (noOps) return { errno: 'ENODEV', early: true };
+      if (!paging) return { errno: 'EINVAL', early: true };
       break;
     case '6.12':
-      if (!paging) return 'EINVAL';
+      if (!paging) return { errno: 'EINVAL', early: true };
       if (noOps) {
         ctx.warn++;
-        return 'ENODEV';
+        return { errno: 'ENODEV', early: true };
       }
       break;
-    case '7.2':
+    case '7.3':
+      // iommu.c (7.3.4) iommu_map_nosync: WARN_ON_ONCE(!PAGING || !pgsize_bitmap || bad gfp)
       if (!paging || dom.pgsizeBitmap === 0n) {
         ctx.warn++;
-        return 'EINVAL';
+        return { errno: 'EINVAL', early: true };
       }
+      // __iommu_map_domain_pgtbl: WARN_ON(!ops->map_pages)
       if (!dom.hasMapOps) {
         ctx.warn++;
-        return 'ENODEV';
+        return { errno: 'ENODEV', early: false };
       }
       break;
   }
   // "unaligned: iova … pa … size … min_pagesz …"
-  if ((iova | paddr | size) % minPagesz(dom.pgsizeBitmap) !== 0n) return 'EINVAL';
+  if ((iova | paddr | size) % minPagesz(dom.pgsizeBitmap) !== 0n) return { errno: 'EINVAL', early: false };
   return null;
 }
 
@@ -73,8 +82,10 @@ export function iommuMap(ctx: PgtableCtx, dom: CoreDomain, iova: bigint, paddr: 
   const warn0 = ctx.warn;
   const bad = mapCheck(ctx, dom, iova, paddr, size);
   if (bad) {
-    ctx.emit(MapFailed.make({ domain: ctx.domain, iova, paddr, size, prot, errno: bad, mapped: 0n, leaves: null, warn: ctx.warn - warn0 }, ctx.meta));
-    return { errno: bad, mapped: 0n };
+    ctx.emit(MapFailed.make({ domain: ctx.domain, iova, paddr, size, prot, errno: bad.errno, mapped: 0n, leaves: null, warn: ctx.warn - warn0 }, ctx.meta));
+    // iommu.c (7.3.4) iommu_map_nosync: trace_map(iova, paddr, 0), then iommu_unmap(domain, iova, 0)
+    if (!bad.early && ctx.profile.core.mapTrace === 'always-bytes-mapped') iommuUnmap(ctx, dom, iova, 0n);
+    return { errno: bad.errno, mapped: 0n };
   }
   const drv = driverFor(ctx.pt);
   const leaves: LeafRun[] = [];
@@ -119,6 +130,7 @@ export function iommuUnmap(ctx: PgtableCtx, dom: CoreDomain, iova: bigint, size:
     return 0n;
   }
   const drv = driverFor(ctx.pt);
+  const from = ctx.events.length;
   let unmapped = 0n;
   let at = iova;
   while (unmapped < size) {
@@ -129,7 +141,14 @@ export function iommuUnmap(ctx: PgtableCtx, dom: CoreDomain, iova: bigint, size:
     at += n;
     unmapped += n;
   }
+  // io-pgtable-arm.c (6.1, 6.12) __arm_lpae_unmap frees a table the unmap emptied inside the same
+  // call: the journal gives the call's outcome first and the tables it freed after it, so a replay
+  // (and every check) sees the pages leave with the unmap, not before it
+  const during = ctx.events.splice(from);
+  const freed = during.filter((e) => e.type === 'PgtableTableFreed');
+  ctx.events.push(...during.filter((e) => e.type !== 'PgtableTableFreed'));
   ctx.emit(Unmapped.make({ domain: ctx.domain, iova, size, unmappedSize: unmapped, warn: ctx.warn - warn0 }, ctx.meta));
+  ctx.events.push(...freed);
   flushEvent(ctx, iova, size, tlb0);
   return unmapped;
 }

@@ -1,11 +1,25 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { type IommuEvent, INVALID_IOASID } from '../../domain-events/index.js';
-import { evolveBatch, initialState, PMap, type State, Tx } from '../../reducers/index.js';
+import { activeIds, evolveBatch, initialState, PMap, type State, Tx } from '../../reducers/index.js';
 import { decideGlobalPasidAlloc, decideGlobalPasidFree, decideIoasidAlloc, decideIoasidFree, decidePasidDevice, decideRegister, ioasidFind, type IoasidAllocatorOps, lowestFree } from './index.js';
 
-const F1: IoasidAllocatorOps = { name: 'F1', fns: 'fixed', pool: null, alloc: (min, max) => (min > max ? INVALID_IOASID : min), freesFromPool: false };
-const ops = new Map([[F1.name, F1]]);
+const F1: IoasidAllocatorOps = { name: 'F1', fns: 'fixed', pool: null, alloc: (min, max) => ({ id: min > max ? INVALID_IOASID : min, taken: false }), freesFromPool: false };
+/** a driver's top-down allocator over its own pool (like the oracle harness's T1) */
+const TOP: IoasidAllocatorOps = {
+  name: 'TOP',
+  fns: 'topdown',
+  pool: 'TOP',
+  alloc: (min, max, pool) => {
+    for (let id = max; id >= min; id--) if (!pool.includes(id)) return { id, taken: true };
+    return { id: INVALID_IOASID, taken: false };
+  },
+  freesFromPool: true,
+};
+const ops = new Map([
+  [F1.name, F1],
+  [TOP.name, TOP],
+]);
 
 function given(fn: (s: State) => IommuEvent[][]): State {
   let s = initialState();
@@ -34,6 +48,18 @@ describe('ioasid.c (6.1) rules', () => {
     const s = given((s0) => [decideIoasidAlloc(env(s0), null, 0xffffffff, 0xffffffff, 1)]);
     expect(s.ioasid.xarrays.default!.get(0xffffffff)?.stale).toBe(true);
     expect(decideRegister(env(s), F1)[0]).toMatchObject({ errno: 'EAGAIN', active: 'default' });
+  });
+
+  it('a custom allocator that hands out 0xFFFFFFFF keeps it: ioasid_alloc fails, the next call gets the id below (ioasid.c 6.1)', () => {
+    let s = given((s0) => [decideRegister(env(s0), TOP)]);
+    const alloc = () => {
+      const ev = decideIoasidAlloc(env(s), 'S0', 0xfffffffe, 0xffffffff, 1);
+      s = evolveBatch(s, ev);
+      return (ev[ev.length - 1] as Extract<IommuEvent, { type: 'IoasidAllocated' }>).id;
+    };
+    expect([alloc(), alloc(), alloc()]).toEqual([INVALID_IOASID, 0xfffffffe, INVALID_IOASID]);
+    expect(s.ioasid.pools.TOP).toEqual([0xfffffffe, 0xffffffff]);
+    expect(activeIds(s.ioasid).keys()).toEqual([0xfffffffe]);
   });
 
   it('ioasid_find: -ENOENT for a free id, -EACCES from another set (even for an id allocated with a NULL set)', () => {

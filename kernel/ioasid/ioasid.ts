@@ -26,8 +26,11 @@ export interface IoasidAllocatorOps {
   readonly name: string;
   readonly fns: string;
   readonly pool: string | null;
-  /** ops->alloc(min, max, pdata): an id or INVALID_IOASID */
-  alloc(min: number, max: number, pool: readonly number[]): number;
+  /**
+   * ops->alloc(min, max, pdata): the id it returns (INVALID_IOASID means failure to ioasid.c) and
+   * whether it took that id into its pool; a top-down pool can take 0xFFFFFFFF itself
+   */
+  alloc(min: number, max: number, pool: readonly number[]): { readonly id: number; readonly taken: boolean };
   /** ids ops->free(id, pdata) drops from its pool */
   freesFromPool: boolean;
 }
@@ -61,12 +64,14 @@ export function decideIoasidAlloc(env: IoasidEnv, set: string | null, min: numbe
     return out;
   }
   const pool = ops.pool ? (s.pools[ops.pool] ?? []) : [];
-  const id = ops.alloc(min, max, pool);
+  const { id, taken } = ops.alloc(min, max, pool);
+  if (ops.pool && taken) out.push(IoasidCustomPoolChanged.make({ pool: ops.pool, added: [id], removed: [] }, env.meta));
+  // ioasid.c (6.1) ioasid_alloc: INVALID_IOASID from ops->alloc is failure and ops->free is not
+  // called, so an allocator that handed out 0xFFFFFFFF from its pool keeps it taken
   if (id === INVALID_IOASID) {
     done(INVALID_IOASID);
     return out;
   }
-  if (ops.pool) out.push(IoasidCustomPoolChanged.make({ pool: ops.pool, added: [id], removed: [] }, env.meta));
   if (xa.has(id)) {
     // xa_alloc(XA_LIMIT(id, id)) failed: the custom allocator is asked to free it again
     if (ops.pool && ops.freesFromPool) out.push(IoasidCustomPoolChanged.make({ pool: ops.pool, added: [], removed: [id] }, env.meta));

@@ -3,7 +3,7 @@ import { type IommuEvent } from '../../domain-events/index.js';
 import { KernelModel } from '../machine/machine.js';
 import { ARM_SMMU_V3 } from '../machine/platform.js';
 import { linux612 } from '../profiles/linux-6.12.js';
-import { linux72 } from '../profiles/linux-7.2.js';
+import { linux73 } from '../profiles/linux-7.3.js';
 
 const DEV = '0000:00:08.0';
 
@@ -11,7 +11,7 @@ function maps(events: readonly IommuEvent[]): [number, bigint, bigint, number | 
   return events.flatMap((e) => (e.type === 'Mapped' ? [[e.domain, e.iova, e.paddr, e.prot] as [number, bigint, bigint, number | null]] : []));
 }
 
-function iommufd(p = linux72) {
+function iommufd(p = linux73) {
   const m = new KernelModel(p, ARM_SMMU_V3);
   m.run({ op: 'probe', device: DEV });
   const a = m.run({ op: 'alloc_domain', type: 'UNMANAGED', owner: 'iommufd' }).value as number;
@@ -20,7 +20,7 @@ function iommufd(p = linux72) {
 }
 
 describe('iommufd sw_msi (reference §2.8)', () => {
-  it('7.2: fd-global table, IOVA = sw_msi_start + pgoff * PAGE_SIZE, prot READ|WRITE|MMIO', () => {
+  it('7.3: fd-global table, IOVA = sw_msi_start + pgoff * PAGE_SIZE, prot READ|WRITE|MMIO', () => {
     const { m, a } = iommufd();
     m.run({ op: 'attach', device: DEV, domain: a });
     expect(maps(m.run({ op: 'msi_enable', device: DEV, doorbell: 0x8090040n }).events)).toEqual([[a, 0x8000000n, 0x8090000n, 1 | 2 | 16]]);
@@ -28,7 +28,7 @@ describe('iommufd sw_msi (reference §2.8)', () => {
     expect(m.run({ op: 'msi_enable', device: DEV, doorbell: 0x8090044n }).value).toEqual({ iova: 0x8000044n, errno: null });
   });
 
-  it('7.2: attaching the group to another domain installs every doorbell it requires there first, at the same IOVAs', () => {
+  it('7.3: attaching the group to another domain installs every doorbell it requires there first, at the same IOVAs', () => {
     const { m, a, b } = iommufd();
     m.run({ op: 'attach', device: DEV, domain: a });
     m.run({ op: 'msi_enable', device: DEV, doorbell: 0x8090040n });
@@ -50,8 +50,8 @@ describe('iommufd sw_msi (reference §2.8)', () => {
     expect(maps(m.run({ op: 'msi_enable', device: DEV, doorbell: 0x8090040n }).events)).toEqual([[b, 0x8000000n, 0x8090000n, 2 | 8 | 16]]);
   });
 
-  it('7.2: a nested hwpt maps its doorbell into the stage-2 parent', () => {
-    const m = new KernelModel(linux72, ARM_SMMU_V3);
+  it('7.3: a nested hwpt maps its doorbell into the stage-2 parent', () => {
+    const m = new KernelModel(linux73, ARM_SMMU_V3);
     m.run({ op: 'probe', device: DEV });
     const s2 = m.run({ op: 'alloc_domain', type: 'UNMANAGED', owner: 'iommufd' }).value as number;
     const s1 = m.run({ op: 'alloc_domain', type: 'NESTED', owner: 'iommufd', parent: s2 }).value as number;

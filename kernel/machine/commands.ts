@@ -1,7 +1,9 @@
 // The commands a kernel model executes: what drivers, VFIO/iommufd and the IRQ layer ask of the
 // IOMMU layer. Workloads are written in these; trace verification re-derives them from traces.
 import { type DmaDir, type DomainType } from '../../domain-events/index.js';
+import { type BlkMapping, type BlkSegment } from '../dma/blk-rq-map.js';
 import { type ResvRegion } from '../dma/init-domain.js';
+import { type DmaIovaState } from '../dma/iova-link.js';
 import { type SgEntry } from '../dma/map-sg.js';
 
 export type KernelCommand =
@@ -35,6 +37,15 @@ export type KernelCommand =
   | { op: 'dma_alloc'; device: string; size: bigint; pages: readonly bigint[]; blocking?: boolean; attrs?: string }
   | { op: 'dma_free'; device: string; dmaAddr: bigint; size: bigint }
   | { op: 'dma_sync'; device: string; dmaAddr: bigint; size: bigint; dir: DmaDir; forCpu: boolean }
+  /** the dma_iova API (7.3.4): one IOVA range per request, buffers linked into it */
+  | { op: 'dma_iova_try_alloc'; device: string; phys: bigint; size: bigint }
+  | { op: 'dma_iova_link'; state: DmaIovaState; phys: bigint; offset: bigint; size: bigint; dir: DmaDir; attrs?: string }
+  | { op: 'dma_iova_unlink'; state: DmaIovaState; offset: bigint; size: bigint }
+  | { op: 'dma_iova_free'; state: DmaIovaState }
+  | { op: 'dma_iova_destroy'; state: DmaIovaState; mappedLen: bigint }
+  /** the block layer maps / unmaps a request (blk_rq_dma_map_iter_start, blk_rq_dma_unmap) */
+  | { op: 'blk_rq_map'; device: string; segs: readonly BlkSegment[]; dir: DmaDir }
+  | { op: 'blk_rq_unmap'; mapping: BlkMapping }
   | { op: 'msi_enable'; device: string; doorbell: bigint }
   /** msi_domain_deactivate: the 2016 series puts the doorbell binding (iova: what the enable returned) */
   | { op: 'msi_disable'; device: string; doorbell: bigint; iova?: bigint }
@@ -42,12 +53,26 @@ export type KernelCommand =
   | { op: 'vfio_msi_window'; domain: number; iova: bigint; size: bigint }
   /** vfio_iommu_type1 release: the 2016 series tears every reserved binding down and frees the window */
   | { op: 'vfio_release'; domain: number }
+  /** VFIO_GROUP_SET_CONTAINER for the device's group (type1); `scratch`: the two pages vfio_test_domain_fgsp maps */
+  | { op: 'vfio_group_set_container'; device: string; container: string; scratch?: bigint }
+  /** VFIO_SET_IOMMU type1v2 on a container */
+  | { op: 'vfio_set_iommu'; container: string; scratch?: bigint }
+  /** VFIO_IOMMU_MAP_DMA of physically contiguous pinned pages, into every domain of the container */
+  | { op: 'vfio_dma_map'; container: string; iova: bigint; size: bigint; paddr: bigint; prot?: number }
+  | { op: 'vfio_dma_unmap'; container: string; iova: bigint; size: bigint }
+  /** the group leaves its container (group fd closed): detach, domain freed with its last group, ownership released */
+  | { op: 'vfio_group_unset_container'; device: string }
   | { op: 'reserved_domain_alloc'; domain: number; iova: bigint; size: bigint; order?: number; prot?: number }
   | { op: 'reserved_domain_free'; domain: number }
   | { op: 'unmap_reserved'; domain: number }
   | { op: 'ioas_alloc' }
   | { op: 'ioas_map'; ioas: number; size: bigint; iova?: bigint; uptr?: bigint }
   | { op: 'ioas_unmap'; ioas: number; iova: bigint; size: bigint }
+  /** iommufd: bind a device (claims DMA ownership), attach it to an IOAS (automatic hw_pagetable), detach, unbind */
+  | { op: 'iommufd_bind'; device: string }
+  | { op: 'iommufd_attach'; device: string; ioas: number }
+  | { op: 'iommufd_detach'; device: string }
+  | { op: 'iommufd_unbind'; device: string }
   | { op: 'depot_tick' }
   | { op: 'cpu_dead'; cpu: number }
   | { op: 'pasid_alloc'; device: string }

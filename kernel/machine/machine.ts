@@ -8,11 +8,14 @@ import { dmaAlloc, dmaFree } from '../dma/alloc.js';
 import { iommuGetMsiCookie } from '../dma/cookie.js';
 import { coreDomain } from '../dma/core-domain.js';
 import { runDueTimers } from '../dma/flush-queue.js';
+import { blkRqDmaMap, blkRqDmaUnmap } from '../dma/blk-rq-map.js';
+import { dmaIovaDestroy, dmaIovaFree, dmaIovaLink, dmaIovaTryAlloc, dmaIovaUnlink } from '../dma/iova-link.js';
 import { dmaMapPage, dmaUnmapPage } from '../dma/map.js';
 import { dmaMapSg, dmaUnmapSg } from '../dma/map-sg.js';
+import { iommufdAttachIoas, iommufdBind, iommufdDetach, IommufdState, iommufdUnbind } from '../iommufd/device.js';
 import { ioasAlloc, ioasMap, ioasUnmap } from '../iommufd/ioas.js';
 import { iommufdAttachMsi } from '../iommufd/sw-msi.js';
-import { IOMMU_WRITE } from '../pgtable/arm-lpae-pte.js';
+import { IOMMU_READ, IOMMU_WRITE } from '../pgtable/arm-lpae-pte.js';
 import { iommuUnmapReserved } from '../reserved/bindings.js';
 import { allocReservedIovaDomain, freeReservedIovaDomain } from '../reserved/window.js';
 import { msiDisable, msiEnable } from './msi-route.js';
@@ -24,6 +27,7 @@ import { KernelCtx } from './ctx.js';
 import { type IommuPlatform } from './platform.js';
 import { mmExit, svaBind, svaUnbind } from './sva.js';
 import { allocDomain, attach, detach, freeDomain, probe, remove } from './topology.js';
+import { vfioDmaMap, vfioDmaUnmap, vfioGroupSetContainer, vfioGroupUnsetContainer, vfioSetIommu, VfioState } from './vfio.js';
 
 export interface CommandResult {
   readonly events: readonly IommuEvent[];
@@ -35,6 +39,9 @@ export interface CommandResult {
 
 export class KernelModel {
   private mmPasids = new Map<string, number>();
+  /** VFIO containers: user-space state, like the mm's PASID */
+  private readonly vfio = new VfioState();
+  private readonly iommufd = new IommufdState();
   /** set to stamp journal positions as events are made (a model writing one journal) */
   seqCounter: { next: number } | null = null;
 
@@ -99,6 +106,20 @@ export class KernelModel {
       case 'dma_sync':
         k.emit(DmaApiCalled.make({ device: c.device, call: c.forCpu ? 'sync_single_for_cpu' : 'sync_single_for_device', dir: c.dir, dmaAddr: c.dmaAddr, phys: null, size: c.size, attrs: '', gfp: null, sg: null, errno: null, domain: null }, k.meta));
         return null;
+      case 'dma_iova_try_alloc':
+        return dmaIovaTryAlloc(k, c.device, c.phys, c.size);
+      case 'dma_iova_link':
+        return dmaIovaLink(k, c.state, c);
+      case 'dma_iova_unlink':
+        return dmaIovaUnlink(k, c.state, c.offset, c.size);
+      case 'dma_iova_free':
+        return dmaIovaFree(k, c.state);
+      case 'dma_iova_destroy':
+        return dmaIovaDestroy(k, c.state, c.mappedLen);
+      case 'blk_rq_map':
+        return blkRqDmaMap(k, c.device, c.segs, c.dir);
+      case 'blk_rq_unmap':
+        return blkRqDmaUnmap(k, c.mapping);
       case 'msi_enable':
         return msiEnable(k, p, c.device, c.doorbell);
       case 'msi_disable':
@@ -114,6 +135,16 @@ export class KernelModel {
         freeReservedIovaDomain(k, c.domain);
         return n;
       }
+      case 'vfio_group_set_container':
+        return vfioGroupSetContainer(k, p, this.vfio, c.device, c.container, c.scratch ?? 0n);
+      case 'vfio_set_iommu':
+        return vfioSetIommu(k, p, this.vfio, c.container, c.scratch ?? 0n);
+      case 'vfio_dma_map':
+        return vfioDmaMap(k, this.vfio, c.container, c.iova, c.size, c.paddr, c.prot ?? IOMMU_READ | IOMMU_WRITE);
+      case 'vfio_dma_unmap':
+        return vfioDmaUnmap(k, this.vfio, c.container, c.iova, c.size);
+      case 'vfio_group_unset_container':
+        return vfioGroupUnsetContainer(k, p, this.vfio, c.device);
       case 'reserved_domain_alloc':
         return allocReservedIovaDomain(k, { domain: c.domain, iova: c.iova, size: c.size, order: c.order ?? 12, prot: c.prot ?? IOMMU_WRITE });
       case 'reserved_domain_free':
@@ -126,6 +157,14 @@ export class KernelModel {
         return ioasMap(k, c.ioas, c.size, c.iova !== undefined ? { iova: c.iova } : { uptr: c.uptr ?? 0n });
       case 'ioas_unmap':
         return ioasUnmap(k, c.ioas, c.iova, c.size);
+      case 'iommufd_bind':
+        return iommufdBind(k, p, this.iommufd, c.device);
+      case 'iommufd_attach':
+        return iommufdAttachIoas(k, p, this.iommufd, c.device, c.ioas);
+      case 'iommufd_detach':
+        return iommufdDetach(k, p, this.iommufd, c.device);
+      case 'iommufd_unbind':
+        return iommufdUnbind(k, p, this.iommufd, c.device);
       case 'depot_tick':
         return this.eachIovaDomain(k, (d) => k.withIova(d, (x) => depotTick(x)));
       case 'cpu_dead':

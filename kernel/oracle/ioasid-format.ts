@@ -21,18 +21,22 @@ import {
 import { registerOracleFormat } from './registry.js';
 import { input, isInt, isStr, isStrOrNull, type OracleFormat, OracleInputError, type OracleRecord, type OracleSession } from './types.js';
 
-function topdown(min: number, max: number, pool: readonly number[]): number {
-  if (min > max) return INVALID_IOASID;
+/** the harness's top-down alloc: the highest id in [min, max] not in its pool, which it takes (0xFFFFFFFF too) */
+function topdown(min: number, max: number, pool: readonly number[]): { id: number; taken: boolean } {
+  if (min > max) return { id: INVALID_IOASID, taken: false };
   const used = new Set(pool);
-  for (let id = max; id >= min; id--) if (!used.has(id)) return id;
-  return INVALID_IOASID;
+  for (let id = max; id >= min; id--) if (!used.has(id)) return { id, taken: true };
+  return { id: INVALID_IOASID, taken: false };
 }
+
+/** the harness's fixed_min alloc: min, keeping no state */
+const fixedMin = (min: number, max: number) => ({ id: min > max ? INVALID_IOASID : min, taken: false });
 
 const HARNESS_OPS: ReadonlyMap<string, IoasidAllocatorOps> = new Map(
   [
     { name: 'T1', fns: 'topdown', pool: 'T1', alloc: topdown, freesFromPool: true },
     { name: 'T2', fns: 'topdown', pool: 'T2', alloc: topdown, freesFromPool: true },
-    { name: 'F1', fns: 'fixed_min', pool: null, alloc: (min: number, max: number) => (min > max ? INVALID_IOASID : min), freesFromPool: false },
+    { name: 'F1', fns: 'fixed_min', pool: null, alloc: fixedMin, freesFromPool: false },
   ].map((o) => [o.name, o]),
 );
 

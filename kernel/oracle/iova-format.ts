@@ -1,10 +1,12 @@
 // The iova oracle format (shared/oracles/iova/README.md): init / alloc / free / find / reserve,
-// the fast paths and rcache flushes, 6.12 depot ticks, the dma-iommu caller rule, and state
-// observations answered from the reducer state built from the deciders' events.
+// the fast paths and rcache flushes, 6.12 depot ticks, the dma-iommu caller rule, 7.3's
+// dma_iova_try_alloc / dma_iova_free (README-7.3.md), and state observations answered from the
+// reducer state built from the deciders' events.
 import { DeviceDmaConfigured, DomainAllocated, type IommuEvent, type Meta } from '../../domain-events/index.js';
 import { iovaTreeView } from '../../projections/index.js';
 import { evolveBatch, initialState, type IovaDomainState, type State } from '../../reducers/index.js';
-import { dmaBitMask, iommuDmaAllocIova, iommuDmaFreeIova, iovaAlign } from '../dma/alloc-iova.js';
+import { type DmaAllocDevice, dmaBitMask, iommuDmaAllocIova, iommuDmaFreeIova, iovaAlign } from '../dma/alloc-iova.js';
+import { dmaIovaFreeIova, dmaIovaTryAllocIova } from '../dma/iova-link-alloc.js';
 import {
   allocIova,
   allocIovaFast,
@@ -43,6 +45,8 @@ const OUTPUTS: Record<string, readonly string[]> = {
   dma_device: [],
   dma_alloc: ['iova_pages', 'dma_addr', 'tried_32bit', 'pci_32bit_workaround_after'],
   dma_free: [],
+  dma_iova_try_alloc: ['ok', 'iova_pages', 'dma_addr', 'tried_32bit', 'pci_32bit_workaround_after'],
+  dma_iova_free: [],
   digest: ['nodes', 'cached_node', 'cached32_node', 'max32_alloc_size'],
   check_state: ['nodes', 'cached_node', 'cached32_node', 'max32_alloc_size', 'rcaches'],
   put_iova_domain: [],
@@ -167,6 +171,16 @@ class IovaOracleSession implements OracleSession {
         this.run({ cpu }, (c) => iommuDmaFreeIova(c, addr, iovaAlign(bytes, c.d.granule)));
         return {};
       }
+      case 'dma_iova_try_alloc':
+        return this.dmaIovaTryAlloc(rec);
+      case 'dma_iova_free': {
+        this.needIovaLink('dma_iova_free');
+        const cpu = input(rec, 'cpu', isInt, 'a CPU number');
+        const addr = BigInt(input(rec, 'dma_addr', isInt, 'an address'));
+        const bytes = BigInt(input(rec, 'size_bytes', isInt, 'a size in bytes'));
+        this.run({ cpu }, (c) => dmaIovaFreeIova(c, addr, bytes));
+        return {};
+      }
       case 'digest': {
         const d = this.ctx().d;
         return { nodes: d.nodes.size, cached_node: ptr(d.cachedNode), cached32_node: ptr(d.cached32Node), max32_alloc_size: d.max32AllocSize };
@@ -224,21 +238,47 @@ class IovaOracleSession implements OracleSession {
     return {};
   }
 
-  private dmaAlloc(rec: OracleRecord): Record<string, unknown> {
+  private device(rec: OracleRecord): DmaAllocDevice {
     const dev = String(input(rec, 'dev', isDev, 'a device name'));
+    const info = this.state.topology.devices[dev]?.dma;
+    if (!info) throw new OracleInputError('dev', `device ${JSON.stringify(dev)} was not declared by dma_device`);
+    return { name: dev, pci: info.pci, pci32Workaround: info.pci32Workaround, busDmaLimit: info.busDmaLimit };
+  }
+
+  private needIovaLink(op: string): void {
+    if (!this.profile.dma.iovaLink) throw new OracleInputError('op', `${op}: profile ${this.profile.name} has no dma_iova API (dma-iommu.c 7.3.4; absent from 6.12.117)`);
+  }
+
+  private dmaIovaTryAlloc(rec: OracleRecord): Record<string, unknown> {
+    this.needIovaLink('dma_iova_try_alloc');
+    const dev = this.device(rec);
+    const cpu = input(rec, 'cpu', isInt, 'a CPU number');
+    const phys = BigInt(input(rec, 'phys', isInt, 'an address'));
+    const bytes = BigInt(input(rec, 'size_bytes', isInt, 'a size in bytes'));
+    const bits = input(rec, 'dma_mask_bits', isInt, 'a number of bits');
+    const r = this.run({ cpu }, (c) => dmaIovaTryAllocIova(c, dev, this.geometry, phys, bytes, dmaBitMask(bits)));
+    const shift = BigInt(Math.log2(this.domain.granule));
+    return {
+      ok: r.ok,
+      iova_pages: Number(r.length >> shift),
+      dma_addr: Number(r.dmaAddr),
+      tried_32bit: r.tried32bit,
+      pci_32bit_workaround_after: this.state.topology.devices[dev.name]!.dma!.pci32Workaround,
+      warn: r.warn,
+    };
+  }
+
+  private dmaAlloc(rec: OracleRecord): Record<string, unknown> {
+    const dev = this.device(rec);
     const cpu = input(rec, 'cpu', isInt, 'a CPU number');
     const bytes = BigInt(input(rec, 'size_bytes', isInt, 'a size in bytes'));
     const bits = input(rec, 'dma_mask_bits', isInt, 'a number of bits');
-    const info = this.state.topology.devices[dev]?.dma;
-    if (!info) throw new OracleInputError('dev', `device ${JSON.stringify(dev)} was not declared by dma_device`);
-    const r = this.run({ cpu }, (c) =>
-      iommuDmaAllocIova(c, iovaAlign(bytes, c.d.granule), dmaBitMask(bits), { name: dev, pci: info.pci, pci32Workaround: info.pci32Workaround, busDmaLimit: info.busDmaLimit }, this.geometry),
-    );
+    const r = this.run({ cpu }, (c) => iommuDmaAllocIova(c, iovaAlign(bytes, c.d.granule), dmaBitMask(bits), dev, this.geometry));
     return {
       iova_pages: r.iovaPages,
       dma_addr: Number(r.iova),
       tried_32bit: r.tried32bit,
-      pci_32bit_workaround_after: this.state.topology.devices[dev]!.dma!.pci32Workaround,
+      pci_32bit_workaround_after: this.state.topology.devices[dev.name]!.dma!.pci32Workaround,
     };
   }
 }

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { InputError } from '../../domain-events/index.js';
 import { type Profile } from '../profile.js';
-import { PROFILES, profileForKernel } from '../profiles/index.js';
+import { kernelProfile, RELEASE_PROFILES } from '../profiles/index.js';
 import { oracleFormat, oracleKinds } from './registry.js';
 import { type OracleFileReport, OracleInputError, type OracleMismatch, type OracleRecord } from './types.js';
 
@@ -34,9 +34,10 @@ export function verifyOracleText(text: string, file: string, opts: { profile?: P
   const format = oracleFormat(kind);
   if (!format) throw new InputError(`${file}:1:kind: unknown oracle format ${JSON.stringify(header.kind)} (known: ${oracleKinds().join(', ')})`);
   const kernel = String(header.kernel ?? '');
-  let profile = opts.profile ?? profileForKernel(kernel);
+  const chosen = opts.profile ? { profile: opts.profile, assumed: null } : kernelProfile(kernel);
+  let profile = chosen?.profile;
   if (!profile) {
-    profile = PROFILES[PROFILES.length - 1];
+    profile = RELEASE_PROFILES[RELEASE_PROFILES.length - 1];
     errors.push(`${file}:1:kernel: unknown kernel ${JSON.stringify(header.kernel)}; checked with ${profile.name}`);
   }
   const session = format.open(header, profile);
@@ -88,7 +89,7 @@ export function verifyOracleText(text: string, file: string, opts: { profile?: P
     }
     if (ok) matched++;
   }
-  return { file, kernel, kind, profile: profile.name, ops, matched, mismatches, mismatchCount: count, errors };
+  return { file, kernel, kind, profile: profile.name, assumed: chosen?.assumed ?? null, ops, matched, mismatches, mismatchCount: count, errors };
 }
 
 export function verifyOracleFile(path: string, opts: { profile?: Profile } = {}): OracleFileReport {

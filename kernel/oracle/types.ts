@@ -59,6 +59,8 @@ export interface OracleFileReport {
   readonly kernel: string;
   readonly kind: string;
   readonly profile: string;
+  /** the file's kernel has no profile of its own: what stood in for it (kernelProfile) */
+  readonly assumed: string | null;
   readonly ops: number;
   readonly matched: number;
   /** first 20 mismatches (bad input lines are listed here too, with field and message) */

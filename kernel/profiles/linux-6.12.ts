@@ -10,7 +10,6 @@ export const linux612: Profile = {
   iova: { ...linux61.iova, depot: 'list+trim', depotTrimTiming: 'explicit-ticks' },
   dma: { ...linux61.dma, pci32: 'sticky-per-device', startPfn: 'aperture', fqNeedsCap: true },
   pgtable: { ...linux61.pgtable, armTableUnmapTlb: 'walk+add_page' },
-  core: { ...linux61.core, detachEvent: false, mapChecks: '6.12' },
-  pasid: { allocator: 'global-ida', svaRangeCheck: '7.2' },
-  dmaTrace: '6.12',
+  core: { ...linux61.core, detachEvent: false, mapChecks: '6.12', blockingDomain: 'blocked' },
+  pasid: { allocator: 'global-ida', svaRangeCheck: 'max-pasids' },
 };

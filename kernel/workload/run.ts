@@ -3,6 +3,8 @@
 // current CPU and a clock that advances 1 µs per statement (`wait` adds more).
 import { basename } from 'node:path';
 import { type DmaDir, type IommuEvent, isInputError, type Meta } from '../../domain-events/index.js';
+import { type BlkMapping } from '../dma/blk-rq-map.js';
+import { type DmaIovaState } from '../dma/iova-link.js';
 import { KernelModel } from '../machine/machine.js';
 import { type IommuPlatform, platformNamed } from '../machine/platform.js';
 import { type Profile } from '../profile.js';
@@ -43,6 +45,8 @@ export interface PoolEntry {
   readonly phys: readonly bigint[];
   /** the mapping's direction: its unmap passes the same (dma-debug checks it) */
   readonly dir: DmaDir;
+  /** a block request (blk_map): unmapped as the block layer does, by blk_rq_dma_unmap */
+  readonly blk?: BlkMapping;
 }
 
 export class WorkloadRun implements EvalEnv {
@@ -52,6 +56,8 @@ export class WorkloadRun implements EvalEnv {
   readonly pools = new Map<string, PoolEntry[]>();
   /** msi_enable results per device and doorbell, for the v6 put by IOVA */
   readonly msiIovas = new Map<string, bigint>();
+  /** dma_iova states by the name dma_iova_alloc gave them (state=NAME) */
+  readonly iovaStates = new Map<string, DmaIovaState>();
   readonly failures: ExpectFailure[] = [];
   expectations = 0;
   ts = 0;
@@ -170,7 +176,7 @@ export function workloadHeader(w: WorkloadFile): { platform: IommuPlatform; seed
 function declarePools(nodes: readonly Node[], pools: Map<string, PoolEntry[]>): void {
   for (const n of nodes) {
     if (n.k === 'repeat') declarePools(n.body, pools);
-    else if (n.verb.startsWith('dma_')) for (const a of n.args) if (a.key === 'as' && a.value.k === 'word') pools.set(a.value.text, []);
+    else if (n.verb.startsWith('dma_') || n.verb.startsWith('blk_')) for (const a of n.args) if (a.key === 'as' && a.value.k === 'word') pools.set(a.value.text, []);
   }
 }
 

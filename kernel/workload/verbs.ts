@@ -5,6 +5,7 @@ import { DMA_MAPPING_ERROR } from '../../reducers/index.js';
 import { Args, fail } from './args.js';
 import { type Statement } from './ast.js';
 import { type PoolEntry, type WorkloadRun } from './run.js';
+import { DMA_IOVA_VERBS } from './verbs-dma-iova.js';
 
 type Verb = (r: WorkloadRun, s: Statement) => void;
 
@@ -37,6 +38,7 @@ const errnoOr = (e: Errno | null | undefined) => e ?? 'ok';
 const dir = (a: Args) => a.word('dir', 'BIDIRECTIONAL', DIRS) as DmaDir;
 
 export const VERBS: Readonly<Record<string, Verb>> = {
+  ...DMA_IOVA_VERBS,
   step(r, s) {
     r.exec(s, { op: 'marker', text: s.text });
   },
@@ -96,6 +98,31 @@ export const VERBS: Readonly<Record<string, Verb>> = {
   },
   vfio_release(r, s) {
     r.exec(s, { op: 'vfio_release', domain: r.domain(args(r, s, [], 1), 0) });
+  },
+  vfio_group(r, s) {
+    const a = args(r, s, ['container', 'expect'], 1);
+    const v = r.exec(s, { op: 'vfio_group_set_container', device: a.word(0), container: a.word('container'), scratch: r.phys(0x2000n) }) as Errno | null;
+    r.expect(s, a, errnoOr(v));
+  },
+  vfio_set_iommu(r, s) {
+    const a = args(r, s, ['expect'], 1);
+    const v = r.exec(s, { op: 'vfio_set_iommu', container: a.word(0), scratch: r.phys(0x2000n) }) as Errno | null;
+    r.expect(s, a, errnoOr(v));
+  },
+  vfio_map(r, s) {
+    const a = args(r, s, ['iova', 'size', 'pa', 'prot', 'expect'], 1);
+    const size = a.num('size');
+    const prot = PROT[a.word('prot', 'rw', Object.keys(PROT))];
+    const v = r.exec(s, { op: 'vfio_dma_map', container: a.word(0), iova: a.num('iova'), size, paddr: a.has('pa') ? a.num('pa') : r.phys(size), prot }) as Errno | null;
+    r.expect(s, a, errnoOr(v));
+  },
+  vfio_unmap(r, s) {
+    const a = args(r, s, ['iova', 'size', 'expect'], 1);
+    r.expect(s, a, r.exec(s, { op: 'vfio_dma_unmap', container: a.word(0), iova: a.num('iova'), size: a.num('size') }) as bigint);
+  },
+  vfio_group_close(r, s) {
+    const a = args(r, s, ['expect'], 1);
+    r.expect(s, a, errnoOr(r.exec(s, { op: 'vfio_group_unset_container', device: a.word(0) }) as Errno | null));
   },
   map(r, s) {
     const a = args(r, s, ['iova', 'size', 'pa', 'prot', 'expect'], 1);
@@ -199,6 +226,25 @@ export const VERBS: Readonly<Record<string, Verb>> = {
   ioas(r, s) {
     const a = args(r, s, [], 1);
     r.ioas.set(a.word(0), r.exec(s, { op: 'ioas_alloc' }) as number);
+  },
+  iommufd_bind(r, s) {
+    const a = args(r, s, ['expect'], 1);
+    r.expect(s, a, errnoOr(r.exec(s, { op: 'iommufd_bind', device: a.word(0) }) as Errno | null));
+  },
+  iommufd_attach(r, s) {
+    const a = args(r, s, ['ioas', 'expect'], 1);
+    const name = a.word('ioas');
+    const ioas = r.ioas.get(name) ?? fail(r, a.posOf('ioas'), `unknown IOAS ${JSON.stringify(name)} (declare it with "ioas ${name}")`);
+    const got = r.exec(s, { op: 'iommufd_attach', device: a.word(0), ioas }) as { domain: number | null; errno: Errno | null };
+    r.expect(s, a, errnoOr(got.errno));
+  },
+  iommufd_detach(r, s) {
+    const a = args(r, s, ['expect'], 1);
+    r.expect(s, a, errnoOr(r.exec(s, { op: 'iommufd_detach', device: a.word(0) }) as Errno | null));
+  },
+  iommufd_unbind(r, s) {
+    const a = args(r, s, ['expect'], 1);
+    r.expect(s, a, errnoOr(r.exec(s, { op: 'iommufd_unbind', device: a.word(0) }) as Errno | null));
   },
   ioas_map(r, s) {
     const a = args(r, s, ['iova', 'size', 'uptr', 'as', 'expect', 'expect_align'], 1);

@@ -17,8 +17,8 @@ function events(name: string, profile: string, seed?: number): IommuEvent[] {
 }
 
 describe('bundled workloads', () => {
-  it('has the seven workloads of issue 7, each with a one-line description', () => {
-    expect(listWorkloads(DIR).map((w) => w.name)).toEqual(['hotplug', 'nested-msi', 'nic', 'nvme', 'sva-pasid', 'vfio-msi', 'virtio-blk']);
+  it('has the seven workloads of issue 7, blk-iova and map-errors (issue 17), vfio-container (issue 15), each with a one-line description', () => {
+    expect(listWorkloads(DIR).map((w) => w.name)).toEqual(['blk-iova', 'hotplug', 'map-errors', 'nested-msi', 'nic', 'nvme', 'sva-pasid', 'vfio-container', 'vfio-msi', 'virtio-blk']);
     for (const w of listWorkloads(DIR)) expect(w.description.length).toBeGreaterThan(20);
   });
 
@@ -62,8 +62,8 @@ describe('peer suites (the kernel selftests as scenarios)', () => {
     expect(r.failures).toEqual([]);
   });
 
-  it('the io-pgtable-arm sequence fails where 6.14+ refuses to split a block (linux-7.2): the suite can fail', () => {
-    const r = runWorkload(loadWorkload('io-pgtable-arm.arm_lpae_run_tests', PEER), getProfile('linux-7.2'));
+  it('the io-pgtable-arm sequence fails where 6.14+ refuses to split a block (linux-7.3, io-pgtable-arm.c 7.3.4): the suite can fail', () => {
+    const r = runWorkload(loadWorkload('io-pgtable-arm.arm_lpae_run_tests', PEER), getProfile('linux-7.3'));
     expect(r.failures[0]).toMatchObject({ line: 24, message: 'unmap: expected 0x1000, got 0x0' });
   });
 });

@@ -1,0 +1,63 @@
+// iommufd: several devices on one IOAS share one automatic hw_pagetable (device.c
+// iommufd_device_auto_get_domain, hw_pagetable.c, 6.12.117).
+import { describe, expect, it } from 'vitest';
+import { type IommuEvent } from '../../domain-events/index.js';
+import { KernelModel } from '../machine/machine.js';
+import { ARM_SMMU_V3 } from '../machine/platform.js';
+import { linux612 } from '../profiles/linux-6.12.js';
+import { linux73 } from '../profiles/linux-7.3.js';
+
+const A = '0000:00:0a.0';
+const B = '0000:00:0b.0';
+const ITS = 0x8090040n;
+
+const attaches = (ev: readonly IommuEvent[]) => ev.filter((e): e is Extract<IommuEvent, { type: 'DeviceAttached' }> => e.type === 'DeviceAttached').map((e) => [e.device, e.domain]);
+const maps = (ev: readonly IommuEvent[]) => ev.filter((e) => e.type === 'Mapped').length;
+
+function twoDevicesOnOneIoas(profile = linux612) {
+  const m = new KernelModel(profile, ARM_SMMU_V3);
+  const defA = m.run({ op: 'probe', device: A }).value as number;
+  const defB = m.run({ op: 'probe', device: B }).value as number;
+  const ioas = m.run({ op: 'ioas_alloc' }).value as number;
+  m.run({ op: 'iommufd_bind', device: A });
+  const a = m.run({ op: 'iommufd_attach', device: A, ioas });
+  const bindB = m.run({ op: 'iommufd_bind', device: B });
+  const b = m.run({ op: 'iommufd_attach', device: B, ioas });
+  return { m, defA, defB, a, bindB, b };
+}
+
+describe('iommufd: an IOAS with several devices attached to one hw_pagetable (6.12)', () => {
+  it('the second device (another group) attaches to the IOAS automatic domain: no new domain, no second MSI cookie', () => {
+    const { m, a, bindB, b } = twoDevicesOnOneIoas();
+    const hwpt = (a.value as { domain: number }).domain;
+    expect(m.state.topology.domains[hwpt]).toMatchObject({ type: 'UNMANAGED', owner: 'iommufd' });
+    expect(a.events.filter((e) => e.type === 'MsiCookieGot')).toMatchObject([{ domain: hwpt, base: 0x8000000n }]);
+    // bind: the group's blocking domain; attach: straight into the shared domain
+    expect(attaches(bindB.events)).toHaveLength(1);
+    expect(attaches(b.events)).toEqual([[B, hwpt]]);
+    expect(b.value).toEqual({ domain: hwpt, errno: null });
+    expect(b.events.some((e) => e.type === 'DomainAllocated' || e.type === 'MsiCookieGot')).toBe(false);
+    // one MSI cookie: the doorbell page mapped for A is found for B
+    expect(maps(m.run({ op: 'msi_enable', device: A, doorbell: ITS }).events)).toBe(1);
+    const r = m.run({ op: 'msi_enable', device: B, doorbell: ITS });
+    expect([r.value, maps(r.events)]).toEqual([{ iova: 0x8000040n, errno: null }, 0]);
+  });
+
+  it('detach: each group to its blocking domain, the hw_pagetable destroyed with its last device; unbind: the default domain', () => {
+    const { m, defA, defB, a } = twoDevicesOnOneIoas();
+    const hwpt = (a.value as { domain: number }).domain;
+    expect(m.run({ op: 'iommufd_detach', device: A }).events.some((e) => e.type === 'DomainFreed')).toBe(false);
+    expect(m.run({ op: 'iommufd_detach', device: B }).events.filter((e) => e.type === 'DomainFreed')).toMatchObject([{ domain: hwpt }]);
+    m.run({ op: 'iommufd_unbind', device: A });
+    m.run({ op: 'iommufd_unbind', device: B });
+    expect([m.state.topology.devices[A].domain, m.state.topology.devices[B].domain]).toEqual([defA, defB]);
+  });
+
+  it('7.3: the same sharing, with the fd-global doorbell table instead of a cookie', () => {
+    const { m, a, b } = twoDevicesOnOneIoas(linux73);
+    expect((b.value as { domain: number }).domain).toBe((a.value as { domain: number }).domain);
+    expect(a.events.some((e) => e.type === 'MsiCookieGot')).toBe(false);
+    expect(maps(m.run({ op: 'msi_enable', device: A, doorbell: ITS }).events)).toBe(1);
+    expect(maps(m.run({ op: 'msi_enable', device: B, doorbell: ITS }).events)).toBe(0);
+  });
+});

@@ -28,7 +28,15 @@ async function main(): Promise<void> {
   for (const b of BENCHES) {
     if (only && !only.has(b.name)) continue;
     if (!json) process.stderr.write(`bench ${b.name}…\n`);
-    const r = await b.run();
+    let r: Record<string, number | string>;
+    try {
+      r = await b.run();
+    } catch (err) {
+      // one bench failing does not lose the others' figures
+      process.stderr.write(`bench ${b.name} failed: ${(err as Error).stack ?? err}\n`);
+      r = { [`${b.name}Failed`]: (err as Error).message.split('\n')[0] };
+      process.exitCode = 1;
+    }
     for (const [k, v] of Object.entries(r)) out[k] = v;
     if (!json) for (const [k, v] of Object.entries(r)) process.stdout.write(`${k.padEnd(28)} ${v}\n`);
   }

@@ -78,7 +78,7 @@ export async function stageFigures(folder: string, report: string, journal: stri
 
   // attribution: an import without a journal parses, attributes and folds; the rest is attribution
   const t0 = performance.now();
-  const r = await importTrace(folder, { output: null, keepEvents: false });
+  const r = await importTrace(report, { output: null, keepEvents: false });
   const whole = performance.now() - t0;
   const attributeMs = whole - parse.ms - t.reduce;
   out.stageAttributeEventsPerSec = attributeMs > 0 ? perSec(r.summary.events, attributeMs) : 'not measurable (less than the noise)';

@@ -455,6 +455,42 @@ export class PMap<V> {
     return this.get(k) !== undefined;
   }
 
+  /**
+   * The map with key k changed by fn(old value, arg): set to what it returns, or removed when it
+   * returns undefined. get() then set() / delete() in one descent when the Tx owns the path (a
+   * reducer reading a key to replace it: the DMA-API entries of a map or unmap call); `fn` and
+   * `arg` apart so that a caller needs no closure per call.
+   */
+  alter<A>(k: number, tx: Tx, fn: (old: V | undefined, arg: A) => V | undefined, arg: A): PMap<V> {
+    const leaf = this.root === null ? null : ownedLeafFor(this.root, k, tx);
+    if (leaf !== null) {
+      const i = lowerBound(leaf.keys, k);
+      const found = i < leaf.keys.length && leaf.keys[i] === k;
+      const next = fn(found ? leaf.vals[i] : undefined, arg);
+      if (found && next !== undefined) {
+        leaf.vals[i] = next;
+        return this;
+      }
+      if (!found && next === undefined) return this;
+      if (!found && leaf.keys.length < MAX) {
+        insertAt(leaf.keys, i, k);
+        insertAt(leaf.vals, i, next as V);
+        for (let d = 0; d < pathLen; d++) path[d].size++;
+        return this.next(this.root, this.size + 1, tx);
+      }
+      if (found && leaf.keys.length > (pathLen === 0 ? 1 : MIN)) {
+        removeAt(leaf.keys, i);
+        removeAt(leaf.vals, i);
+        for (let d = 0; d < pathLen; d++) path[d].size--;
+        return this.next(this.root, this.size - 1, tx);
+      }
+      // a split or a rebalance: the general paths below (fn is not called twice)
+      return next === undefined ? this.delete(k, tx) : this.set(k, next, tx);
+    }
+    const next = fn(this.get(k), arg);
+    return next === undefined ? this.delete(k, tx) : this.set(k, next, tx);
+  }
+
   set(k: number, v: V, tx: Tx): PMap<V> {
     if (this.root === null) return this.next(new Leaf<V>(tx, [k], [v]), 1, tx);
     const leaf = ownedLeafFor(this.root, k, tx);

@@ -104,6 +104,7 @@ export async function heavyBench(log: (m: string) => void = () => undefined, run
         if (r.ms < best.ms) best = r;
         log(`bench heavy: trace.dat imported in ${(r.ms / 1000).toFixed(1)} s`);
       }
+      if (best.events === 0) throw new Error('it made no event (no trace.dat reader in this build?)');
       datEvents = best.events;
       out.tracedatEvents = best.events;
       out.tracedatSec = Number((best.ms / 1000).toFixed(2));

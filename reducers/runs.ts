@@ -118,12 +118,19 @@ export function coverRange(pfn: number, end: number, ppfn: number, sizes: readon
   return out;
 }
 
-/** Runs overlapping [a, b), in order. */
+/** what overlapping() collects into before copying out what overlaps */
+const collected: Run[] = [];
+/** overlapping()'s answer when nothing overlaps (most maps land on free space): not to be changed */
+const NO_RUNS: Run[] = Object.freeze([]) as unknown as Run[];
+
+/** Runs overlapping [a, b), in order (a new array, or a shared frozen empty one). */
 export function overlapping(runs: PMap<Run>, a: number, b: number): Run[] {
+  const out = runs.valuesFromFloor(a, b - 1, collected);
   // the run at or below a, if it reaches past a; every later key is above a (integer pfns)
-  const out = runs.valuesFromFloor(a, b - 1, []);
-  if (out.length > 0 && out[0].pfn <= a && runEnd(out[0]) <= a) out.shift();
-  return out;
+  const from = out.length > 0 && out[0].pfn <= a && runEnd(out[0]) <= a ? 1 : 0;
+  const found = out.length === from ? NO_RUNS : out.slice(from);
+  out.length = 0;
+  return found;
 }
 
 export interface RemoveResult {

@@ -6,6 +6,7 @@ import { kernelBench } from './kernel.js';
 import { seriesBench } from './series.js';
 import { streamBench } from './stream.js';
 import { timetravelBench } from './timetravel.js';
+import { tracedatBench } from './tracedat.js';
 
 type Bench = { name: string; run: () => Promise<Record<string, number | string>> | Record<string, number | string> };
 
@@ -13,6 +14,7 @@ const BENCHES: Bench[] = [
   { name: 'core', run: () => coreBench(1_000_000) },
   { name: 'kernel', run: () => kernelBench() },
   { name: 'ingest', run: () => heavyBench((m) => process.stderr.write(m + '\n')) },
+  { name: 'tracedat', run: () => tracedatBench() },
   { name: 'series', run: () => seriesBench() },
   { name: 'stream', run: () => streamBench(Number(process.argv.find((a) => a.startsWith('--stream-events='))?.slice(16) ?? 10_000_000), (m) => process.stderr.write(m + '\n')) },
   { name: 'timetravel', run: () => timetravelBench(Number(process.argv.find((a) => a.startsWith('--events='))?.slice(9) ?? 10_000_000), (m) => process.stderr.write(m + '\n')) },

@@ -57,6 +57,15 @@ export interface CheckInstance {
   restore?(s: State, saved: unknown): void;
 }
 
+/**
+ * A fact about the traced machine a check cannot judge without. A trace brought without its
+ * capture folder may lack it; the check is then skipped and says why, never passes silently.
+ *  - arch: the architecture (whether MSIs go through doorbell mappings, which regions are reserved)
+ *  - reserved-regions: the groups' reserved regions (sysfs, or the platform's once the arch is known)
+ *  - dma-events: the dma:* events (Linux 6.12+, recorded with -e dma) naming the DMA-API calls
+ */
+export type CheckNeed = 'arch' | 'reserved-regions' | 'dma-events';
+
 export interface CheckDef {
   /** "family/name", e.g. "dma-api/unmap-size-mismatch" */
   readonly id: string;
@@ -68,6 +77,8 @@ export interface CheckDef {
   readonly on?: readonly EventType[];
   /** of DmaApiCalled events, the calls the check looks at (all when absent) */
   readonly calls?: readonly DmaCall[];
+  /** facts the check cannot judge without (none when absent) */
+  readonly needs?: readonly CheckNeed[];
   create(): CheckInstance;
 }
 

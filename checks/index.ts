@@ -2,14 +2,17 @@
 // consistency, each an RxJS operator, each versioned and switchable.
 import { filter, from, map, type OperatorFunction, take } from 'rxjs';
 import { type IommuEvent, InputError } from '../domain-events/index.js';
-import { type CheckDef, type CheckInput } from './check.js';
+import { type CheckDef, type CheckInput, type CheckNeed } from './check.js';
 import { type CheckRun, type Finding, type Severity } from './finding.js';
 import { checksOperator } from './operator.js';
 import { CHECKS } from './registry.js';
 
 export * from './finding.js';
-export type { Check, CheckDef, CheckInput, CheckInstance, Emit, Report } from './check.js';
+export type { Check, CheckDef, CheckInput, CheckInstance, CheckNeed, Emit, Report } from './check.js';
 export { CHECKS } from './registry.js';
+export { defineCheck } from './define.js';
+export { checksOperator } from './operator.js';
+export { ref } from './check.js';
 export { Shadow } from './shadow.js';
 export { CheckRunner, type CheckPoint, type ResumeFrom, type SeverityCounts } from './runner.js';
 export { checkCompanion, checkPointOf, type CheckCompanion } from './companion.js';
@@ -17,6 +20,8 @@ export { checkCompanion, checkPointOf, type CheckCompanion } from './companion.j
 export interface CheckSelection {
   readonly disable?: readonly string[];
   readonly only?: readonly string[];
+  /** facts the input lacks: the checks that need one are skipped (skippedChecks says which) */
+  readonly missing?: ReadonlySet<CheckNeed>;
 }
 
 export function listChecks(): { id: string; version: number; severity: Severity; description: string }[] {
@@ -31,13 +36,31 @@ function matching(pattern: string): CheckDef[] {
   return hit;
 }
 
-export function selectChecks(opts: CheckSelection = {}): CheckDef[] {
+/** The checks asked for by --only / --disable, before the facts the input lacks are looked at. */
+function askedFor(opts: CheckSelection): CheckDef[] {
   let chosen: CheckDef[] = opts.only && opts.only.length ? [...new Set(opts.only.flatMap(matching))] : [...CHECKS];
   if (opts.disable && opts.disable.length) {
     const off = new Set(opts.disable.flatMap(matching));
     chosen = chosen.filter((c) => !off.has(c));
   }
   return CHECKS.filter((c) => chosen.includes(c));
+}
+
+/** The first fact the check needs that the input lacks. */
+function lacking(c: CheckDef, missing: ReadonlySet<CheckNeed> | undefined): CheckNeed | undefined {
+  return missing === undefined ? undefined : c.needs?.find((n) => missing.has(n));
+}
+
+export function selectChecks(opts: CheckSelection = {}): CheckDef[] {
+  return askedFor(opts).filter((c) => lacking(c, opts.missing) === undefined);
+}
+
+/** The checks asked for that cannot run, each with the first fact it lacks. */
+export function skippedChecks(opts: CheckSelection = {}): { id: string; needs: CheckNeed }[] {
+  return askedFor(opts).flatMap((c) => {
+    const n = lacking(c, opts.missing);
+    return n === undefined ? [] : [{ id: c.id, needs: n }];
+  });
 }
 
 /** The selected checks as one operator: batches (EventBatch or bare `{events}`) in, findings out. */

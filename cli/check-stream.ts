@@ -8,13 +8,14 @@ import { CheckRunner, type CheckSelection, type Finding, selectChecks } from '..
 import { type IommuEvent, stringifyJson } from '../domain-events/index.js';
 import { Timeline } from '../replay/index.js';
 import { checkSummary, findingJson, findingText } from './finding-format.js';
+import { type SkippedCheck, skippedLines } from './check-needs.js';
 import { type EventSource } from './inputs.js';
 import { warn } from './output.js';
 
 /** bytes of output gathered before one write */
 const FLUSH_AT = 1 << 16;
 
-export function streamChecks(src: EventSource, sel: CheckSelection, input: string, json: boolean): number {
+export function streamChecks(src: EventSource, sel: CheckSelection, input: string, json: boolean, skipped: readonly SkippedCheck[] = []): number {
   const defs = selectChecks(sel);
   // a journal answers the lines of related events the checks no longer remember, and its count
   const tl = src.journal !== undefined ? Timeline.open(src.journal, input) : null;
@@ -65,10 +66,14 @@ export function streamChecks(src: EventSource, sel: CheckSelection, input: strin
     tl?.close();
     src.close();
   }
-  write(json ? ']}\n' : checkSummary(input, events, by) + '\n');
+  if (json) write(`],"skipped":${stringifyJson(skipped)}}\n`);
+  else {
+    for (const l of skippedLines(skipped)) write(l + '\n');
+    write(checkSummary(input, events, by) + '\n');
+  }
   flush();
   for (const p of src.problems) warn(p);
-  return by.error ? 1 : 0;
+  return by.error || src.problems.length ? 1 : 0;
 }
 
 /** Related events older than the checks' memory get their trace line from the journal. */

@@ -6,20 +6,25 @@ import { join } from 'node:path';
 import { checkCompanion } from '../checks/index.js';
 import { JournalRecorder } from '../replay/index.js';
 import { Timeline } from '../replay/seek.js';
-import { type EventSource, openSource } from './inputs.js';
+import { type EventSource, type OpenOptions, openSource } from './inputs.js';
+import { warn } from './output.js';
 
 export interface OpenTimeline {
   readonly tl: Timeline;
   readonly src: EventSource;
+  /** damage or a writer that stopped, for stderr; a command that read such a journal exits 1 */
+  readonly problems: readonly string[];
   close(): void;
 }
 
 /** `checks`: an input that is not a journal yet is recorded with the checks' records (for bisect). */
-export async function openTimeline(input: string, opts: { quiet?: boolean; checks?: boolean } = {}): Promise<OpenTimeline> {
+export async function openTimeline(input: string, opts: OpenOptions = {}): Promise<OpenTimeline> {
   const src = await openSource(input, opts);
   if (src.journal !== undefined) {
     const tl = Timeline.open(src.journal, input);
-    return { tl, src, close: () => (tl.close(), src.close()) };
+    for (const n of tl.notes) warn(n);
+    // the source's own (an import's skipped lines) and the journal's, each said once
+    return { tl, src, problems: [...new Set([...src.problems, ...tl.problems])], close: () => (tl.close(), src.close()) };
   }
   const dir = mkdtempSync(join(tmpdir(), 'iommu-journal-tl-'));
   try {
@@ -28,7 +33,7 @@ export async function openTimeline(input: string, opts: { quiet?: boolean; check
     rec.close();
     src.close();
     const tl = Timeline.open(join(dir, 'events.journal'), input);
-    return { tl, src, close: () => (tl.close(), rmSync(dir, { recursive: true, force: true })) };
+    return { tl, src, problems: [...src.problems, ...tl.problems], close: () => (tl.close(), rmSync(dir, { recursive: true, force: true })) };
   } catch (err) {
     rmSync(dir, { recursive: true, force: true });
     throw err;

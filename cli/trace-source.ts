@@ -9,7 +9,9 @@ import { isTraceInput } from '../ingest/detect.js';
 import { importTrace } from '../ingest/importer.js';
 import { type EventSource, journalSource, registerSourceLoader } from './inputs.js';
 import { warn } from './output.js';
+import { warnFacts } from './trace-flags.js';
 import { progressBar } from './progress.js';
+import { importIssue } from '../ingest/import-status.js';
 
 registerSourceLoader({
   kind: 'trace',
@@ -19,10 +21,13 @@ registerSourceLoader({
     const out = join(dir, basename(path).replace(/(\.txt)?(\.gz)?$/, '') + '.journal');
     const bar = progressBar(`importing ${basename(path)}`, opts.quiet);
     try {
-      const r = await importTrace(path, { output: out, checkpointEvery: 4096, onProgress: (d, t, n) => bar.update(d, t, n), companion: opts.checks ? checkCompanion() : undefined });
+      const r = await importTrace(path, { output: out, checkpointEvery: 4096, onProgress: (d, t, n) => bar.update(d, t, n), companion: opts.checks ? checkCompanion() : undefined, assume: opts.assume });
       bar.stop();
+      warnFacts(r.summary);
       if (!opts.quiet && r.summary.parseErrors) warn(`${path}: ${r.summary.parseErrors} lines could not be parsed (kept as generic events)`);
-      const j = journalSource(out);
+      // what the import skipped or lost counts like a journal's damage: the command exits 1
+      const issue = importIssue(r.summary);
+      const j = journalSource(out, path, issue ? [issue] : []);
       return {
         ...j,
         kind: 'trace',

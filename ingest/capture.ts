@@ -3,6 +3,7 @@
 // the dmesg lines that change IOMMU behaviour. Every field is optional: users bring bare traces.
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { captureTrace } from './detect.js';
 
 export interface CaptureRegion {
   readonly start: bigint;
@@ -40,6 +41,15 @@ export interface CaptureInfo {
   readonly traceClock: string | null;
   /** guest dmesg (probe messages name devices and their block devices), '' when absent */
   readonly dmesg: string;
+  /** the platform's reserved regions, for a group no sysfs listing names (ingest/facts/platform.ts) */
+  readonly platformRegions: readonly CaptureRegion[];
+  /** physical pages known to be MSI doorbells when /proc/iomem is not there to tell MMIO from RAM */
+  readonly doorbellPages: readonly bigint[];
+}
+
+/** The reserved regions of a group: as sysfs lists them, else the platform's own. */
+export function regionsOfGroup(c: CaptureInfo, group: number): readonly CaptureRegion[] {
+  return c.groups.find((g) => g.id === group)?.regions ?? c.platformRegions;
 }
 
 function read(folder: string | null, rel: string): string | null {
@@ -100,7 +110,8 @@ const truthy = (v: string | null) => v !== null && /^(1|y|on|true)$/i.test(v);
 export function readCapture(input: string): CaptureInfo {
   const isDir = statSync(input).isDirectory();
   const folder = isDir ? input : existsSync(join(dirname(input), 'guest')) ? dirname(input) : null;
-  const trace = isDir ? [join(input, 'trace.txt'), join(input, 'trace.txt.gz')].find((p) => existsSync(p)) ?? join(input, 'trace.txt') : input;
+  // a folder is read from its most complete trace (detect.ts CAPTURE_TRACES)
+  const trace = isDir ? (captureTrace(input) ?? join(input, 'trace.txt')) : input;
   const uname = read(folder, 'guest/uname.txt') ?? '';
   const dmesg = read(folder, 'guest/dmesg.txt') ?? '';
   const cmdline = (read(folder, 'guest/cmdline.txt') ?? /Kernel command line: (.*)/.exec(dmesg)?.[1] ?? '').trim() || null;
@@ -129,5 +140,7 @@ export function readCapture(input: string): CaptureInfo {
     cpus,
     traceClock: (read(folder, 'guest/trace_clock.txt') ?? '').match(/\[(\w+)\]/)?.[1] ?? null,
     dmesg,
+    platformRegions: [],
+    doorbellPages: [],
   };
 }

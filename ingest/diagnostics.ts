@@ -15,6 +15,8 @@ export const COUNTERS = {
   parseErrors: { severity: 'error', doc: 'malformed lines (reported as file:line: field: problem)' },
   assumedLayouts: { severity: 'info', doc: "events printed with raw fields whose layout the trace does not carry: taken from the kernel's header (which and from where: header.assumedLayouts)" },
   formatMismatches: { severity: 'dataLoss', doc: "captured formats/ whose print fmt differs from the parser's: those events may be misread" },
+  longLines: { severity: 'error', doc: 'lines longer than 1 MiB: reported with their number and skipped' },
+  timeBackwards: { severity: 'error', doc: "events whose timestamp is earlier than their CPU's previous event: kept as recorded, reported" },
   unattributed: { severity: 'error', doc: 'map/unmap lines no domain could take' },
   conflicts: { severity: 'error', doc: 'maps over a live mapping or unmaps of a hole after attribution' },
 } as const satisfies Record<string, { severity: Severity; doc: string }>;

@@ -3,19 +3,16 @@
 // chunk and the attribution window; whatever was written before a failure stays in the journal.
 import { statSync } from 'node:fs';
 import { type IommuEvent } from '../domain-events/index.js';
-import { type Profile, applySwitches } from '../kernel/profile.js';
-import { linux612 } from '../kernel/profiles/linux-6.12.js';
-import { profileForKernel } from '../kernel/profiles/index.js';
 import { evolveBatch, initialState, type State, Tx } from '../reducers/index.js';
 import { type CheckpointCompanion, JournalRecorder } from '../replay/index.js';
 import { type AttributionStats, Attributor } from './attribute/attributor.js';
 import { type CaptureInfo, readCapture } from './capture.js';
 import { Diagnostics, formatProblem } from './diagnostics.js';
-import { FormatSet } from './ftrace/format-set.js';
+import { type AssumeFlags, factsFor, type ImportFacts } from './facts/index.js';
 import { checkFormats } from './ftrace/formats.js';
-import { newHeader, parseTrace, type TraceHeader } from './ftrace/parse.js';
-import { readLines } from './lines.js';
+import { newHeader, type TraceHeader } from './ftrace/parse.js';
 import { type PredictionScore } from './predict/score.js';
+import { recordSource } from './record-source.js';
 
 /** inputs from this size on are written in two threads (a thread starts in ~0.1 s) */
 export const THREADS_FROM_BYTES = 8 << 20;
@@ -37,6 +34,8 @@ export interface ImportOptions {
   readonly threads?: boolean;
   /** called with bytes read so far, the file size and the events made so far */
   readonly onProgress?: (bytes: number, total: number, events: number) => void;
+  /** --kernel, --lazy/--strict, --arch, --groups: override what the trace and capture say */
+  readonly assume?: AssumeFlags;
 }
 
 export interface ImportSummary {
@@ -55,13 +54,14 @@ export interface ImportSummary {
   readonly attribution: AttributionStats;
   readonly score: PredictionScore;
   readonly journal: string | null;
-}
-
-/** The profile a capture follows: its kernel version and its boot options. */
-export function profileForCapture(c: CaptureInfo): Profile {
-  const base = (c.kernel ? profileForKernel(c.kernel) : undefined) ?? linux612;
-  const lazy = c.strict === false && !c.forcedStrict;
-  return applySwitches(base, { lazy, strict: !lazy && c.strict !== null, forcedac: c.forcedac });
+  /** every fact the import depends on, with where it came from */
+  readonly facts: ImportFacts;
+  /** facts nothing stated, assumed (one sentence each) */
+  readonly assumed: readonly string[];
+  /** facts nothing stated and nothing assumed */
+  readonly unknown: readonly string[];
+  /** flags against what the input says */
+  readonly factWarnings: readonly string[];
 }
 
 export interface ImportResult {
@@ -73,8 +73,9 @@ export interface ImportResult {
 }
 
 export async function importTrace(input: string, opts: ImportOptions = {}): Promise<ImportResult> {
-  const capture = readCapture(input);
-  const profile = profileForCapture(capture);
+  // the profile and the capture's facts are decided before the events are read (ingest/facts/)
+  const facts = await factsFor(readCapture(input), opts.assume ?? {});
+  const { capture, profile } = facts;
   const file = capture.trace;
   const total = statSync(file).size;
   const diag = new Diagnostics();
@@ -89,7 +90,7 @@ export async function importTrace(input: string, opts: ImportOptions = {}): Prom
         checkpointEvery: opts.checkpointEvery,
         companion: opts.companion,
         threads: opts.threads ?? total >= THREADS_FROM_BYTES,
-        meta: { capture: capture.name, kernel: capture.kernel, arch: capture.arch, cmdline: capture.cmdline },
+        meta: { capture: capture.name, kernel: capture.kernel, arch: capture.arch, cmdline: capture.cmdline, facts: facts.facts, assumed: facts.assumed, unknown: facts.unknown },
       })
     : null;
   const events: IommuEvent[] | null = recorder || opts.keepEvents === false ? null : [];
@@ -120,7 +121,7 @@ export async function importTrace(input: string, opts: ImportOptions = {}): Prom
   const attributor = new Attributor(capture, file, diag, emit, settle, profile);
   let failed = true;
   try {
-    for await (const batch of parseTrace(readLinesWithProgress(file, total, opts.onProgress && ((b, t) => opts.onProgress!(b, t, seq))), file, diag, header, FormatSet.fromFolder(capture.folder))) attributor.push(batch);
+    for await (const batch of recordSource(file, capture.folder, total, diag, header, opts.onProgress && ((b, t) => opts.onProgress!(b, t, seq)))) attributor.push(batch);
     attributor.finish();
     settle();
     if (header.entriesWritten !== null && header.entriesInBuffer !== null && header.entriesWritten > header.entriesInBuffer)
@@ -131,7 +132,8 @@ export async function importTrace(input: string, opts: ImportOptions = {}): Prom
     if (failed) settle();
     if (recorder) {
       if (!failed) recorder.note({ kind: 'import-summary', counters: diag.toJson(), attribution: attributor.stats });
-      state = recorder.close();
+      // a failed import is not a whole journal: no end record, readers say where it stopped
+      state = failed ? recorder.closeUnfinished() : recorder.close();
     }
   }
   const summary: ImportSummary = {
@@ -150,13 +152,10 @@ export async function importTrace(input: string, opts: ImportOptions = {}): Prom
     attribution: attributor.stats,
     score: attributor.score,
     journal: opts.output ?? null,
+    facts: facts.facts,
+    assumed: facts.assumed,
+    unknown: facts.unknown,
+    factWarnings: facts.warnings,
   };
   return { summary, state, events, capture };
-}
-
-async function* readLinesWithProgress(file: string, total: number, onProgress?: (bytes: number, total: number) => void) {
-  for await (const b of readLines(file)) {
-    onProgress?.(b.bytes, total);
-    yield b;
-  }
 }

@@ -1,10 +1,13 @@
 // What a trace says about itself, read before its events (the profile is chosen from it):
 // source format, CPUs, kernel, trace clock. Reads only the header of the file.
 import { readCapture } from './capture.js';
-import { newHeader, type TraceHeader } from './ftrace/header.js';
-import { readHeaderLine } from './ftrace/header.js';
+import { isTraceDat } from './detect.js';
+import { newHeader, readHeaderLine, type TraceHeader } from './ftrace/header.js';
 import { newTokens, tokenize } from './ftrace/tokenize.js';
 import { readLines } from './lines.js';
+import { DatFile } from './tracedat/file.js';
+import { readLayout } from './tracedat/layout.js';
+import { fillHeader } from './tracedat/reader.js';
 
 export interface TraceProbe {
   /** the trace file read (a capture folder's trace) */
@@ -33,8 +36,20 @@ async function probeText(file: string): Promise<TraceHeader> {
   return header;
 }
 
-/** The header of a trace file or capture folder, without reading its events. */
+/** a trace.dat's metadata: its options and formats, none of its CPU data */
+async function probeDat(file: string): Promise<TraceHeader> {
+  const header = newHeader();
+  const f = await DatFile.open(file);
+  try {
+    fillHeader(readLayout(f), header);
+  } finally {
+    f.close();
+  }
+  return header;
+}
+
+/** The header of a trace file or capture folder, without reading its events. A damaged trace.dat throws its TraceDatError. */
 export async function probeTrace(input: string): Promise<TraceProbe> {
   const file = readCapture(input).trace;
-  return { file, header: await probeText(file) };
+  return { file, header: isTraceDat(file) ? await probeDat(file) : await probeText(file) };
 }

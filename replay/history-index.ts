@@ -5,6 +5,9 @@
 // lists and reads the facts of only the events on them.
 import { EVENT_TYPES, type EventType, type IommuEvent } from '../domain-events/index.js';
 import { pfnOf } from '../reducers/index.js';
+import { type AddressSpace, iovaSpanOf, rangesOf, spanTouchesPages } from './iova-query.js';
+
+export { type AddressSpace, rangesOf };
 
 /** a growable list of seqs in increasing order */
 export class SeqList {
@@ -30,7 +33,6 @@ const BUCKET_PAGES = 16;
 const MAX_BUCKETS = 4096;
 const SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 
-export type AddressSpace = 'iova' | 'phys';
 
 class AddressIndex {
   readonly buckets = new Map<number, SeqList>();
@@ -65,53 +67,6 @@ class AddressIndex {
 
 function bucketOf(addr: bigint): number {
   return addr <= SAFE ? Math.floor(Number(addr) / (4096 * BUCKET_PAGES)) : Number(addr >> 16n);
-}
-
-/** The IOVA and physical ranges an event touches. */
-export function rangesOf(e: IommuEvent, granule: (domain: number) => number): { space: AddressSpace; addr: bigint; size: bigint }[] {
-  switch (e.type) {
-    case 'Mapped':
-    case 'MapFailed':
-      return [
-        { space: 'iova', addr: e.iova, size: e.size },
-        { space: 'phys', addr: e.paddr, size: e.size },
-      ];
-    case 'Unmapped':
-      return [{ space: 'iova', addr: e.iova, size: e.size > e.unmappedSize ? e.size : e.unmappedSize }];
-    case 'PgtableTableFreed':
-    case 'PgtableTableAllocated':
-      return [{ space: 'iova', addr: e.iova, size: e.size }];
-    case 'IotlbFlushed':
-      return e.iova === null ? [] : [{ space: 'iova', addr: e.iova, size: e.size ?? 1n }];
-    case 'IovaAllocated':
-    case 'IovaFreed': {
-      const g = BigInt(granule(e.domain));
-      return [{ space: 'iova', addr: BigInt(e.pfnLo) * g, size: BigInt(e.pfnHi - e.pfnLo + 1) * g }];
-    }
-    case 'IovaCached':
-      return [{ space: 'iova', addr: BigInt(e.pfn) * BigInt(granule(e.domain)), size: BigInt(e.size) * BigInt(granule(e.domain)) }];
-    case 'FlushQueued':
-      return [{ space: 'iova', addr: BigInt(e.pfn) * BigInt(granule(e.domain)), size: BigInt(e.pages) * BigInt(granule(e.domain)) }];
-    case 'MsiPageGot':
-      return [
-        { space: 'iova', addr: e.iova, size: 1n },
-        { space: 'phys', addr: e.doorbell, size: 1n },
-      ];
-    case 'PageFaulted':
-      return [{ space: 'iova', addr: e.iova, size: 1n }];
-    case 'DmaApiCalled': {
-      const out: { space: AddressSpace; addr: bigint; size: bigint }[] = [];
-      if (e.dmaAddr !== null) out.push({ space: 'iova', addr: e.dmaAddr, size: e.size ?? 1n });
-      if (e.phys !== null) out.push({ space: 'phys', addr: e.phys, size: e.size ?? 1n });
-      if (e.sg) {
-        e.sg.dmaAddrs.forEach((a, i) => out.push({ space: 'iova', addr: a, size: e.sg!.sizes[i] ?? 1n }));
-        for (const p of e.sg.physAddrs) out.push({ space: 'phys', addr: p, size: 1n });
-      }
-      return out;
-    }
-    default:
-      return [];
-  }
 }
 
 const CHUNK = 1 << 20;
@@ -200,9 +155,8 @@ export class Facts {
     const k = this.chunks[seq >>> 20];
     const i = seq & (CHUNK - 1);
     if ((k.flags[i] & 1) === 0) return false;
-    const a = k.iovaPfn[i];
-    const span = Math.max(1, k.size[i], this.unmappedDiff.get(seq) ?? 0);
-    if (a >= hi || a + Math.ceil((k.iovaOff[i] + span) / 4096) <= lo) return false;
+    if (!spanTouchesPages(k.iovaPfn[i], k.iovaOff[i], Math.max(k.size[i], this.unmappedDiff.get(seq) ?? 0), lo, hi)) return false;
+    // as IovaMatcher: an event of no known domain touches every domain
     return domain === null || k.domain[i] === domain || k.domain[i] === NONE;
   }
 
@@ -285,20 +239,15 @@ export class HistoryIndex {
     if (typeof r.pasid === 'number') list(this.pasids, r.pasid).push(e.seq);
     else if (e.type.startsWith('Ioasid') && typeof r.id === 'number') list(this.pasids, r.id).push(e.seq);
     if (typeof r.doorbell === 'bigint') list(this.doorbells, r.doorbell).push(e.seq);
-    let first: { addr: bigint; size: bigint } | null = null;
     let phys: bigint | null = null;
-    for (const x of rangesOf(e, (d) => this.granules.get(d) ?? 4096)) {
+    const granule = (d: number) => this.granules.get(d) ?? 4096;
+    for (const x of rangesOf(e, granule)) {
       (x.space === 'iova' ? this.iova : this.phys).add(x.addr, x.size, e.seq);
-      if (x.space === 'iova') first ??= x;
-      else phys ??= x.addr;
+      if (x.space === 'phys') phys ??= x.addr;
     }
-    // a DMA-API call or sg list is about the whole span of its segments
-    if (e.type === 'DmaApiCalled' && e.sg && e.sg.dmaAddrs.length > 1) {
-      const lo = e.sg.dmaAddrs.reduce((a, b) => (b < a ? b : a));
-      let hi = lo;
-      e.sg.dmaAddrs.forEach((a, i) => (a + (e.sg!.sizes[i] ?? 1n) > hi ? (hi = a + (e.sg!.sizes[i] ?? 1n)) : 0));
-      first = { addr: lo, size: hi - lo };
-    }
+    // the one span the event is about (iova-query.ts), indexed too: an sg call's span covers the gaps between its segments
+    const first = iovaSpanOf(e, granule);
+    if (first !== null && e.type === 'DmaApiCalled' && e.sg && e.sg.dmaAddrs.length > 1) this.iova.add(first.addr, first.size, e.seq);
     this.facts.add(e, first, phys);
   }
 }

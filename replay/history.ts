@@ -4,6 +4,7 @@
 import { InputError } from '../domain-events/index.js';
 import { pagesOf, pfnOf } from '../reducers/index.js';
 import { type Fact, type HistoryIndex, type SeqList } from './history-index.js';
+import { queryPages } from './iova-query.js';
 
 export type HistorySubject =
   | { readonly kind: 'iova'; readonly lo: bigint; readonly hi: bigint; readonly domain: number | null }
@@ -58,9 +59,8 @@ function candidates(ix: HistoryIndex, s: HistorySubject): number[] {
   const fact = (q: number): Fact => ix.facts.get(q);
   switch (s.kind) {
     case 'iova': {
-      const lo = pfnOf(s.lo);
-      const hi = pfnOf(s.hi - 1n) + 1;
-      return ix.iova.query(s.lo, s.hi).filter((q) => ix.facts.touchesIova(q, lo, hi, s.domain));
+      const { loPfn, hiPfn } = queryPages(s);
+      return ix.iova.query(s.lo, s.hi).filter((q) => ix.facts.touchesIova(q, loPfn, hiPfn, s.domain));
     }
     case 'phys': {
       // the maps of the page, and the unmaps of the IOVAs it was mapped at

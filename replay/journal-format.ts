@@ -1,7 +1,8 @@
-// The journal file format, version 1.
+// The journal file format, version 2 (version 1 is still read).
 //
 //   header  : "IOMMUJNL" | u16 format | u32 length | msgpack JournalHeader | u32 crc32
 //   record* : u8 kind | u32 payload length | u32 crc32 | u64 first seq | u32 count | payload
+//   end     : the record of kind 5, last in the file (version 2)
 //
 // All integers little-endian. The crc32 of a record covers kind, first seq, count and payload,
 // so a flipped bit anywhere is caught. Records are only ever appended: a reader stops at the
@@ -15,15 +16,59 @@
 //                  after event `first seq - 1` (finding counts per check, their private indices),
 //                  deflated msgpack. Written only when the checks ran while recording; a reader that
 //                  does not need it skips it. Bisect for a check probes these instead of replaying.
+//   5 end        : written once, by a writer that finished (version 2): `first seq` = events
+//                  written, msgpack JournalEnd (record counts, where it starts, the chained
+//                  checksum below, the trace clock's backward jumps). A version-2 file without it
+//                  is incomplete: its writer stopped (killed, crashed) after its last event.
+//                  Version 1 had no end record, so a version-1 file cannot say whether it is whole.
+//
+// The chained checksum covers the whole file without reading it twice: CRC-32 over the header's
+// CRC and then every record's 21-byte frame in order. Each frame holds the CRC of its own
+// payload, so a changed byte anywhere fails a record's CRC, and a record dropped, added or
+// moved changes the chain.
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { crc32 as zlibCrc32 } from 'node:zlib';
 
 export const MAGIC = Buffer.from('IOMMUJNL', 'latin1');
-export const FORMAT_VERSION = 1;
+export const FORMAT_VERSION = 2;
+/** format versions this tool reads */
+export const READABLE_VERSIONS: readonly number[] = [1, 2];
 export const RECORD_HEADER_BYTES = 21;
 export const MAX_RECORD_BYTES = 1 << 30;
+/** a header is a few KiB of metadata; a length field past this is damage, not a big header */
+export const MAX_HEADER_BYTES = 1 << 20;
 
-export const RecordKind = { events: 1, checkpoint: 2, note: 3, checks: 4 } as const;
+export const RecordKind = { events: 1, checkpoint: 2, note: 3, checks: 4, end: 5 } as const;
 export type RecordKindName = keyof typeof RecordKind;
+
+/** A backward step of the trace clock: event `seq` has an earlier timestamp than the event before it. */
+export interface TimeJump {
+  readonly seq: number;
+  /** ns of the last timed event before `seq` */
+  readonly from: number;
+  /** ns of event `seq` */
+  readonly to: number;
+}
+
+/** The end record's payload: what the writer wrote, so a reader can tell a whole file from a cut one. */
+export interface JournalEnd {
+  readonly events: number;
+  /** records before the end record, and of each kind */
+  readonly records: number;
+  readonly checkpoints: number;
+  readonly checks: number;
+  readonly notes: number;
+  /** byte offset of the end record (the file's length without it) */
+  readonly bytes: number;
+  /** chained CRC-32 of the header and every record frame (see above) */
+  readonly chain: number;
+  /** backward jumps of the trace clock, in order (at most MAX_TIME_JUMPS) */
+  readonly timeJumps: readonly TimeJump[];
+  /** more jumps happened than were kept */
+  readonly timeJumpsTruncated: boolean;
+}
+
+export const MAX_TIME_JUMPS = 4096;
 
 export interface JournalHeader {
   readonly formatVersion: number;
@@ -40,7 +85,8 @@ export interface JournalHeader {
   readonly meta: Readonly<Record<string, unknown>>;
 }
 
-const TABLE = (() => {
+/** CRC-32 (IEEE) table, for readers that need the CRC of every prefix */
+export const CRC_TABLE = (() => {
   const t = new Uint32Array(256);
   for (let n = 0; n < 256; n++) {
     let c = n;
@@ -54,7 +100,7 @@ const TABLE = (() => {
 export function crc32(data: Uint8Array, prev = 0): number {
   if (typeof zlibCrc32 === 'function') return zlibCrc32(data, prev) >>> 0;
   let c = ~prev >>> 0;
-  for (let i = 0; i < data.length; i++) c = TABLE[(c ^ data[i]) & 0xff] ^ (c >>> 8);
+  for (let i = 0; i < data.length; i++) c = CRC_TABLE[(c ^ data[i]) & 0xff] ^ (c >>> 8);
   return ~c >>> 0;
 }
 
@@ -75,4 +121,32 @@ export function encodeRecord(kind: number, firstSeq: number, count: number, payl
   buf.writeUInt32LE(count, 17);
   buf.set(payload, RECORD_HEADER_BYTES);
   return buf;
+}
+
+/** The chained checksum's next value after one record frame (the first 21 bytes of a record). */
+export function chainCrc(prev: number, frame: Uint8Array): number {
+  return crc32(frame, prev);
+}
+
+/** The chain starts from the header's CRC. */
+export function chainStart(headerCrc: number): number {
+  const b = Buffer.alloc(4);
+  b.writeUInt32LE(headerCrc >>> 0, 0);
+  return crc32(b);
+}
+
+/** The file starts with the journal magic (a regular file that can be read). */
+export function isJournalFile(path: string): boolean {
+  try {
+    if (!statSync(path).isFile()) return false;
+    const fd = openSync(path, 'r');
+    try {
+      const b = Buffer.alloc(MAGIC.length);
+      return readSync(fd, b, 0, b.length, 0) === b.length && b.equals(MAGIC);
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return false;
+  }
 }

@@ -1,5 +1,6 @@
 // What the two sides of a JournalPipe say to each other (journal-pipe.ts, journal-pipe-worker.ts).
 import { type MessagePort } from 'node:worker_threads';
+import { type TimeJump } from './journal-format.js';
 import { type JournalWriterOptions } from './journal-writer.js';
 
 /** Int32 slots of the shared buffer */
@@ -29,7 +30,8 @@ export type PipeMessage =
   | { readonly op: 'checks'; readonly packed: Uint8Array }
   | { readonly op: 'companion-checks' }
   | { readonly op: 'note'; readonly packed: Uint8Array }
-  | { readonly op: 'close' }
+  // the clock's backward jumps were observed in the caller's thread, where the events are
+  | { readonly op: 'close'; readonly whole: boolean; readonly timeJumps: readonly TimeJump[]; readonly timeJumpsTruncated: boolean }
   | { readonly op: 'abandon' };
 
 /** Messages posted together, in order; `bytes` is what they added to SLOT.inFlight. */

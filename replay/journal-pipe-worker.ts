@@ -4,6 +4,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { decodePackedBlock, type IommuEvent } from '../domain-events/index.js';
 import { JournalWriter } from './journal-writer.js';
+import { TimeJumps } from './time-jumps.js';
 import { type PipeBatch, type PipeMessage, type PipeReply, type PipeSetup, type SentError, SLOT } from './journal-pipe-protocol.js';
 
 /** What a companion module's createCompanion(data) returns. */
@@ -62,9 +63,15 @@ function handle(m: PipeMessage): void {
       return w.checks(companion.save());
     case 'note':
       return w.notePacked(m.packed);
-    case 'close':
-      w.close();
+    case 'close': {
+      const time = new TimeJumps();
+      time.jumps.push(...m.timeJumps);
+      time.truncated = m.timeJumpsTruncated;
+      w.useTimeJumps(time);
+      if (m.whole) w.close();
+      else w.closeUnfinished();
       return reply({ op: 'closed', result: companion?.result() });
+    }
     case 'abandon':
       w.abandon();
       return reply({ op: 'closed' });

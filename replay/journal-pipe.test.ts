@@ -73,6 +73,23 @@ describe('JournalPipe', () => {
     expect(kinds.filter((k) => k === RecordKind.checkpoint).length).toBeGreaterThan(20);
   });
 
+  it('keeps the backward jumps of the clock for the end record, and writes no end record when closed unfinished, as one thread does', () => {
+    const events = syntheticJournal(6_000, 13, 3);
+    // the clock steps back twice
+    for (const at of [1500, 4200]) for (let i = at; i < events.length; i++) (events[i] as { ts: number | null }).ts = (events[i].ts ?? 0) - 5_000_000;
+    for (const whole of [true, false]) {
+      const files = [false, true].map((threads) => {
+        const p = join(dir, `jumps-${whole}-${threads}.journal`);
+        const rec = JournalRecorder.create(p, { checkpointEvery: 4096, blockEvents: 700, threads });
+        for (let i = 0; i < events.length; i += 999) rec.append(events.slice(i, i + 999).map((e) => ({ ...e })));
+        if (whole) rec.close();
+        else rec.closeUnfinished();
+        return readFileSync(p);
+      });
+      expect(files[1].equals(files[0])).toBe(true);
+    }
+  });
+
   it('refuses an existing journal at create, as an input error, like the one-thread writer', () => {
     const path = join(dir, 'exists.journal');
     writeFileSync(path, 'x');

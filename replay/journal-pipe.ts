@@ -12,6 +12,7 @@ import { type IommuEvent, InputError, packBlock, packValue } from '../domain-eve
 import { encodeState, encodeStateDelta, type State } from '../reducers/index.js';
 import { MAX_DELTA_CHAIN, type JournalWriterOptions } from './journal-writer.js';
 import { type PipeBatch, type PipeMessage, type PipeReply, type PipeSetup, type SentError, SLOT } from './journal-pipe-protocol.js';
+import { TimeJumps } from './time-jumps.js';
 import { startWorker, workerModule } from './worker-thread.js';
 
 /** bytes queued for the worker before the caller waits (a few blocks and checkpoints) */
@@ -45,6 +46,8 @@ export class JournalPipe {
   private outbox: PipeMessage[] = [];
   private transfer: ArrayBuffer[] = [];
   private outboxBytes = 0;
+  /** the clock's backward jumps, for the end record the worker writes */
+  private readonly time = new TimeJumps();
 
   private constructor(
     readonly path: string,
@@ -116,17 +119,27 @@ export class JournalPipe {
     if (this.pending.length === 0) return;
     const block = this.pending;
     this.pending = [];
+    this.time.observe(block);
     this.send({ op: 'events', firstSeq: block[0].seq, count: block.length, packed: packBlock(block) });
   }
 
   /** Writes what is left and waits for the worker to close the file (and hand over the companion's result). */
   close(): void {
+    this.finish(true);
+  }
+
+  /** JournalWriter.closeUnfinished: what was appended, without the end record. */
+  closeUnfinished(): void {
+    this.finish(false);
+  }
+
+  private finish(whole: boolean): void {
     if (this.closed) return;
     try {
       this.flushBlock();
     } finally {
       this.closed = true;
-      this.send({ op: 'close' }, true);
+      this.send({ op: 'close', whole, timeJumps: this.time.jumps, timeJumpsTruncated: this.time.truncated }, true);
     }
     const r = this.awaitReply('closed');
     if (r.op === 'closed' && this.opts.companion && r.result !== undefined) this.opts.companion.onResult(r.result);

@@ -13,12 +13,16 @@ export interface JsonlProblem {
 
 /**
  * Parses JSONL text into events. Bad lines are reported (file:line: problem) and skipped when
- * `lenient`; otherwise the first one is an InputError. Blank lines are ignored.
+ * `lenient`; otherwise the first one is an InputError. Blank lines are ignored. Events are a
+ * journal's positions, so their `seq` must run 0, 1, 2, … without a gap: a gap (a filtered
+ * `events --json` listing, lines cut out) would make every state after it wrong, so every reader
+ * refuses it the same way, naming file, line and field.
  */
 export function parseJsonl(text: string, file: string, lenient = false): { events: IommuEvent[]; problems: JsonlProblem[] } {
   const events: IommuEvent[] = [];
   const problems: JsonlProblem[] = [];
   const lines = text.split(/\r?\n/);
+  let renumbered = false;
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i].trim();
     if (!line) continue;
@@ -36,6 +40,16 @@ export function parseJsonl(text: string, file: string, lenient = false): { event
       if (!lenient) throw new InputError(`${file}:${i + 1}: ${v.error}`);
       problems.push({ line: i + 1, message: v.error });
       continue;
+    }
+    const want = events.length;
+    if (v.event.seq !== want) {
+      const what = v.event.seq > want ? `${v.event.seq - want} event${v.event.seq - want === 1 ? '' : 's'} missing before it` : 'out of order';
+      const p = { line: i + 1, message: `seq: ${v.event.seq} where ${want} was expected (${what}; a JSONL journal holds every event, numbered from 0 without gaps)` };
+      if (!lenient) throw new InputError(`${file}:${p.line}: ${p.message}`);
+      // lenient: said once, and the events after keep their order under the positions they now have
+      if (!renumbered) problems.push(p);
+      renumbered = true;
+      (v.event as { seq: number }).seq = want;
     }
     events.push(v.event);
   }

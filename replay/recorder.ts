@@ -19,7 +19,7 @@ export interface CheckpointCompanion {
 }
 
 /** What the recorder writes with: a JournalWriter, or a JournalPipe (the same, in two threads). */
-type Writer = Pick<JournalWriter, 'append' | 'checkpoint' | 'checkpointDelta' | 'checks' | 'note' | 'close' | 'abandon'>;
+type Writer = Pick<JournalWriter, 'append' | 'checkpoint' | 'checkpointDelta' | 'checks' | 'note' | 'close' | 'closeUnfinished' | 'abandon'>;
 
 export interface RecorderOptions extends JournalWriterOptions {
   /**
@@ -116,8 +116,15 @@ export class JournalRecorder {
     this.writer.note(value);
   }
 
+  /** Finishes the journal (its end record says it is whole). */
   close(): State {
     this.writer.close();
+    return this.state;
+  }
+
+  /** After a failure: keeps every event appended, without the end record (readers say where it stopped). */
+  closeUnfinished(): State {
+    this.writer.closeUnfinished();
     return this.state;
   }
 

@@ -5,11 +5,16 @@
 // hundred events at most. States share structure (PMap), so an anchor costs only what differs.
 import { type IommuEvent, InputError } from '../domain-events/index.js';
 import { evolveBatch, initialState, type State } from '../reducers/index.js';
-import { RecordKind } from './journal-format.js';
+import { RecordKind, type TimeJump } from './journal-format.js';
+import { journalNotes, journalProblems } from './journal-problems.js';
 import { JournalReader, type RecordInfo } from './journal-reader.js';
+import { TimeJumps } from './time-jumps.js';
+import { seekTime, type TimeSearchable, type TimeSeek } from './time-seek.js';
 
 /** events between two anchors kept while replaying */
 export const ANCHOR_EVERY = 256;
+/** anchors laid on the way to a target: the last ones before it (4 × 256 events of stepping back) */
+const TAIL_ANCHORS = 4;
 /**
  * anchors kept at most (the farthest from the newest go first). Anchors near each other share
  * almost everything, but one restored from another checkpoint shares nothing: at 10 M events a
@@ -20,6 +25,14 @@ export const ANCHOR_EVERY = 256;
 const MAX_ANCHORS = 64;
 /** decoded event blocks kept (the replay from a checkpoint reads one or two) */
 const MAX_BLOCKS = 8;
+/** states offered by a pass over the whole journal (the time-travel page's load pass): one kept per this many events */
+export const PIN_SPACING = 1024;
+/**
+ * A checkpoint is restored only when it starts this many events nearer the target than the
+ * nearest state already in memory: below that, replaying costs less than decoding a state
+ * (and makes less garbage).
+ */
+const RESTORE_SAVES = 1024;
 
 interface Anchor {
   /** events applied: the state after event `applied - 1` */
@@ -33,7 +46,7 @@ export interface SeekStats {
   blocksDecoded: number;
 }
 
-export class Timeline {
+export class Timeline implements TimeSearchable {
   /** events records: first seq and count, in order */
   private readonly blocks: RecordInfo[] = [];
   /** checkpoint records: `firstSeq` = events applied before it */
@@ -41,9 +54,12 @@ export class Timeline {
   /** checks records (what the fault checks found and kept at a checkpoint), in order */
   private readonly checksRecords: RecordInfo[] = [];
   private anchors: Anchor[] = [{ applied: 0, state: initialState() }];
+  /** states offered by a whole pass (offerState), in order, never dropped */
+  private readonly pinned: Anchor[] = [];
   private readonly decoded = new Map<number, IommuEvent[]>();
   readonly total: number;
   readonly stats: SeekStats = { checkpointsRestored: 0, eventsReplayed: 0, blocksDecoded: 0 };
+  private jumps: readonly TimeJump[] | null = null;
 
   private constructor(
     readonly reader: JournalReader,
@@ -71,6 +87,21 @@ export class Timeline {
     return this.total - 1;
   }
 
+  /** Damage, or a writer that did not finish: one line each, for stderr (and exit 1). */
+  get problems(): string[] {
+    return journalProblems(this.reader, this.label);
+  }
+
+  /** Said once, not a problem (a format-v1 journal cannot tell whether it is whole). */
+  get notes(): string[] {
+    return journalNotes(this.reader, this.label);
+  }
+
+  /** states kept from a whole pass (offerState) */
+  get pinnedCount(): number {
+    return this.pinned.length;
+  }
+
   get checkpointCount(): number {
     return this.checkpoints.length;
   }
@@ -93,6 +124,22 @@ export class Timeline {
   private checkSeq(seq: number, what: string): void {
     if (!Number.isInteger(seq) || seq < -1 || seq > this.lastSeq)
       throw new InputError(`${what} ${seq}: past the end of ${this.label} (events are #0..#${this.lastSeq})`);
+  }
+
+  blockCount(): number {
+    return this.blocks.length;
+  }
+
+  blockFirstSeq(i: number): number {
+    return this.blocks[i].firstSeq;
+  }
+
+  blockEvents(i: number): readonly IommuEvent[] {
+    return this.block(i);
+  }
+
+  blockIndexOf(seq: number): number {
+    return this.blockIndex(seq);
   }
 
   private blockIndex(seq: number): number {
@@ -139,13 +186,27 @@ export class Timeline {
     }
   }
 
+  /**
+   * A state some pass already folded (the state after `applied` events), kept for the life of
+   * the Timeline, at most one per PIN_SPACING events: a long-lived reader that folded the whole
+   * run once (the time-travel page) seeks from these instead of restoring checkpoints.
+   */
+  offerState(applied: number, state: State): void {
+    const last = this.pinned[this.pinned.length - 1];
+    if (applied - (last?.applied ?? 0) < PIN_SPACING) return;
+    this.pinned.push({ applied, state });
+  }
+
   /** The state after event `seq` (-1: before the first event). */
   stateAt(seq: number): State {
     this.checkSeq(seq, '--at');
     const target = seq + 1;
     let anchor = this.bestAnchor(target);
+    const pin = latestAtOrBefore(this.pinned, target);
+    if (pin !== null && pin.applied > anchor.applied) anchor = pin;
     const cp = this.bestCheckpoint(target);
-    if (cp !== null && cp.firstSeq > anchor.applied) {
+    // restoring a checkpoint costs about what replaying a few thousand events does
+    if (cp !== null && cp.firstSeq > anchor.applied + RESTORE_SAVES) {
       anchor = { applied: cp.firstSeq, state: this.reader.decodeCheckpoint(cp) };
       this.stats.checkpointsRestored++;
       this.addAnchor(anchor);
@@ -164,6 +225,17 @@ export class Timeline {
   private replayFrom(anchor: Anchor, target: number): State {
     let s = anchor.state;
     let applied = anchor.applied;
+    // far from the target, one batch (one reducer transaction, no anchors nobody steps back to);
+    // anchors only over the last TAIL_ANCHORS stretches, where stepping back lands
+    const tail = (Math.floor((target - 1) / ANCHOR_EVERY) - TAIL_ANCHORS + 1) * ANCHOR_EVERY;
+    if (tail > applied) {
+      const far: IommuEvent[] = [];
+      for (const e of this.range(applied, tail - 1)) far.push(e);
+      s = evolveBatch(s, far);
+      this.stats.eventsReplayed += far.length;
+      applied = tail;
+      this.addAnchor({ applied, state: s });
+    }
     while (applied < target) {
       const next = Math.min(target, (Math.floor(applied / ANCHOR_EVERY) + 1) * ANCHOR_EVERY);
       const chunk: IommuEvent[] = [];
@@ -216,31 +288,44 @@ export class Timeline {
     }
   }
 
-  /**
-   * The last event at or before trace time `ns` (-1 when the trace starts later). Binary search
-   * over the blocks by their first timestamp, then within the block.
-   */
-  seqAtTime(ns: number): number {
-    if (this.total === 0) return -1;
-    const firstTs = (i: number): number | null => {
-      for (const e of this.block(i)) if (e.ts !== null) return e.ts;
-      return null;
-    };
-    let lo = 0;
-    let hi = this.blocks.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      const t = firstTs(mid);
-      if (t === null || t <= ns) lo = mid;
-      else hi = mid - 1;
+  /** Where the trace clock goes back: from the end record, or (no end record, or too many) one pass. */
+  timeJumps(): readonly TimeJump[] {
+    if (this.jumps !== null) return this.jumps;
+    const st = this.reader.status();
+    if (st.kind === 'complete' && Array.isArray(st.end.timeJumps) && !st.end.timeJumpsTruncated) this.jumps = st.end.timeJumps;
+    else {
+      const t = new TimeJumps(Infinity);
+      for (const r of this.blocks) t.observe(this.reader.decodeEvents(r));
+      this.jumps = t.jumps;
     }
-    let seq = this.blocks[lo].firstSeq - 1;
-    for (const e of this.block(lo)) {
-      if (e.ts !== null && e.ts > ns) break;
-      seq = e.seq;
-    }
-    return seq;
+    return this.jumps;
   }
+
+  /**
+   * The last event at or before trace time `ns` (-1 when the trace starts later), by binary
+   * search over the blocks; where the clock goes back, within the stretch that holds `ns`.
+   */
+  seekTime(ns: number): TimeSeek {
+    return seekTime(this, ns, this.timeJumps(), this.label);
+  }
+
+  seqAtTime(ns: number): number {
+    return this.seekTime(ns).seq;
+  }
+}
+
+function latestAtOrBefore(a: readonly Anchor[], target: number): Anchor | null {
+  let lo = 0;
+  let hi = a.length - 1;
+  let best: Anchor | null = null;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (a[mid].applied <= target) {
+      best = a[mid];
+      lo = mid + 1;
+    } else hi = mid - 1;
+  }
+  return best;
 }
 
 /** "12.345678" seconds (trace time) -> nanoseconds, exactly. */

@@ -4,6 +4,7 @@ import { type Finding } from '../checks/finding.js';
 import { type EventType, type IommuEvent, InputError } from '../domain-events/index.js';
 import { deviceStats, domainIds, domainStats, doorbellViews, iovaToPhys, pasidView } from '../projections/index.js';
 import { type DiffReport } from '../replay/diff-report.js';
+import { requireDomain } from '../replay/domain-lookup.js';
 import { type State } from '../reducers/index.js';
 import { iovaWindow } from './iova-window.js';
 import { CATEGORIES } from './load.js';
@@ -55,6 +56,13 @@ function run(ctx: ApiContext, p: Params): UiSession {
   return ctx.runs[p.int('run', { min: 0, max: ctx.runs.length - 1, def: 0 })];
 }
 
+/** The state after `seq`, when the `domain` asked for exists there (else a 404, in the CLI's words). */
+function stateWithDomain(r: UiSession, seq: number, p: Params): State {
+  const s = r.stateAt(seq);
+  requireDomain(s, p.int('domain', { min: 0 }), seq);
+  return s;
+}
+
 function seqOf(r: UiSession, p: Params): number {
   return p.int('seq', { min: -1, max: r.lastSeq, def: r.lastSeq });
 }
@@ -96,26 +104,26 @@ export function handleApi(ctx: ApiContext, name: string, p: Params): unknown {
     }
     case 'seek': {
       const r = run(ctx, p);
-      return { seq: r.seekTs(p.int('ts', { min: 0 })) };
+      return r.seekTs(p.int('ts', { min: 0 }));
     }
     case 'iova': {
       const r = run(ctx, p);
       const seq = seqOf(r, p);
       const lo = p.int('lo', { min: 0, max: MAX_PAGE, def: 0 });
       const hi = p.int('hi', { min: lo, max: MAX_PAGE, def: 2 ** 36 - 1 });
-      return { seq, ...iovaWindow(r.stateAt(seq), p.int('domain', { min: 0 }), lo, hi, p.int('limit', { min: 1, max: 5000, def: 2000 }), p.int('cols', { min: 1, max: 4096, def: 1000 })) };
+      return { seq, ...iovaWindow(stateWithDomain(r, seq, p), p.int('domain', { min: 0 }), lo, hi, p.int('limit', { min: 1, max: 5000, def: 2000 }), p.int('cols', { min: 1, max: 4096, def: 1000 })) };
     }
     case 'pagetable': {
       const r = run(ctx, p);
       const seq = seqOf(r, p);
-      return { seq, ...pageTableTable(r.stateAt(seq), p.int('domain', { min: 0 }), p.has('level') ? p.int('level', { min: 0, max: 3 }) : null, p.has('iova') ? p.u64('iova') : 0n) };
+      return { seq, ...pageTableTable(stateWithDomain(r, seq, p), p.int('domain', { min: 0 }), p.has('level') ? p.int('level', { min: 0, max: 3 }) : null, p.has('iova') ? p.u64('iova') : 0n) };
     }
     case 'translate': {
       const r = run(ctx, p);
       const seq = seqOf(r, p);
       const domain = p.int('domain', { min: 0 });
       const iova = p.u64('iova');
-      const pt = r.stateAt(seq).pageTables.domains.get(domain);
+      const pt = stateWithDomain(r, seq, p).pageTables.domains.get(domain);
       return { seq, domain, iova, phys: pt ? iovaToPhys(pt, iova) : null };
     }
     case 'stats':
@@ -133,6 +141,7 @@ export function handleApi(ctx: ApiContext, name: string, p: Params): unknown {
       const r = run(ctx, p);
       const seq = seqOf(r, p);
       const domain = p.int('domain', { min: 0 });
+      stateWithDomain(r, seq, p);
       const page = p.int('page', { min: 0, max: MAX_PAGE });
       return { seq, domain, alloc: r.lastTouch(page, domain, seq, ALLOC_TYPES), map: r.lastTouch(page, domain, seq, MAP_TYPES) };
     }

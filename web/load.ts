@@ -1,8 +1,8 @@
-// The load pass: one walk over the journal that keeps what the page will ask for, so later
-// queries never replay from zero. It keeps the state before every block (reducer states are
-// persistent, so they share structure and cost only what changed), event counts per type in
-// fine seq buckets (the timeline), phase markers, a series of statistics, and the address
-// index behind history queries.
+// The load pass: one walk over the journal that keeps what the page will ask for: event counts
+// per type in fine seq buckets (the timeline), phase markers, a series of statistics, and the
+// address index behind history queries. Seeks go through the journal's Timeline (the same as
+// the command line's); the states this pass folds are offered to it, and it keeps the ones where
+// the journal has no checkpoint near (a journal written without checkpoints).
 import { type IommuEvent } from '../domain-events/index.js';
 import { evolveBatch, initialState, rcacheFill, type State } from '../reducers/index.js';
 import { AddressContext, AddressIndex } from './address-index.js';
@@ -42,8 +42,6 @@ export interface StatsSeries {
 
 export interface RunIndex {
   readonly store: EventStore;
-  /** state before block i */
-  readonly kept: readonly State[];
   readonly final: State;
   readonly blockTs: readonly { first: number | null; last: number | null }[];
   /** events per fine bucket and category: counts[b * CATEGORIES.length + c] */
@@ -67,12 +65,12 @@ function sample(s: State, stats: StatsSeries, seq: number, ts: number | null, tr
 }
 
 export function loadRun(store: EventStore, opts: { fineBuckets?: number } = {}): RunIndex {
-  const n = store.events;
+  const tl = store.timeline;
+  const n = tl.total;
   const fineWidth = Math.max(1, Math.ceil(n / (opts.fineBuckets ?? FINE_BUCKETS)));
   const fine = new Uint32Array(Math.ceil(n / fineWidth) * CATEGORIES.length);
   const every = Math.max(1, Math.ceil(n / STAT_SAMPLES));
   const stats: StatsSeries = { seq: [], ts: [], mappedBytes: [], iovaPages: [], rcachePages: [] };
-  const kept: State[] = [];
   const blockTs: { first: number | null; last: number | null }[] = [];
   const markers: { seq: number; text: string }[] = [];
   const addresses = new AddressIndex();
@@ -80,9 +78,8 @@ export function loadRun(store: EventStore, opts: { fineBuckets?: number } = {}):
   let s = initialState();
   let treePages = 0;
   let lastTs: number | null = null;
-  for (let bi = 0; bi < store.blocks.length; bi++) {
-    kept.push(s);
-    const block = store.readBlock(bi);
+  for (let bi = 0; bi < tl.blockCount(); bi++) {
+    const block = tl.blockEvents(bi);
     let first: number | null = null;
     let from = 0;
     for (let i = 0; i < block.length; i++) {
@@ -105,7 +102,8 @@ export function loadRun(store: EventStore, opts: { fineBuckets?: number } = {}):
       }
     }
     if (from < block.length) s = evolveBatch(s, block.slice(from));
+    if (block.length) tl.offerState(block[block.length - 1].seq + 1, s);
     blockTs.push({ first, last: lastTs });
   }
-  return { store, kept, final: s, blockTs, fineWidth, fine, markers, stats, addresses };
+  return { store, final: s, blockTs, fineWidth, fine, markers, stats, addresses };
 }

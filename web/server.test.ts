@@ -1,7 +1,7 @@
 import { request } from 'node:http';
 import { connect } from 'node:net';
 import { networkInterfaces } from 'node:os';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { syntheticJournal } from '../bench/synthetic.js';
 import { type IommuEvent } from '../domain-events/index.js';
 import { iovaRanges, iovaToPhys, leavesIn } from '../projections/index.js';
@@ -40,7 +40,10 @@ let ui: UiServer;
 beforeAll(async () => {
   ui = await createUiServer({ stores: [memoryStore('synthetic', null, EVENTS, 1000)], port: 0 });
 });
-afterAll(() => ui.close());
+afterAll(async () => {
+  await ui.close();
+  for (const r of ui.sessions) r.store.close();
+});
 
 describe('ui server: safety', () => {
   it('listens on 127.0.0.1 only and prints that address', () => {
@@ -191,6 +194,7 @@ describe('ui server: answers match the reducers', () => {
 
   it('timeline buckets count the same from the precomputed fine buckets and from the events', () => {
     const coarse = UiSession.load(memoryStore('synthetic', null, EVENTS, 1000), { fineBuckets: 100 });
+    onTestFinished(() => coarse.store.close());
     const cats = coarse.index.fine.length / 100;
     expect(cats).toBe(10);
     const count = (from: number, to: number, n: number) => {

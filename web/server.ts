@@ -7,6 +7,7 @@ import { type AddressInfo } from 'node:net';
 import { type CheckRun, type Finding } from '../checks/finding.js';
 import { type IommuEvent, isInputError, stringifyJson } from '../domain-events/index.js';
 import { type DiffReport } from '../replay/diff-report.js';
+import { isNotFound } from '../replay/domain-lookup.js';
 import { type ApiContext, API_NAMES, handleApi } from './api.js';
 import { assetTable } from './assets.js';
 import { Params } from './params.js';
@@ -20,7 +21,8 @@ export interface DiffInput {
   readonly blocks: () => Iterable<readonly IommuEvent[]>;
 }
 
-export type RunChecksFn = (blocks: Iterable<readonly IommuEvent[]>) => CheckRun;
+/** the checks over one run (`store`: what its import assumed, for the checks that need a missing fact) */
+export type RunChecksFn = (blocks: Iterable<readonly IommuEvent[]>, store: EventStore) => CheckRun;
 export type DiffRunsFn = (a: DiffInput, b: DiffInput) => DiffReport;
 
 export interface UiServerOptions {
@@ -30,6 +32,8 @@ export interface UiServerOptions {
   readonly redacted?: boolean;
   readonly runChecks?: RunChecksFn;
   readonly diffRuns?: DiffRunsFn;
+  /** lines for the page's status bar from the start (assumptions, checks skipped) */
+  readonly notes?: readonly string[];
 }
 
 export interface UiServer {
@@ -82,6 +86,7 @@ function handle(ctx: ApiContext, assets: ReturnType<typeof assetTable>, port: ()
     try {
       return sendJson(res, 200, handleApi(ctx, name, new Params(new URLSearchParams(q < 0 ? '' : raw.slice(q + 1)))));
     } catch (err) {
+      if (isNotFound(err)) return sendJson(res, 404, { error: (err as Error).message });
       if (isInputError(err)) return sendJson(res, 400, { error: (err as Error).message });
       return sendJson(res, 500, { error: `internal error: ${(err as Error).message}` });
     }
@@ -96,7 +101,7 @@ function findings(sessions: readonly UiSession[], runChecks: RunChecksFn | undef
     notes.push('fault checks are not available in this build');
     return null;
   }
-  return sessions.map((s) => [...runChecks(s.blocks()).findings]);
+  return sessions.map((s) => [...runChecks(s.blocks(), s.store).findings]);
 }
 
 function diff(sessions: readonly UiSession[], diffRuns: DiffRunsFn | undefined, notes: string[]): DiffReport | null {
@@ -112,7 +117,7 @@ function diff(sessions: readonly UiSession[], diffRuns: DiffRunsFn | undefined, 
 /** Loads the runs (one pass each), runs checks and diff, then listens on 127.0.0.1. */
 export async function createUiServer(opts: UiServerOptions): Promise<UiServer> {
   const sessions = opts.stores.map((s) => UiSession.load(s));
-  const notes: string[] = [];
+  const notes: string[] = [...(opts.notes ?? [])];
   const ctx: ApiContext = {
     runs: sessions,
     findings: findings(sessions, opts.runChecks, notes),

@@ -1,32 +1,13 @@
-// One run the page explores: the load-pass index plus the queries the API answers. A seek
-// starts from the state kept before the event's block (or a nearer state seeked lately, so
-// stepping costs one event) and folds at most one block.
-import { type EventType, type IommuEvent, InputError } from '../domain-events/index.js';
-import { evolveBatch, initialState, type State } from '../reducers/index.js';
+// One run the page explores: the load-pass index plus the queries the API answers. Events,
+// states and seeks by time come from the run's Timeline (replay/seek.ts), the one seek
+// mechanism of the command line and the page: a state starts from the nearest checkpoint or
+// anchor, so stepping one event replays a few hundred at most.
+import { type EventType, type IommuEvent } from '../domain-events/index.js';
+import { type State } from '../reducers/index.js';
+import { type Timeline, type TimeSeek } from '../replay/index.js';
 import { type AddressRow, type Space } from './address-index.js';
 import { CATEGORIES, categoryOf as categoryName, loadRun, type RunIndex } from './load.js';
-import { blockIndexOf, type EventStore } from './store.js';
-
-class Lru<K, V> {
-  private readonly m = new Map<K, V>();
-  constructor(private readonly max: number) {}
-  get(k: K): V | undefined {
-    const v = this.m.get(k);
-    if (v !== undefined) {
-      this.m.delete(k);
-      this.m.set(k, v);
-    }
-    return v;
-  }
-  set(k: K, v: V): void {
-    this.m.delete(k);
-    this.m.set(k, v);
-    if (this.m.size > this.max) this.m.delete(this.m.keys().next().value as K);
-  }
-  keys(): IterableIterator<K> {
-    return this.m.keys();
-  }
-}
+import { type EventStore } from './store.js';
 
 export interface TimelineBuckets {
   readonly from: number;
@@ -38,13 +19,13 @@ export interface TimelineBuckets {
 
 export class UiSession {
   readonly index: RunIndex;
-  private readonly blockCache = new Lru<number, readonly IommuEvent[]>(8);
-  private readonly stateCache = new Lru<number, State>(32);
+  readonly tl: Timeline;
 
   private constructor(
     readonly store: EventStore,
     opts: { fineBuckets?: number },
   ) {
+    this.tl = store.timeline;
     this.index = loadRun(store, opts);
   }
 
@@ -54,81 +35,35 @@ export class UiSession {
   }
 
   get events(): number {
-    return this.store.events;
+    return this.tl.total;
   }
 
   get lastSeq(): number {
-    return this.store.blocks.length ? this.store.blocks[this.store.blocks.length - 1].firstSeq + this.store.blocks[this.store.blocks.length - 1].count - 1 : -1;
+    return this.tl.lastSeq;
   }
 
   /** every block in order (for checks and diff) */
   *blocks(): Generator<readonly IommuEvent[]> {
-    for (let i = 0; i < this.store.blocks.length; i++) yield this.block(i);
-  }
-
-  block(i: number): readonly IommuEvent[] {
-    let b = this.blockCache.get(i);
-    if (!b) this.blockCache.set(i, (b = this.store.readBlock(i)));
-    return b;
-  }
-
-  checkSeq(seq: number, what = 'seq'): void {
-    if (!Number.isInteger(seq) || seq < -1 || seq > this.lastSeq) throw new InputError(`${what} ${seq}: outside the journal (-1 … ${this.lastSeq})`);
+    for (let i = 0; i < this.tl.blockCount(); i++) yield this.tl.blockEvents(i);
   }
 
   event(seq: number): IommuEvent {
-    this.checkSeq(seq);
-    if (seq < 0) throw new InputError(`seq ${seq}: before the first event`);
-    const i = blockIndexOf(this.store.blocks, seq);
-    return this.block(i)[seq - this.store.blocks[i].firstSeq];
+    return this.tl.eventAt(seq);
   }
 
   /** events [from, from + count) */
   eventsPage(from: number, count: number): IommuEvent[] {
-    const out: IommuEvent[] = [];
-    let seq = Math.max(0, from);
-    while (out.length < count && seq <= this.lastSeq) {
-      const i = blockIndexOf(this.store.blocks, seq);
-      const b = this.block(i);
-      for (let j = seq - this.store.blocks[i].firstSeq; j < b.length && out.length < count; j++) out.push(b[j]);
-      seq = this.store.blocks[i].firstSeq + b.length;
-    }
-    return out;
+    return [...this.tl.range(Math.max(0, from), from + count - 1)];
   }
 
   /** The state right after event `seq` (-1: before the first event). */
   stateAt(seq: number): State {
-    this.checkSeq(seq);
-    if (seq === -1) return initialState();
-    const hit = this.stateCache.get(seq);
-    if (hit) return hit;
-    const i = blockIndexOf(this.store.blocks, seq);
-    const first = this.store.blocks[i].firstSeq;
-    let base = this.index.kept[i];
-    let baseSeq = first - 1;
-    for (const k of this.stateCache.keys()) {
-      if (k > baseSeq && k < seq) baseSeq = k;
-    }
-    if (baseSeq >= first) base = this.stateCache.get(baseSeq)!;
-    const b = this.block(i);
-    const s = evolveBatch(base, b.slice(baseSeq + 1 - first, seq + 1 - first));
-    this.stateCache.set(seq, s);
-    return s;
+    return this.tl.stateAt(seq);
   }
 
   /** The last event at or before trace time `ts` (ns); -1 when every event is later. */
-  seekTs(ts: number): number {
-    const bt = this.index.blockTs;
-    let i = bt.length - 1;
-    while (i >= 0 && (bt[i].first === null || bt[i].first! > ts)) i--;
-    if (i < 0) return -1;
-    const b = this.block(i);
-    let found = this.store.blocks[i].firstSeq - 1;
-    for (const e of b) {
-      if (e.ts !== null && e.ts > ts) break;
-      found = e.seq;
-    }
-    return found;
+  seekTs(ts: number): TimeSeek {
+    return this.tl.seekTime(ts);
   }
 
   /** Event counts per category in `count` equal buckets of seqs [from, to]. */

@@ -1,69 +1,78 @@
-// Where the UI reads events from: blocks it can fetch by index, so a seek or an events page
-// decodes one block instead of the whole journal. A journal is read in place (its records are
-// the blocks); anything else (JSONL, tests) is held in memory, cut into blocks.
+// Where the page reads a run from: a journal behind the same Timeline the command line seeks
+// with (replay/seek.ts: checkpoints, anchors). A journal is read in place; anything else (a
+// trace, JSONL, a redacted copy, tests' events) is first recorded into a temporary journal with
+// checkpoints, removed on close.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { type IommuEvent } from '../domain-events/index.js';
-import { type JournalReader, RecordKind, type RecordInfo } from '../replay/index.js';
+import { JournalRecorder, Timeline } from '../replay/index.js';
 
-export interface BlockInfo {
-  readonly firstSeq: number;
-  readonly count: number;
-}
+/** checkpoint spacing of the journals the page records for itself (as `import` and the CLI's own temporary journals) */
+export const UI_CHECKPOINT_EVERY = 4096;
 
 export interface EventStore {
   readonly input: string;
   readonly profile: string | null;
-  readonly events: number;
-  readonly blocks: readonly BlockInfo[];
-  /** problems met while reading (damage), for stderr */
+  readonly timeline: Timeline;
+  /** problems met while reading (damage, a writer that did not finish), for stderr */
   readonly problems: readonly string[];
-  readBlock(i: number): readonly IommuEvent[];
+  /** the journal header's metadata (what the import of a trace assumed and decided) */
+  readonly meta: Readonly<Record<string, unknown>>;
   close(): void;
 }
 
-/** Index of the block holding `seq` (binary search on firstSeq). */
-export function blockIndexOf(blocks: readonly BlockInfo[], seq: number): number {
-  let lo = 0;
-  let hi = blocks.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    if (blocks[mid].firstSeq <= seq) lo = mid;
-    else hi = mid - 1;
+/** A journal read in place (`cleanup`: what to remove on close, e.g. the temporary folder it sits in). */
+export function journalStore(
+  input: string,
+  path: string,
+  opts: { cleanup?: () => void; profile?: string | null; problems?: readonly string[]; meta?: Readonly<Record<string, unknown>> } = {},
+): EventStore {
+  let tl: Timeline;
+  try {
+    tl = Timeline.open(path, input);
+  } catch (err) {
+    opts.cleanup?.();
+    throw err;
   }
-  return lo;
-}
-
-export function memoryStore(input: string, profile: string | null, events: readonly IommuEvent[], blockEvents = 4096, cleanup?: () => void): EventStore {
-  const parts: (readonly IommuEvent[])[] = [];
-  const blocks: BlockInfo[] = [];
-  for (let i = 0; i < events.length; i += blockEvents) {
-    const part = events.slice(i, i + blockEvents);
-    parts.push(part);
-    blocks.push({ firstSeq: part[0].seq, count: part.length });
-  }
-  return { input, profile, events: events.length, blocks, problems: [], readBlock: (i) => parts[i], close: () => cleanup?.() };
-}
-
-/**
- * A journal read in place. `transform` (the redactor) is applied to each block as it is
- * decoded; it must be deterministic per event, as blocks are decoded again on demand.
- */
-export function journalStore(input: string, reader: JournalReader, opts: { transform?: (b: readonly IommuEvent[]) => readonly IommuEvent[]; cleanup?: () => void } = {}): EventStore {
-  const scan = reader.scan();
-  const records: RecordInfo[] = scan.records.filter((r) => r.kind === RecordKind.events && r.count > 0);
-  const problems = scan.damage ? [`${input}: journal damaged at offset ${scan.damage.offset}: ${scan.damage.reason}; events before it are shown`] : [];
   return {
     input,
-    profile: reader.header.profile,
-    events: scan.events,
-    blocks: records.map((r) => ({ firstSeq: r.firstSeq, count: r.count })),
-    problems,
-    readBlock(i) {
-      const evs = reader.decodeEvents(records[i]);
-      return opts.transform ? opts.transform(evs) : evs;
-    },
+    profile: opts.profile !== undefined ? opts.profile : tl.reader.header.profile,
+    timeline: tl,
+    problems: [...(opts.problems ?? []), ...tl.problems],
+    meta: opts.meta ?? tl.reader.header.meta,
     close() {
-      reader.close();
+      tl.close();
       opts.cleanup?.();
     },
   };
+}
+
+/**
+ * Events from anywhere, recorded into a temporary journal with checkpoints and opened. `transform`
+ * (the redactor) is applied to each block on the way in.
+ */
+export function recordedStore(
+  input: string,
+  profile: string | null,
+  blocks: Iterable<readonly IommuEvent[]>,
+  opts: { transform?: (b: readonly IommuEvent[]) => readonly IommuEvent[]; blockEvents?: number; problems?: readonly string[]; meta?: Readonly<Record<string, unknown>> } = {},
+): EventStore {
+  const dir = mkdtempSync(join(tmpdir(), 'iommu-journal-ui-'));
+  const cleanup = () => rmSync(dir, { recursive: true, force: true });
+  const path = join(dir, 'run.journal');
+  try {
+    const rec = JournalRecorder.create(path, { source: input, profile, checkpointEvery: UI_CHECKPOINT_EVERY, blockEvents: opts.blockEvents });
+    for (const b of blocks) rec.append(opts.transform ? opts.transform(b) : b);
+    rec.close();
+  } catch (err) {
+    cleanup();
+    throw err;
+  }
+  return journalStore(input, path, { cleanup, profile, problems: opts.problems, meta: opts.meta });
+}
+
+/** Events held in memory (tests, small inputs), as a journal with `blockEvents` per block. */
+export function memoryStore(input: string, profile: string | null, events: readonly IommuEvent[], blockEvents = 4096): EventStore {
+  return recordedStore(input, profile, [events], { blockEvents });
 }

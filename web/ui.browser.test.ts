@@ -59,7 +59,7 @@ describe.skipIf(!browserPath)('ui in a real browser', () => {
   beforeAll(async () => {
     mkdirSync(SHOTS, { recursive: true });
     [storeA, storeB] = await Promise.all([openUiInput(TRACE_A), openUiInput(TRACE_B)]);
-    ui = await createUiServer({ stores: [storeA], port: 0, runChecks });
+    ui = await createUiServer({ stores: [storeA], port: 0, runChecks: (blocks) => runChecks(blocks) });
     browser = await chromium.launch({ executablePath: browserPath!, args: ['--no-sandbox', '--disable-gpu'] });
     page = await browser.newPage({ viewport: { width: 1500, height: 1000 } });
     page.on('pageerror', (e) => console.error('page error:', e.message));
@@ -201,7 +201,7 @@ describe.skipIf(!browserPath)('ui in a real browser', () => {
   });
 
   it('opens the diff of two runs: first divergence highlighted on both sides, IOVA pictures side by side', async () => {
-    const two = await createUiServer({ stores: [storeA, storeB], port: 0, diffRuns: diffWithFindings, runChecks });
+    const two = await createUiServer({ stores: [storeA, storeB], port: 0, diffRuns: diffWithFindings, runChecks: (blocks) => runChecks(blocks) });
     try {
       const expected = diffWithFindings(
         { input: TRACE_A, profile: null, blocks: () => two.sessions[0].blocks() },

@@ -50,6 +50,7 @@ export const cachelineOverlap: Check = defineCheck({
   version: 2,
   severity: 'warning',
   description: 'two active mappings the device may write share their first cacheline',
+  needs: ['dma-events'],
   on: ['DmaApiCalled'],
   calls: [...MAP_CALLS, ...UNMAP_CALLS],
   create: () => {

@@ -23,6 +23,7 @@ export const dmaLeak: Check = defineCheck({
   version: 1,
   severity: 'error',
   description: 'DMA-API mappings still live when the device is detached, removed, or its domain freed',
+  needs: ['dma-events'],
   on: ['DeviceRemovedFromGroup', 'DeviceDetached', 'DeviceAttached', 'DomainFreed'],
   create: () => ({
     inspect(e, s, emit) {

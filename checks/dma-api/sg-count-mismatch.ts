@@ -9,6 +9,7 @@ export const sgCountMismatch: Check = defineCheck({
   version: 1,
   severity: 'error',
   description: 'dma_unmap_sg / dma_sync_sg_* with an entry count different from the one passed to dma_map_sg',
+  needs: ['dma-events'],
   on: ['DmaApiCalled'],
   calls: ['unmap_sg', 'sync_sg_for_cpu', 'sync_sg_for_device'],
   create: () => ({

@@ -11,6 +11,7 @@ export const syncDirectionMismatch: Check = defineCheck({
   version: 1,
   severity: 'error',
   description: 'dma_sync_* with a direction the mapping does not allow',
+  needs: ['dma-events'],
   on: ['DmaApiCalled'],
   calls: SYNC_CALLS,
   create: () => ({

@@ -9,6 +9,7 @@ export const syncNotMapped: Check = defineCheck({
   version: 1,
   severity: 'error',
   description: 'dma_sync_* of memory that no live mapping of the device contains',
+  needs: ['dma-events'],
   on: ['DmaApiCalled'],
   calls: SYNC_CALLS,
   create: () => ({

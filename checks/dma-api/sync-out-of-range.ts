@@ -9,6 +9,7 @@ export const syncOutOfRange: Check = defineCheck({
   version: 1,
   severity: 'error',
   description: 'dma_sync_* running past the end of the mapping that holds its start',
+  needs: ['dma-events'],
   on: ['DmaApiCalled'],
   calls: SYNC_CALLS,
   create: () => ({

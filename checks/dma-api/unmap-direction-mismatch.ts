@@ -8,6 +8,7 @@ export const unmapDirectionMismatch: Check = defineCheck({
   version: 1,
   severity: 'error',
   description: 'unmap with a DMA direction different from the mapping',
+  needs: ['dma-events'],
   on: ['DmaApiCalled'],
   calls: UNMAP_CALLS,
   create: () => ({

@@ -9,6 +9,7 @@ export const unmapNotMapped: Check = defineCheck({
   version: 1,
   severity: 'error',
   description: 'unmap or free of DMA memory the device never mapped (or the DMA_MAPPING_ERROR address)',
+  needs: ['dma-events'],
   on: ['DmaApiCalled'],
   calls: UNMAP_CALLS,
   create: () => ({

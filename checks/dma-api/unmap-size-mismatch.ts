@@ -8,6 +8,7 @@ export const unmapSizeMismatch: Check = defineCheck({
   version: 1,
   severity: 'error',
   description: 'unmap or free with a size different from the mapping it releases',
+  needs: ['dma-events'],
   on: ['DmaApiCalled'],
   calls: UNMAP_CALLS,
   create: () => ({

@@ -8,6 +8,7 @@ export const unmapTypeMismatch: Check = defineCheck({
   version: 1,
   severity: 'error',
   description: 'memory mapped with one DMA-API function family released with another',
+  needs: ['dma-events'],
   on: ['DmaApiCalled'],
   calls: UNMAP_CALLS,
   create: () => ({

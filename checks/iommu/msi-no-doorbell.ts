@@ -31,6 +31,7 @@ export const msiNoDoorbell: Check = defineCheck({
   version: 1,
   severity: 'warning',
   description: 'device with translated MSIs attached to a domain where its doorbell is never mapped',
+  needs: ['arch'],
   on: ['MsiPageGot', 'DeviceAttached'],
   create: () => {
     /** device -> its doorbell (the last one mapped for it) */

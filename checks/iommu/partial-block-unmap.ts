@@ -26,9 +26,9 @@ export const partialBlockUnmap: Check = defineCheck({
         const cutHi = b < runEnd(r) && (b - r.pfn) % per !== 0;
         if (!cutLo && !cutHi) continue;
         const fmt = s.pageTables.domains.get(e.domain)?.config?.fmt ?? s.topology.domains[e.domain]?.fmt ?? 'unknown';
-        const outcome = fmt.startsWith('VTD')
-          ? 'VT-d unmaps the whole large page'
-          : 'io-pgtable-arm splits the block (arm_lpae_split_blk_unmap, up to 6.13) or refuses it (6.14+)';
+        // a bare trace whose architecture nothing showed has no page-table format: both outcomes
+        const arm = 'io-pgtable-arm splits the block (arm_lpae_split_blk_unmap, up to 6.13) or refuses it (6.14+)';
+        const outcome = fmt.startsWith('VTD') ? 'VT-d unmaps the whole large page' : fmt === 'unknown' ? `VT-d unmaps the whole large page; ${arm} (the architecture is unknown: pass --arch)` : arm;
         emit({
           message: `iommu_unmap: iova ${hexb(e.iova)} size ${hexb(e.size)} in ${domainName(s, e.domain)} cuts a ${r.pgsize / 1024} KiB leaf at ${hexb(BigInt(r.pfn) << 12n)}: ${outcome}`,
           related: [r.seq],

@@ -34,6 +34,7 @@ export const mapInReservedRegion: Check = defineCheck({
   version: 1,
   severity: 'error',
   description: 'iommu_map inside a reserved region (IOMMU_RESV_RESERVED, the MSI window, a host-bridge window of a DMA domain)',
+  needs: ['reserved-regions'],
   on: ['Mapped'],
   create: () => ({
     inspect(e, s, emit) {

@@ -14,7 +14,8 @@ export const unmapShort: Check = defineCheck({
     inspect(e, s, emit) {
       if (e.type !== 'Unmapped' || e.unmappedSize >= e.size) return;
       emit({
-        message: `iommu_unmap: iova ${hexb(e.iova)} size ${e.size} in ${domainName(s, e.domain)} unmapped only ${e.unmappedSize} bytes: dma-iommu WARNs (unmapped != size) and ${e.size - e.unmappedSize} bytes stay mapped behind a freed IOVA`,
+        // sizes in hex beside the addresses, as iommu.c prints them ("size 0x%zx")
+        message: `iommu_unmap: iova ${hexb(e.iova)} size ${hexb(e.size)} in ${domainName(s, e.domain)} unmapped only ${hexb(e.unmappedSize)}: dma-iommu WARNs (unmapped != size) and ${hexb(e.size - e.unmappedSize)} bytes stay mapped behind a freed IOVA`,
         domain: e.domain,
         // the first byte left mapped: its history shows the stale translation
         address: e.iova + e.unmappedSize,

@@ -1,6 +1,6 @@
 // The check / bisect / history / state command lines: JSON shapes, exit codes, clear errors.
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { mkdtempSync, rmSync, statSync, truncateSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync, truncateSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { syntheticStream } from '../../bench/synthetic.js';
@@ -28,8 +28,19 @@ describe('check, bisect, history, state on the command line', () => {
     const j = JSON.parse(c.out());
     expect(j.events).toBe(7);
     expect(j.findings).toEqual([
-      expect.objectContaining({ check: 'iommu/unmap-short', severity: 'error', seq: 6, line: 7, related: [], message: expect.stringContaining('unmapped only 4096 bytes') }),
+      expect.objectContaining({ check: 'iommu/unmap-short', severity: 'error', seq: 6, line: 7, related: [], message: expect.stringMatching(/^iommu_unmap: iova 0x10000 size 0x2000 in domain 1 .* unmapped only 0x1000: .* 0x1000 bytes stay mapped/) }),
     ]);
+  });
+
+  it('iommu findings print sizes in hex beside addresses in hex, as iommu.c does (every scenario)', async () => {
+    for (const f of readdirSync('fixtures/scenarios').filter((n) => n.startsWith('iommu--') && n.endsWith('.jsonl'))) {
+      const c = capture();
+      await run(['check', join('fixtures/scenarios', f), '--json', '--only', 'iommu']);
+      for (const x of JSON.parse(c.out()).findings as { message: string }[]) {
+        expect(x.message, f).not.toMatch(/\bsize (?!0x)\d|only (?!0x)\d|\b\d{3,} bytes/);
+      }
+      vi.restoreAllMocks();
+    }
   });
 
   it('check --explain adds the history of each finding\'s address', async () => {
@@ -52,13 +63,14 @@ describe('check, bisect, history, state on the command line', () => {
 
   it('bisect --json names the first failing event', async () => {
     const c = capture();
-    expect(await run(['bisect', SHORT, '--json'])).toBe(0);
+    // found: exit 1, as check exits 1 on the error it names
+    expect(await run(['bisect', SHORT, '--json'])).toBe(1);
     expect(JSON.parse(c.out())).toMatchObject({ firstFailingSeq: 6, line: 7, check: 'iommu/unmap-short' });
   });
 
   it('bisect --where finds where a state predicate turns true', async () => {
     const c = capture();
-    expect(await run(['bisect', SHORT, '--json', '--where', 'mapped 0x11000 in 1'])).toBe(0);
+    expect(await run(['bisect', SHORT, '--json', '--where', 'mapped 0x11000 in 1'])).toBe(1);
     expect(JSON.parse(c.out())).toMatchObject({ firstFailingSeq: 5, line: 6, method: 'checkpoints' });
   });
 
@@ -81,14 +93,14 @@ describe('check, bisect, history, state on the command line', () => {
       const run2 = runChecks(JournalReader.open(path).eventBlocks(), { only: ['iommu'] });
       expect(whole.findings.map((f: { seq: number; check: string }) => `${f.check}@${f.seq}`).sort()).toEqual(run2.findings.map((f) => `${f.check}@${f.seq}`).sort());
       vi.restoreAllMocks();
-      // cut the journal in the middle of a record: the intact part is checked, the damage named
+      // cut the journal in the middle of a record: the intact part is checked, the cut named
       truncateSync(path, Math.floor(statSync(path).size * 0.6));
       c = capture();
       expect(await run(['check', path, '--json', '--only', 'iommu'])).toBe(1);
       const cut = JSON.parse(c.out());
       expect(cut.events).toBeGreaterThan(0);
       expect(cut.events).toBeLessThan(20_007);
-      expect(c.err()).toMatch(/damaged at offset \d+/);
+      expect(c.err()).toMatch(/incomplete: the writer stopped after event \d+ \(the file ends inside a record at byte offset \d+\)/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -4,10 +4,12 @@
 // indexes the whole input to give each finding its address's history).
 import { type Command } from 'commander';
 import { type Finding, listChecks, runChecks } from '../../checks/index.js';
+import { missingNeeds, skippedFor, skippedLines } from '../check-needs.js';
 import { streamChecks } from '../check-stream.js';
 import { checkSummary, findingJson, findingText } from '../finding-format.js';
 import { InputError, isInputError } from '../../domain-events/index.js';
 import { act } from '../act.js';
+import { assumeFrom, type TraceFlagOptions, withTraceFlags } from '../trace-flags.js';
 import { type EventSource, openSource } from '../inputs.js';
 import { HistoryIndex } from '../../replay/history-index.js';
 import { history, type HistoryEntry, type HistorySubject } from '../../replay/history.js';
@@ -38,17 +40,19 @@ function explainFindings(src: EventSource, findings: readonly Finding[], n: numb
 }
 
 export function registerCheck(program: Command): void {
-  program
-    .command('check')
-    .description('run the fault checks (DMA-API debug rules, IOMMU consistency) and print the findings')
-    .argument('[input]', 'journal, JSONL events, or kernel trace')
+  withTraceFlags(
+    program
+      .command('check')
+      .description('run the fault checks (DMA-API debug rules, IOMMU consistency) and print the findings')
+      .argument('[input]', 'journal, JSONL events, or kernel trace'),
+  )
     .option('--only <ids>', 'comma-separated check ids or families to run (e.g. dma-api,iommu/unmap-hole)')
     .option('--disable <ids>', 'comma-separated check ids or families to turn off')
     .option('--list', 'list the checks and exit')
     .option('--explain [n]', 'with each finding, the last N events (default 5) that touched its address, and the state after each')
-    .option('--json', 'one JSON object: {"events":N,"findings":[…]}')
+    .option('--json', 'one JSON object: {"events":N,"findings":[…],"skipped":[{id,reason,why}…]}')
     .action(
-      act(async (input: string | undefined, opts: { only?: string; disable?: string; list?: boolean; json?: boolean; explain?: string | boolean }) => {
+      act(async (input: string | undefined, opts: { only?: string; disable?: string; list?: boolean; json?: boolean; explain?: string | boolean } & TraceFlagOptions) => {
         if (opts.list) {
           const all = listChecks();
           if (opts.json) printJson({ checks: all });
@@ -56,10 +60,13 @@ export function registerCheck(program: Command): void {
           return 0;
         }
         if (input === undefined) throw new InputError('check: an input is required (journal, JSONL events or kernel trace), or --list');
-        const sel = { only: ids(opts.only), disable: ids(opts.disable) };
-        const src = await openSource(input, { quiet: !!opts.json });
+        const asked = { only: ids(opts.only), disable: ids(opts.disable) };
+        const src = await openSource(input, { quiet: !!opts.json, assume: assumeFrom(opts) });
+        // a check that cannot judge without a fact the input lacks is skipped, and says so
+        const sel = { ...asked, missing: missingNeeds(src) };
+        const skipped = skippedFor(sel);
         const explainN = opts.explain === undefined || opts.explain === false ? 0 : opts.explain === true ? 5 : parseIntArg(opts.explain, '--explain', 1);
-        if (explainN === 0) return streamChecks(src, sel, input, !!opts.json);
+        if (explainN === 0) return streamChecks(src, sel, input, !!opts.json, skipped);
         let run;
         let histories: Map<Finding, HistoryEntry[]> = new Map();
         try {
@@ -72,9 +79,10 @@ export function registerCheck(program: Command): void {
         for (const p of src.problems) warn(p);
         const errors = run.findings.filter((f) => f.severity === 'error').length;
         if (opts.json) {
-          printJson({ events: run.events, findings: run.findings.map((f) => ({ ...findingJson(f), history: histories.get(f) ?? [] })) });
-          return errors ? 1 : 0;
+          printJson({ events: run.events, findings: run.findings.map((f) => ({ ...findingJson(f), history: histories.get(f) ?? [] })), skipped });
+          return errors || src.problems.length ? 1 : 0;
         }
+        for (const l of skippedLines(skipped)) println(l);
         const by = { error: 0, warning: 0, info: 0 };
         for (const f of run.findings) {
           for (const l of findingText(f, input)) println(l);
@@ -82,7 +90,7 @@ export function registerCheck(program: Command): void {
           by[f.severity]++;
         }
         println(checkSummary(input, run.events, by));
-        return errors ? 1 : 0;
+        return errors || src.problems.length ? 1 : 0;
       }),
     );
 }

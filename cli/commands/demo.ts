@@ -10,7 +10,8 @@ import { importTrace } from '../../ingest/importer.js';
 import { placementOf, summarize } from '../../projections/index.js';
 import { evolve, initialState, type State } from '../../reducers/index.js';
 import { act } from '../act.js';
-import { bytes, hex, printJson, println, table } from '../output.js';
+import { bytes, hex, printJson, println, table, warn } from '../output.js';
+import { importIssue } from '../../ingest/import-status.js';
 import { printSummary } from '../print-summary.js';
 import { progressBar } from '../progress.js';
 
@@ -66,11 +67,17 @@ export function registerDemo(program: Command): void {
     .option('--json', 'one JSON object per capture')
     .action(
       act(async (opts: { json?: boolean }) => {
+        let status = 0;
         for (const name of DEMO_CAPTURES) {
           const path = join(repoRoot(), 'fixtures', 'traces', name);
           const bar = progressBar(`importing ${name}`, !!opts.json);
           const r = await importTrace(path, { output: null, onProgress: (d, t, n) => bar.update(d, t, n) });
           bar.stop();
+          const issue = importIssue(r.summary);
+          if (issue) {
+            warn(issue);
+            status = 1;
+          }
           const { samples, state } = phases(r.events!);
           const s = summarize(state);
           const sc = r.summary.score;
@@ -81,7 +88,8 @@ export function registerDemo(program: Command): void {
           }
           printSummary(s, `${name}: Linux ${r.summary.kernel} (${r.summary.arch}), ${r.summary.lines} trace lines, profile ${r.summary.profile}`);
           println('  mapped bytes over time (all domains, at the end of each phase):');
-          for (const l of table(samples.map((p) => [p.phase.slice(0, 60), `#${p.seq}`, p.ts === null ? '-' : (p.ts / 1e9).toFixed(3) + ' s', bytes(p.mappedBytes), p.liveDmaMappings]), ['phase', 'event', 'time', 'mapped', 'live dma maps']))
+          // the phase last and whole: marker texts are long, and cut they lose the device or size they name
+          for (const l of table(samples.map((p) => [`#${p.seq}`, p.ts === null ? '-' : (p.ts / 1e9).toFixed(3) + ' s', bytes(p.mappedBytes), p.liveDmaMappings, p.phase]), ['event', 'time', 'mapped', 'live dma maps', 'phase']))
             println('    ' + l);
           println('  IOVA placement of the live mappings:');
           for (const l of table(placement.map((p) => [p.domain, hex(p.lowest), hex(p.highestEnd), bytes(p.mappedBytes), (p.density * 100).toFixed(1) + '%']), ['domain', 'lowest', 'highest end', 'mapped', 'density']))
@@ -92,7 +100,7 @@ export function registerDemo(program: Command): void {
         }
         println('next: ./bin/iommu-journal ui fixtures/traces/x86-q35-vtd-strict   (the time-travel page)');
         println('      ./bin/iommu-journal --help                               (import, trace verify, state, events, export, …)');
-        return 0;
+        return status;
       }),
     );
 }

@@ -1,9 +1,10 @@
 // diff A B: where two runs (journals or traces, in any mix) first diverge, and how their totals
-// differ. Exit status as diff(1): 0 same, 1 different.
+// differ. Exit status as diff(1): 0 same, 1 different (a divergence, or totals apart).
 import { type Command } from 'commander';
 import { diffWithFindings } from '../diff-findings.js';
 import { type DiffReport } from '../../replay/diff-report.js';
 import { act } from '../act.js';
+import { assumeFrom, type TraceFlagOptions, withTraceFlags } from '../trace-flags.js';
 import { type EventSource, openSource } from '../inputs.js';
 import { printJson, println, table, warn } from '../output.js';
 
@@ -41,30 +42,35 @@ function printReport(r: DiffReport): void {
 }
 
 export function registerDiff(program: Command): void {
-  program
-    .command('diff')
-    .description('compare two runs (journals, traces, or one of each): first divergence and per-projection totals')
-    .argument('<a>', 'journal, JSONL events, or kernel trace')
-    .argument('<b>', 'journal, JSONL events, or kernel trace')
+  withTraceFlags(
+    program
+      .command('diff')
+      .description('compare two runs (journals, traces, or one of each): first divergence and per-projection totals')
+      .argument('<a>', 'journal, JSONL events, or kernel trace')
+      .argument('<b>', 'journal, JSONL events, or kernel trace'),
+  )
     .option('--json', 'one JSON object: {a, b, related, firstDivergence, alignment, deltas}')
     .action(
-      act(async (a: string, b: string, opts: { json?: boolean }) => {
+      act(async (a: string, b: string, opts: { json?: boolean } & TraceFlagOptions) => {
         const quiet = !!opts.json;
-        const sa: EventSource = await openSource(a, { quiet });
+        const sa: EventSource = await openSource(a, { quiet, assume: assumeFrom(opts) });
         let sb: EventSource | null = null;
         let report: DiffReport;
         try {
-          sb = await openSource(b, { quiet });
+          sb = await openSource(b, { quiet, assume: assumeFrom(opts) });
           const bSrc = sb;
           report = diffWithFindings({ input: a, profile: sa.profile, blocks: () => sa.blocks() }, { input: b, profile: bSrc.profile, blocks: () => bSrc.blocks() });
         } finally {
           sa.close();
           sb?.close();
         }
-        for (const p of [...sa.problems, ...(sb?.problems ?? [])]) warn(p);
+        const problems = [...sa.problems, ...(sb?.problems ?? [])];
+        for (const p of problems) warn(p);
         if (opts.json) printJson(report);
         else printReport(report);
-        return report.firstDivergence ? 1 : 0;
+        // as diff(1): 1 when the runs differ (a divergence, runs that share nothing to align, or totals apart)
+        const differ = report.firstDivergence !== null || !report.related || Object.values(report.deltas).some((d) => d.delta !== 0);
+        return differ || problems.length ? 1 : 0;
       }),
     );
 }

@@ -1,47 +1,31 @@
 // events INPUT [filters]: list events by type, domain, device, address range or seq window.
 import { type Command } from 'commander';
-import { eventToJson, type IommuEvent, InputError, isEventType } from '../../domain-events/index.js';
+import { eventToJson, InputError, isEventType } from '../../domain-events/index.js';
+import { IovaMatcher } from '../../replay/iova-query.js';
 import { act } from '../act.js';
+import { assumeFrom, type TraceFlagOptions, withTraceFlags } from '../trace-flags.js';
 import { openSource } from '../inputs.js';
 import { printJson, println, warn } from '../output.js';
 import { formatEvent } from '../format-event.js';
 import { parseIntArg, parseRange } from '../parse.js';
 
-/** The address range an event touches, if it names one. */
-export function eventRange(e: IommuEvent): { lo: bigint; hi: bigint } | null {
-  switch (e.type) {
-    case 'Mapped':
-    case 'MapFailed':
-      return { lo: e.iova, hi: e.iova + (e.size > 0n ? e.size : 1n) };
-    case 'Unmapped':
-      return { lo: e.iova, hi: e.iova + (e.size > e.unmappedSize ? e.size : e.unmappedSize) + (e.size === 0n ? 1n : 0n) };
-    case 'PageFaulted':
-      return { lo: e.iova, hi: e.iova + 1n };
-    case 'MsiPageGot':
-    case 'MsiPagePut':
-      return { lo: e.iova, hi: e.iova + 1n };
-    case 'DmaApiCalled':
-      return e.dmaAddr === null ? null : { lo: e.dmaAddr, hi: e.dmaAddr + (e.size ?? 1n) };
-    default:
-      return null;
-  }
-}
-
 export function registerEvents(program: Command): void {
-  program
-    .command('events')
-    .description('list events, filtered by type, domain, device, IOVA range or seq window')
-    .argument('<input>', 'journal, JSONL events, or kernel trace')
+  withTraceFlags(
+    program
+      .command('events')
+      .description('list events, filtered by type, domain, device, IOVA range or seq window')
+      .argument('<input>', 'journal, JSONL events, or kernel trace'),
+  )
     .option('--type <types>', 'comma-separated event types (e.g. Mapped,Unmapped)')
     .option('--domain <id>', 'only events of this domain')
     .option('--device <name>', 'only events naming this device')
-    .option('--range <range>', 'only events touching this IOVA range (0xA-0xB, 0xA+size, or one address)')
+    .option('--range <range>', 'only events touching this IOVA range (0xA-0xB, 0xA+size, or one address): what history --iova lists (with --domain, events of no known domain too)')
     .option('--from <seq>', 'first seq')
     .option('--to <seq>', 'last seq')
     .option('--limit <n>', 'stop after N matches')
     .option('--json', 'one JSON event per line')
     .action(
-      act(async (input: string, o: { type?: string; domain?: string; device?: string; range?: string; from?: string; to?: string; limit?: string; json?: boolean }) => {
+      act(async (input: string, o: { type?: string; domain?: string; device?: string; range?: string; from?: string; to?: string; limit?: string; json?: boolean } & TraceFlagOptions) => {
         const types = o.type ? new Set(o.type.split(',').map((t) => t.trim())) : null;
         for (const t of types ?? []) if (!isEventType(t)) throw new InputError(`--type: unknown event type ${JSON.stringify(t)}`);
         const domain = o.domain === undefined ? null : parseIntArg(o.domain, '--domain');
@@ -49,21 +33,21 @@ export function registerEvents(program: Command): void {
         const from = o.from === undefined ? 0 : parseIntArg(o.from, '--from');
         const to = o.to === undefined ? Infinity : parseIntArg(o.to, '--to');
         const limit = o.limit === undefined ? Infinity : parseIntArg(o.limit, '--limit', 1);
-        const src = await openSource(input, { quiet: !!o.json });
+        const src = await openSource(input, { quiet: !!o.json, assume: assumeFrom(o) });
+        // --range (with --domain) is the question history --iova answers: the same matcher
+        const matcher = range ? new IovaMatcher({ ...range, domain }) : null;
         let n = 0;
         try {
           outer: for (const b of src.blocks()) {
             for (const e of b) {
+              // the matcher sees every event in order (it follows each domain's IOVA granule)
+              const inRange = matcher === null || matcher.matches(e);
               if (e.seq < from) continue;
               if (e.seq > to) break outer;
-              if (types && !types.has(e.type)) continue;
+              if (!inRange || (types && !types.has(e.type))) continue;
               const rec = e as unknown as Record<string, unknown>;
-              if (domain !== null && rec.domain !== domain) continue;
+              if (matcher === null && domain !== null && rec.domain !== domain) continue;
               if (o.device !== undefined && rec.device !== o.device) continue;
-              if (range) {
-                const r = eventRange(e);
-                if (!r || r.hi <= range.lo || r.lo >= range.hi) continue;
-              }
               if (o.json) printJson(eventToJson(e));
               else println(formatEvent(e));
               if (++n >= limit) break outer;

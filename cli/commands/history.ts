@@ -6,11 +6,13 @@ import { HistoryIndex } from '../../replay/history-index.js';
 import { describeSubject, history, type HistorySubject } from '../../replay/history.js';
 import { type Timeline } from '../../replay/seek.js';
 import { act } from '../act.js';
+import { assumeFrom, type TraceFlagOptions, withTraceFlags } from '../trace-flags.js';
 import { printJson, println } from '../output.js';
+import { warnProblems } from '../problems.js';
 import { parseAddress, parseIntArg, parseRange } from '../parse.js';
 import { openTimeline } from '../timeline-source.js';
 
-interface Opts {
+interface Opts extends TraceFlagOptions {
   iova?: string;
   phys?: string;
   device?: string;
@@ -37,10 +39,12 @@ function subjectOf(o: Opts): HistorySubject {
 }
 
 export function registerHistory(program: Command): void {
-  program
-    .command('history')
-    .description('every event that touched an IOVA range, physical page, device, domain, PASID or doorbell, and its state after each')
-    .argument('<input>', 'journal, JSONL events, or kernel trace')
+  withTraceFlags(
+    program
+      .command('history')
+      .description('every event that touched an IOVA range, physical page, device, domain, PASID or doorbell, and its state after each')
+      .argument('<input>', 'journal, JSONL events, or kernel trace'),
+  )
     .option('--iova <range>', 'IOVA or range (0xA-0xB, 0xA+size); with --domain, in that domain only')
     .option('--phys <range>', 'physical address or range')
     .option('--device <name>', 'a device, e.g. 0000:00:04.0')
@@ -55,7 +59,7 @@ export function registerHistory(program: Command): void {
         const subject = subjectOf(opts);
         const limit = parseIntArg(opts.limit, '--limit', 1);
         const before = opts.before === undefined ? undefined : parseIntArg(opts.before, '--before');
-        const { tl, close } = await openTimeline(input, { quiet: !!opts.json });
+        const { tl, close, problems } = await openTimeline(input, { quiet: !!opts.json, assume: assumeFrom(opts) });
         let entries;
         try {
           const ix = HistoryIndex.build(blocksOf(tl));
@@ -63,16 +67,18 @@ export function registerHistory(program: Command): void {
         } finally {
           close();
         }
+        warnProblems(problems);
+        const status = problems.length ? 1 : 0;
         if (opts.json) {
           printJson({ subject: describeSubject(subject), entries });
-          return 0;
+          return status;
         }
         println(`${input}: history of ${describeSubject(subject)} (${entries.length} events)`);
         for (const h of entries) {
           println(`  #${h.seq}${h.line !== null ? ` ${h.src ?? input}:${h.line}` : ''}: ${h.summary}`);
           println(`      after: ${h.after}`);
         }
-        return 0;
+        return status;
       }),
     );
 }

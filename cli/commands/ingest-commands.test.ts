@@ -14,8 +14,9 @@ describe('trace verify', () => {
     const r = await runCli(['trace', 'verify', VFIO, '--json']);
     expect(r.code).toBe(0);
     const [j] = jsonLines(r.out);
-    expect(Object.keys(j)).toEqual(['trace', 'kernel', 'profile', 'events', 'parseErrors', 'unknownEvents', 'maps', 'mapsAttributed', 'iovaExact', 'conflicts', 'firstMispredictions', 'mapsCallerChosen']);
-    expect(j).toMatchObject({ kernel: '6.12.117', profile: 'linux-6.12+strict', parseErrors: 0, conflicts: 0, maps: 44, iovaExact: 44, mapsCallerChosen: 4 });
+    expect(Object.keys(j)).toEqual(['trace', 'kernel', 'profile', 'events', 'parseErrors', 'unknownEvents', 'maps', 'mapsAttributed', 'iovaExact', 'conflicts', 'firstMispredictions', 'mapsCallerChosen', 'assumed', 'unknown', 'facts']);
+    // a capture folder states every fact: nothing is assumed
+    expect(j).toMatchObject({ kernel: '6.12.117', profile: 'linux-6.12+strict', parseErrors: 0, conflicts: 0, maps: 44, iovaExact: 44, mapsCallerChosen: 4, assumed: [], unknown: [] });
   });
   it('refuses a file that is not a trace', async () => {
     const r = await runCli(['trace', 'verify', 'package.json']);

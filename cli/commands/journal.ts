@@ -1,10 +1,11 @@
 // journal verify | to-jsonl | from-jsonl
-import { createWriteStream } from 'node:fs';
 import { type Command } from 'commander';
-import { InputError } from '../../domain-events/index.js';
-import { eventToJsonLine, JournalReader, JournalWriter, readJsonl, verifyJournal } from '../../replay/index.js';
+import { existsSync } from 'node:fs';
+import { InputError, isInputError } from '../../domain-events/index.js';
+import { eventToJsonLine, isJournalFile, journalNotes, journalProblems, JournalReader, JournalWriter, readJsonl, verifyJournal } from '../../replay/index.js';
 import { act } from '../act.js';
 import { bytes, printJson, println, warn } from '../output.js';
+import { checkOutputPath, forceOption, OutputFile } from '../output-file.js';
 
 export function registerJournal(program: Command): void {
   const journal = program.command('journal').description('inspect and convert journal files');
@@ -15,71 +16,87 @@ export function registerJournal(program: Command): void {
     .argument('<files...>', 'journal files')
     .option('--json', 'one JSON object per file')
     .action(act((files: string[], opts: { json?: boolean }) => {
-      let bad = 0;
+      // 1: a journal found damaged or incomplete (its header too); 2: a file that is no journal at all
+      let status = 0;
       for (const f of files) {
         let rep;
         try {
+          if (!isJournalFile(f)) throw Object.assign(new InputError(existsSync(f) ? `${f}: not an iommu-journal file (bad magic at offset 0)` : `${f}: no such file`), { unusable: true });
           rep = verifyJournal(f);
         } catch (err) {
-          bad++;
+          if (!isInputError(err)) throw err;
+          const unusable = (err as { unusable?: boolean }).unusable === true;
+          status = Math.max(status, unusable ? 2 : 1);
           if (opts.json) printJson({ file: f, ok: false, error: (err as Error).message });
-          else println(`${f}: ${(err as Error).message}`);
+          else if (unusable) warn((err as Error).message);
+          else println((err as Error).message);
           continue;
         }
-        if (!rep.ok) bad++;
+        if (!rep.ok) status = Math.max(status, 1);
+        const counts = `${rep.events} events in ${rep.records} records (${rep.checkpoints} checkpoints${rep.checksRecords ? `, ${rep.checksRecords} with the checks' records` : ''})`;
         if (opts.json) printJson(rep);
-        else if (rep.ok) println(`${f}: ok, ${rep.events} events in ${rep.records} records (${rep.checkpoints} checkpoints${rep.checksRecords ? `, ${rep.checksRecords} with the checks' records` : ''}), ${bytes(rep.bytes)}`);
-        else
-          println(
-            `${f}: DAMAGED at byte offset ${rep.damage!.offset}: ${rep.damage!.reason}; ${rep.events} events in ${rep.records} intact records before it`,
-          );
+        else if (rep.damage)
+          println(`${f}: DAMAGED at byte offset ${rep.damage.offset}: ${rep.damage.reason}; ${rep.events} events in ${rep.records} intact records before it`);
+        else if (rep.incomplete) println(`${f}: ${rep.incomplete}; ${rep.events} events in ${rep.records} intact records before it`);
+        else if (rep.complete === null) println(`${f}: ok, ${counts}, ${bytes(rep.bytes)}; format v1 has no end record, so whether its writer finished cannot be checked`);
+        else println(`${f}: ok, ${counts}, ${bytes(rep.bytes)}, closed by its writer`);
       }
-      return bad ? 1 : 0;
+      return status;
     }));
 
-  journal
-    .command('to-jsonl')
-    .description('write the events of a journal as JSON Lines')
-    .argument('<journal>')
-    .option('-o, --output <file>', 'output file (default stdout)')
-    .action(act(async (file: string, opts: { output?: string }) => {
+  forceOption(
+    journal
+      .command('to-jsonl')
+      .description('write the events of a journal as JSON Lines')
+      .argument('<journal>')
+      .option('-o, --output <file>', 'output file (default stdout)'),
+  ).action(
+    act(async (file: string, opts: { output?: string; force?: boolean }) => {
+      if (opts.output) checkOutputPath(opts.output, !!opts.force);
       const r = JournalReader.open(file);
-      const out = opts.output ? createWriteStream(opts.output, { flags: 'wx' }) : process.stdout;
+      let out: OutputFile | null = null;
       try {
+        out = opts.output ? OutputFile.create(opts.output, !!opts.force) : null;
         for (const block of r.eventBlocks()) {
           const text = block.map(eventToJsonLine).join('\n') + '\n';
-          if (!out.write(text)) await new Promise<void>((res) => out.once('drain', () => res()));
+          if (out) out.write(text);
+          else if (!process.stdout.write(text)) await new Promise<void>((res) => process.stdout.once('drain', () => res()));
         }
+        out?.commit();
+      } catch (err) {
+        out?.abort();
+        throw err;
       } finally {
         r.close();
-        if (opts.output) await new Promise((res) => (out as ReturnType<typeof createWriteStream>).end(res));
       }
-      if (r.damage) {
-        warn(`${file}: damaged at byte offset ${r.damage.offset}: ${r.damage.reason}; the events before it were written`);
-        return 1;
-      }
-      return 0;
-    }));
+      const problems = journalProblems(r, file);
+      for (const p of [...journalNotes(r, file), ...problems]) warn(p);
+      return problems.length ? 1 : 0;
+    }),
+  );
 
-  journal
-    .command('from-jsonl')
-    .description('build a journal from JSON Lines events')
-    .argument('<jsonl>')
-    .requiredOption('-o, --output <file>', 'journal to create')
-    .option('--force', 'replace an existing output file')
-    .action(act((file: string, opts: { output: string; force?: boolean }) => {
+  forceOption(
+    journal
+      .command('from-jsonl')
+      .description('build a journal from JSON Lines events')
+      .argument('<jsonl>')
+      .requiredOption('-o, --output <file>', 'journal to create'),
+    'journal',
+  ).action(
+    act((file: string, opts: { output: string; force?: boolean }) => {
+      checkOutputPath(opts.output, !!opts.force);
       const { events } = readJsonl(file);
       if (events.length === 0) throw new InputError(`${file}: no events`);
-      if (events.some((e, i) => e.seq !== i)) {
-        events.forEach((e) => ((e as { seq: number }).seq = -1));
-      }
       const w = JournalWriter.create(opts.output, { source: file, overwrite: opts.force });
       try {
         w.append(events);
-      } finally {
-        w.close();
+      } catch (err) {
+        w.abandon();
+        throw err;
       }
+      w.close();
       println(`${opts.output}: ${events.length} events`);
       return 0;
-    }));
+    }),
+  );
 }

@@ -10,6 +10,7 @@ import { JournalRecorder } from '../../replay/index.js';
 import { act } from '../act.js';
 import { printJson, println, table, warn } from '../output.js';
 import { repoRoot } from './demo.js';
+import { checkOutputPath, forceOption } from '../output-file.js';
 
 interface SimulateOpts {
   profile?: string;
@@ -68,7 +69,7 @@ function parseSeed(s: string | undefined): number | undefined {
 }
 
 export function registerSimulate(program: Command): void {
-  program
+  const cmd = program
     .command('simulate')
     .description('run a workload through a behaviour profile (kernel version or patch series) and record a journal')
     .option('-p, --profile <name>', 'behaviour profile (see --list)')
@@ -83,14 +84,14 @@ export function registerSimulate(program: Command): void {
     .option('--depot <kind>', 'rcache depot: array32 or list+trim')
     .option('--reserved-index <kind>', '2016 reserved series: bindings in an rbtree or a list')
     .option('--list', 'list profiles and workloads, one line each')
-    .option('-f, --force', 'replace an existing output journal')
-    .option('--json', 'one JSON object on stdout')
-    .action(
+    .option('--json', 'one JSON object on stdout');
+  forceOption(cmd, 'output journal').action(
       act(async (o: SimulateOpts) => {
         if (o.list) return list(!!o.json);
         if (!o.profile) throw new InputError('simulate: --profile is required (see simulate --list)');
         if (!o.workload) throw new InputError('simulate: --workload is required (see simulate --list)');
         if (!o.output) throw new InputError('simulate: -o FILE.journal is required');
+        checkOutputPath(o.output, !!o.force);
         const profile = applySwitches(getProfile(o.profile), switchesOf(o));
         const workload = loadWorkload(o.workload, workloadDir());
         // a simulated journal is a function of profile, workload and seed: no wall-clock date in it

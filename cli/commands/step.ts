@@ -8,6 +8,7 @@ import { domainStats } from '../../projections/index.js';
 import { evolve, type State } from '../../reducers/index.js';
 import { type Timeline } from '../../replay/seek.js';
 import { act } from '../act.js';
+import { assumeFrom, type TraceFlagOptions, withTraceFlags } from '../trace-flags.js';
 import { formatEvent } from '../format-event.js';
 import { bytes, println, warn } from '../output.js';
 import { parseIntArg } from '../parse.js';
@@ -87,15 +88,18 @@ function run(st: Stepper, cmd: string): 'quit' | 'ok' {
 }
 
 export function registerStep(program: Command): void {
-  program
-    .command('step')
-    .description('step through events one at a time (n/j next, p/k previous, g SEQ, q quit)')
-    .argument('<input>', 'journal, JSONL events, or kernel trace')
+  withTraceFlags(
+    program
+      .command('step')
+      .description('step through events one at a time (n/j next, p/k previous, g SEQ, q quit)')
+      .argument('<input>', 'journal, JSONL events, or kernel trace'),
+  )
     .option('--at <seq>', 'start after event SEQ', '0')
     .action(
-      act(async (input: string, opts: { at: string }) => {
+      act(async (input: string, opts: { at: string } & TraceFlagOptions) => {
         const at = parseIntArg(opts.at, '--at');
-        const t = await openTimeline(input, { quiet: !process.stderr.isTTY });
+        const t = await openTimeline(input, { quiet: !process.stderr.isTTY, assume: assumeFrom(opts) });
+        for (const p of t.problems) warn(p);
         try {
           const st = new Stepper(t.tl, at);
           for (const l of st.show()) println(l);
@@ -108,7 +112,7 @@ export function registerStep(program: Command): void {
         } finally {
           t.close();
         }
-        return 0;
+        return t.problems.length ? 1 : 0;
       }),
     );
 }

@@ -8,38 +8,47 @@ import { crossCheck } from '../../ingest/hw/crosscheck.js';
 import { readQemuLog } from '../../ingest/hw/qemu-log.js';
 import { type ImportResult, importTrace } from '../../ingest/importer.js';
 import { act } from '../act.js';
-import { printJson, println, table } from '../output.js';
+import { printJson, println, table, warn } from '../output.js';
+import { importIssue } from '../../ingest/import-status.js';
 import { warnProblems } from '../problems.js';
 import { progressBar } from '../progress.js';
 import { checkTraceInput } from '../trace-input.js';
+import { assumeFrom, type TraceFlagOptions, warnFacts, withTraceFlags } from '../trace-flags.js';
+import { type AssumeFlags } from '../../ingest/facts/index.js';
 
 /** Imports a trace in memory (no journal) with a progress bar on a terminal. */
-async function importInMemory(input: string, label: string, quiet: boolean, keepEvents = true): Promise<ImportResult> {
+async function importInMemory(input: string, label: string, quiet: boolean, assume: AssumeFlags, keepEvents = true): Promise<ImportResult> {
   checkTraceInput(input);
   const bar = progressBar(label, quiet);
+  let r: ImportResult;
   try {
-    return await importTrace(input, { output: null, keepEvents, onProgress: (d, t, n) => bar.update(d, t, n) });
+    r = await importTrace(input, { output: null, keepEvents, onProgress: (d, t, n) => bar.update(d, t, n), assume });
   } finally {
     bar.stop();
   }
+  warnFacts(r.summary);
+  return r;
 }
 
 export function registerTrace(program: Command): void {
   const trace = program.command('trace').description('work on kernel traces');
-  trace
-    .command('verify')
-    .description('predict the IOVA of every kernel-chosen map with the matching profile and compare with the trace')
-    .argument('<captures...>', 'capture folders or trace files')
+  withTraceFlags(
+    trace
+      .command('verify')
+      .description('predict the IOVA of every kernel-chosen map with the matching profile and compare with the trace')
+      .argument('<captures...>', 'capture folders or trace files'),
+  )
     .option('--json', 'one JSON object per capture')
     .option('--mispredictions <n>', 'how many mispredictions to list', '10')
     .action(
-      act(async (inputs: string[], opts: { json?: boolean; mispredictions: string }) => {
+      act(async (inputs: string[], opts: { json?: boolean; mispredictions: string } & TraceFlagOptions) => {
+        const assume = assumeFrom(opts);
         const n = Math.max(0, Number.parseInt(opts.mispredictions, 10) || 0);
         const rows: (string | number)[][] = [];
         let worst = 0;
         for (const input of inputs) {
           // only the score is needed: the events are folded, not kept (a trace of any size)
-          const r = await importInMemory(input, `verifying ${input}`, !!opts.json, false);
+          const r = await importInMemory(input, `verifying ${input}`, !!opts.json, assume, false);
           const s = r.summary;
           const sc = s.score;
           const out = {
@@ -55,8 +64,12 @@ export function registerTrace(program: Command): void {
             conflicts: s.attribution.conflicts,
             firstMispredictions: sc.first.slice(0, n),
             mapsCallerChosen: sc.callerChosenMaps,
+            // facts nothing stated (docs/bare-traces.md)
+            assumed: s.assumed,
+            unknown: s.unknown,
+            facts: s.facts,
           };
-          if (s.parseErrors || out.conflicts) worst = 1;
+          if (s.parseErrors || out.conflicts || importIssue(s)) worst = 1;
           if (opts.json) {
             printJson(out);
             continue;
@@ -74,32 +87,38 @@ export function registerTrace(program: Command): void {
       }),
     );
 
-  trace
-    .command('hwcheck')
-    .description("compare the replayed mappings with the IOTLB fills in QEMU's own IOMMU trace (qemu_iommu_trace.log)")
-    .argument('<capture>', 'capture folder (or its trace file)')
+  withTraceFlags(
+    trace
+      .command('hwcheck')
+      .description("compare the replayed mappings with the IOTLB fills in QEMU's own IOMMU trace (qemu_iommu_trace.log)")
+      .argument('<capture>', 'capture folder (or its trace file)'),
+  )
     .option('--log <file>', 'QEMU trace log (default: qemu_iommu_trace.log[.gz] beside the trace)')
     .option('--json', 'one JSON object')
     .action(
-      act(async (input: string, opts: { log?: string; json?: boolean }) => {
-        const r = await importInMemory(input, `importing ${input}`, !!opts.json);
+      act(async (input: string, opts: { log?: string; json?: boolean } & TraceFlagOptions) => {
+        const r = await importInMemory(input, `importing ${input}`, !!opts.json, assumeFrom(opts));
         const folder = statSync(input).isDirectory() ? input : dirname(input);
         const log = opts.log ?? [join(folder, 'qemu_iommu_trace.log'), join(folder, 'qemu_iommu_trace.log.gz')].find((p) => existsSync(p));
         if (!log || !existsSync(log)) throw new InputError(`${input}: no qemu_iommu_trace.log(.gz) beside the trace (give one with --log)`);
         const q = await readQemuLog(log);
         if (q.fills.length === 0) throw new InputError(`${log}: no vtd_iotlb_page_update or smmu_ptw_page_pte lines (was the QEMU trace enabled for them?)`);
         const c = crossCheck([r.events!], q);
+        // lines of the log or the trace that could not be read: done, but not everything was compared
+        const issue = importIssue(r.summary);
+        const status = q.unreadable || issue ? 1 : 0;
         if (opts.json) {
           printJson({ trace: r.summary.trace, log, ...c, invalidations: q.invalidations, unreadableLines: q.unreadable });
-          return 0;
+          return status;
         }
+        if (issue) warn(issue);
         println(`${log}: ${c.fills} IOTLB fills, ${q.invalidations} invalidations`);
         println(`  ${c.agree} agree with a mapping the model replayed (${((100 * c.agree) / c.fills).toFixed(2)}%)`);
         println(`  ${c.wrongPhys} mapped to another physical page, ${c.unmapped} at IOVAs never mapped, ${c.unknownDevice} from unknown devices`);
         println(`  attribution: ${c.attribution}`);
         if (q.unreadable) println(`  ${q.unreadable} fill lines of the log could not be read (not counted)`);
         for (const d of c.firstDisagreements) println(`  qemu log line ${d.line}: iova ${d.iova} -> ${d.phys}: ${d.why}`);
-        return 0;
+        return status;
       }),
     );
 }

@@ -16,7 +16,7 @@ import {
   Unmapped,
 } from '../../domain-events/index.js';
 import { type State } from '../../reducers/index.js';
-import { type CaptureInfo } from '../capture.js';
+import { type CaptureInfo, regionsOfGroup } from '../capture.js';
 import { type Diagnostics } from '../diagnostics.js';
 import { type Located } from '../records.js';
 import { type BookDomain, DomainBook } from './book.js';
@@ -95,7 +95,7 @@ export class Attributor {
     const reserved: { start: bigint; end: bigint; why: string }[] = [];
     const pci = this.capture.groups.find((g) => g.id === group)?.devices.some((d) => isPciName(d.name)) ?? true;
     if (pci) for (const w of this.capture.pciWindows) reserved.push({ ...w, why: 'pci-window' });
-    for (const r of this.capture.groups.find((g) => g.id === group)?.regions ?? []) {
+    for (const r of regionsOfGroup(this.capture, group)) {
       // arm64 reports its software MSI window as "msi": dma-iommu places doorbells itself there
       if (r.kind === 'msi' && this.capture.arch === 'arm64') continue;
       reserved.push({ start: r.start, end: r.end, why: r.kind });
@@ -473,9 +473,9 @@ export class Attributor {
     return null;
   }
 
-  /** Not System RAM per the guest's /proc/iomem (unknown without it). */
+  /** Not System RAM per the guest's /proc/iomem; without it, a page the trace showed as a doorbell. */
   private isMmio(paddr: bigint): boolean {
-    if (this.capture.ram.length === 0) return false;
+    if (this.capture.ram.length === 0) return this.capture.doorbellPages.includes(paddr);
     return !this.capture.ram.some((x) => paddr >= x.start && paddr <= x.end);
   }
 

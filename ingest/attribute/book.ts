@@ -16,7 +16,7 @@ import {
   ReservedRegionDeclared,
 } from '../../domain-events/index.js';
 import { type State } from '../../reducers/index.js';
-import { type CaptureGroup, type CaptureInfo } from '../capture.js';
+import { type CaptureGroup, type CaptureInfo, regionsOfGroup } from '../capture.js';
 import { GroupOwnership } from './ownership.js';
 
 export interface BookDomain {
@@ -100,8 +100,10 @@ export class DomainBook {
       this.knownGroups.add(group);
       this.emit(GroupCreated.make({ group }, meta));
       const kinds: Record<string, 'direct' | 'direct-relaxable' | 'reserved' | 'msi' | 'sw-msi'> = { direct: 'direct', 'direct-relaxable': 'direct-relaxable', reserved: 'reserved', msi: this.capture.arch === 'arm64' ? 'sw-msi' : 'msi' };
-      for (const r of this.captureGroup(group)?.regions ?? [])
-        if (kinds[r.kind]) this.emit(ReservedRegionDeclared.make({ device: null, group, start: r.start, end: r.end, kind: kinds[r.kind] }, { ...meta, how: 'guest-iommu_groups', conf: null }));
+      // a group sysfs does not list gets the platform's own regions (ingest/facts/platform.ts)
+      const how = this.captureGroup(group) ? 'guest-iommu_groups' : 'platform-assumed';
+      for (const r of regionsOfGroup(this.capture, group))
+        if (kinds[r.kind]) this.emit(ReservedRegionDeclared.make({ device: null, group, start: r.start, end: r.end, kind: kinds[r.kind] }, { ...meta, how, conf: null }));
     }
     this.groupOf.set(device, group);
     this.emit(DeviceAddedToGroup.make({ device, group }, meta));

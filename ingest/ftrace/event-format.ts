@@ -183,25 +183,46 @@ export function symbolTables(printArgs: string): Map<string, SymbolTable> {
   return out;
 }
 
+/** The `field:` lines of a format-like text (header_page and header_event have no name or ID). */
+export function parseFormatFields(text: string, longSize = 8): FormatField[] {
+  const out: FormatField[] = [];
+  for (const line of text.split('\n')) {
+    const f = parseField(line, longSize);
+    if (f) out.push(f);
+  }
+  return out;
+}
+
 /** Parses one format file. `longSize` is the kernel's (8 on 64-bit machines; a trace.dat says). */
 export function parseEventFormat(text: string, longSize = 8): EventFormat | null {
   const name = /^name:\s*(\S+)/m.exec(text)?.[1];
   const id = /^ID:\s*(\d+)/m.exec(text)?.[1];
   if (!name || id === undefined) return null;
-  const common: FormatField[] = [];
-  const fields: FormatField[] = [];
-  for (const line of text.split('\n')) {
-    const f = parseField(line, longSize);
-    if (f) (f.name.startsWith('common_') ? common : fields).push(f);
-  }
+  const all = parseFormatFields(text, longSize);
+  const common = all.filter((f) => f.name.startsWith('common_'));
+  const fields = all.filter((f) => !f.name.startsWith('common_'));
   const pf = /^print fmt:\s*("(?:[^"\\]|\\.)*")\s*(?:,\s*([\s\S]*))?$/m.exec(text);
   const printFmt = pf ? unquote(pf[1]) : null;
   const printArgs = pf?.[2]?.trim() ?? null;
   return { name, id: Number(id), common, fields, printFmt, printArgs, symbols: printArgs ? symbolTables(printArgs) : new Map() };
 }
 
+/** the texts a table has printed, by value: a trace repeats a handful of values millions of times */
+const printed = new WeakMap<SymbolTable, Map<bigint, string>>();
+
 /** trace_output.c (6.12) trace_print_symbols_seq / trace_print_flags_seq: how the kernel prints a value through a table. */
 export function printSymbol(t: SymbolTable, value: bigint): string {
+  let seen = printed.get(t);
+  if (!seen) printed.set(t, (seen = new Map()));
+  let s = seen.get(value);
+  if (s === undefined) {
+    s = printSymbolUncached(t, value);
+    if (seen.size < 4096) seen.set(value, s);
+  }
+  return s;
+}
+
+function printSymbolUncached(t: SymbolTable, value: bigint): string {
   if (t.kind === 'symbolic') {
     for (const e of t.entries) if (e.value === value) return e.name;
     return '0x' + value.toString(16);

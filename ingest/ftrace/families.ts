@@ -4,6 +4,7 @@
 import { dmaFieldFamily } from './dma-fields.js';
 import { dmaFamily } from './dma.js';
 import { type FieldDecoder } from './field-reader.js';
+import { iommuFieldFamily, markerFieldFamily } from './iommu-fields.js';
 import { type FamilyParser, iommuFamily } from './iommu.js';
 
 /** tracefs prints a marker as `tracing_mark_write: TEXT` (the event name is the writer's symbol, %ps) */
@@ -22,4 +23,8 @@ export const FAMILIES: ReadonlyMap<string, FamilyParser> = new Map<string, Famil
   ['print', print],
 ]);
 
-export const FIELD_FAMILIES: ReadonlyMap<string, FieldDecoder> = new Map<string, FieldDecoder>([...Object.entries(dmaFieldFamily)]);
+export const FIELD_FAMILIES: ReadonlyMap<string, FieldDecoder> = new Map<string, FieldDecoder>([
+  ...Object.entries(iommuFieldFamily),
+  ...Object.entries(dmaFieldFamily),
+  ...Object.entries(markerFieldFamily),
+]);

@@ -9,6 +9,23 @@ function fail(r: FieldResult<unknown>): Parsed {
   return r.ok ? { ok: false, field: '?', problem: 'internal' } : { ok: false, field: r.field, problem: r.problem };
 }
 
+const U64 = (1n << 64n) - 1n;
+
+/**
+ * The second address of `iova=0x%016llx - 0x%016llx`, which the kernel prints as
+ * REC->iova + REC->size (iommu.h 6.12, u64 arithmetic): a line where it is not iova + size says
+ * two different things, and neither can be trusted.
+ */
+function rangeEndMismatch(body: string, iova: bigint, size: bigint): Parsed | null {
+  const at = body.indexOf(' - ', body.indexOf('iova='));
+  if (at < 0) return null;
+  const endText = body.slice(at + 3).split(' ', 1)[0];
+  const end = hexU64(endText, '', endText);
+  if (!end.ok) return { ok: false, field: 'iova', problem: `range end ${JSON.stringify(endText.slice(0, 24))} is not a 64-bit hex value` };
+  const expected = (iova + size) & U64;
+  return end.value === expected ? null : { ok: false, field: 'size', problem: `size=${size} but the range ends at 0x${end.value.toString(16)}, not iova + size = 0x${expected.toString(16)}: line skipped` };
+}
+
 /** map: "IOMMU: iova=0x%016llx - 0x%016llx paddr=0x%016llx size=%zu" */
 function map(body: string): Parsed {
   const iova = hexU64(body, 'iova');
@@ -18,7 +35,14 @@ function map(body: string): Parsed {
   if (!paddr.ok) return fail(paddr);
   if (!size.ok) return fail(size);
   if (iova.value + size.value > 1n << 64n) return { ok: false, field: 'size', problem: `iova + size passes 2^64` };
+  const end = rangeEndMismatch(body, iova.value, size.value);
+  if (end) return end;
   return { ok: true, record: { kind: 'map', iova: iova.value, paddr: paddr.value, size: size.value } };
+}
+
+/** iommu.c (6.12) __iommu_unmap: nothing is unmapped for a request of 0 bytes (larger than asked is VT-d unmapping a whole superpage) */
+export function unmapSizeProblem(size: bigint, unmapped: bigint): Parsed | null {
+  return size === 0n && unmapped > 0n ? { ok: false, field: 'unmapped_size', problem: `${unmapped} bytes unmapped for a request of size=0: line skipped` } : null;
 }
 
 /** unmap: "IOMMU: iova=0x%016llx - 0x%016llx size=%zu unmapped_size=%zu" */
@@ -29,6 +53,8 @@ function unmap(body: string): Parsed {
   if (!iova.ok) return fail(iova);
   if (!size.ok) return fail(size);
   if (!unmapped.ok) return fail(unmapped);
+  const bad = unmapSizeProblem(size.value, unmapped.value) ?? rangeEndMismatch(body, iova.value, size.value);
+  if (bad) return bad;
   return { ok: true, record: { kind: 'unmap', iova: iova.value, size: size.value, unmapped: unmapped.value } };
 }
 

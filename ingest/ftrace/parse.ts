@@ -4,7 +4,7 @@
 // are read alike; report's `[FAILED TO PARSE]` lines are decoded from the raw fields through the
 // event's format (the capture's formats/, or the kernel header's layout, assumed and said so).
 import { type Diagnostics } from '../diagnostics.js';
-import { type LineBatch } from '../lines.js';
+import { type LineBatch, MAX_LINE } from '../lines.js';
 import { type Located, type TraceRecord } from '../records.js';
 import { ASSUMED_LAYOUT_SOURCE, assumedDmaLayout } from './dma-layouts.js';
 import { type EventFormat } from './event-format.js';
@@ -14,6 +14,7 @@ import { FormatSet } from './format-set.js';
 import { readHeaderLine, type TraceHeader } from './header.js';
 import { type Parsed } from './iommu.js';
 import { FAILED_TO_PARSE, RawFieldReader } from './raw-fields.js';
+import { TimeOrder } from './time-order.js';
 import { type LineTokens, newTokens, tokenize } from './tokenize.js';
 
 export { newHeader, type TraceHeader, type TraceSource } from './header.js';
@@ -36,13 +37,27 @@ function decodeRawFields(tok: LineTokens, fmt: EventFormat): Parsed {
   return decoder ? decoder(reader) : { ok: true, record: { kind: 'raw', name: tok.name, text: fieldsText(reader) } };
 }
 
+/**
+ * arch/x86/Kconfig (6.12) NR_CPUS_RANGE_END: 8192 with MAXSMP, the most any kernel is built for
+ * (arm64: 4096). A CPU column past the trace's own CPU count, or past this when it gives none,
+ * is not a CPU.
+ */
+const NR_CPUS_MAX = 8192;
+
 export async function* parseTrace(batches: AsyncIterable<LineBatch>, file: string, diag: Diagnostics, header: TraceHeader, formats = new FormatSet()): AsyncGenerator<Located[]> {
   const tok = newTokens();
+  const order = new TimeOrder(file, diag);
   for await (const b of batches) {
     const out: Located[] = [];
+    const long = b.long ? new Set(b.long.map((l) => l.line)) : null;
+    for (const l of b.long ?? []) {
+      diag.count('lines');
+      diag.note({ file, line: l.line, field: 'line', problem: `${l.length} characters, longer than any trace line (limit ${MAX_LINE}): skipped` }, 'longLines');
+    }
     for (let i = 0; i < b.lines.length; i++) {
       const line = b.lines[i];
       const n = b.first + i;
+      if (long?.has(n)) continue;
       diag.count('lines');
       const r = tokenize(line, tok);
       if (r.kind === 'blank') {
@@ -71,6 +86,10 @@ export async function* parseTrace(batches: AsyncIterable<LineBatch>, file: strin
       }
       // trace-cmd report has no irq-flags column and pads the event name to a column
       header.source ??= tok.irq === null ? 'trace-cmd-report' : 'tracefs';
+      if (tok.cpu >= (header.cpus ?? NR_CPUS_MAX)) {
+        diag.problem({ file, line: n, field: 'cpu', problem: `CPU ${tok.cpu} is beyond ${header.cpus !== null ? `the trace's ${header.cpus} CPUs` : `any machine (${NR_CPUS_MAX} CPUs at most)`}: line skipped` });
+        continue;
+      }
       if (tok.irq === null) tok.body = tok.body.trimStart();
       const at = { line: n, ts: tok.ts, cpu: tok.cpu, task: tok.task, pid: tok.pid, irq: tok.irq };
       diag.count('events');
@@ -97,6 +116,7 @@ export async function* parseTrace(batches: AsyncIterable<LineBatch>, file: strin
         continue;
       }
       if (p.record.kind === 'raw') diag.count('unknownEvents');
+      order.see(tok.cpu, tok.ts, n);
       out.push({ ...(p.record as TraceRecord), at } as Located);
     }
     if (out.length) yield out;

@@ -33,3 +33,9 @@ export class Prng {
     return lo + (r % span);
   }
 }
+
+/** A seeded uniform generator in [0, 1): for tests and fuzzers that need reproducible choices. */
+export function seededUniform(seed: number): () => number {
+  const p = new Prng(seed);
+  return () => p.next() / 4294967296;
+}

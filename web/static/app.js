@@ -160,7 +160,12 @@ function bind() {
     const m = /^(\d+(?:\.\d+)?)\s*(s|ms|us|ns)?$/.exec($('ts-input').value.trim());
     if (!m) return status(`time: expected nanoseconds or a number with s / ms / us / ns, got "${$('ts-input').value}"`);
     const ns = Math.round(Number(m[1]) * { s: 1e9, ms: 1e6, us: 1e3, ns: 1 }[m[2] ?? 'ns']);
-    try { seek((await api('seek', { run: S.run, ts: ns })).seq); } catch (err) { status(err.message); }
+    try {
+      const r = await api('seek', { run: S.run, ts: ns });
+      await seek(r.seq);
+      // the trace clock went back somewhere: say which stretch answered
+      if (r.note) status(r.note);
+    } catch (err) { status(err.message); }
   };
   $('domain').onchange = (e) => setDomain(Number(e.target.value));
   $('z-all').onclick = () => iova.setWindow(0, S.maxPage);

@@ -12,10 +12,13 @@ import { type AssumeFlags, factsFor, type ImportFacts } from './facts/index.js';
 import { checkFormats } from './ftrace/formats.js';
 import { newHeader, type TraceHeader } from './ftrace/parse.js';
 import { type PredictionScore } from './predict/score.js';
+import { isTraceDat } from './detect.js';
 import { recordSource } from './record-source.js';
 
-/** inputs from this size on are written in two threads (a thread starts in ~0.1 s) */
+/** text inputs from this size on are written in two threads (a thread starts in ~0.1 s: ~50 k events of text) */
 export const THREADS_FROM_BYTES = 8 << 20;
+/** a trace.dat holds ~8x the events per byte of report text (binary records, compressed pages) */
+const TRACEDAT_THREADS_FROM_BYTES = 1 << 20;
 
 export interface ImportOptions {
   /** journal to write; null keeps the events in memory */
@@ -89,7 +92,7 @@ export async function importTrace(input: string, opts: ImportOptions = {}): Prom
         overwrite: opts.force,
         checkpointEvery: opts.checkpointEvery,
         companion: opts.companion,
-        threads: opts.threads ?? total >= THREADS_FROM_BYTES,
+        threads: opts.threads ?? total >= (isTraceDat(file) ? TRACEDAT_THREADS_FROM_BYTES : THREADS_FROM_BYTES),
         meta: { capture: capture.name, kernel: capture.kernel, arch: capture.arch, cmdline: capture.cmdline, facts: facts.facts, assumed: facts.assumed, unknown: facts.unknown },
       })
     : null;

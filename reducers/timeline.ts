@@ -45,12 +45,14 @@ export function tallyBatch(s: TimelineState, events: readonly IommuEvent[], tx: 
 export class Tally {
   private firstTs: number | null = null;
   private lastTs: number | null = null;
-  private readonly by: Record<string, number>;
+  private by: Record<string, number> = {};
 
-  constructor(s: TimelineState, tx: Tx) {
+  /** starts a batch's tally of `s` (one Tally serves batch after batch) */
+  start(s: TimelineState, tx: Tx): this {
     this.firstTs = s.firstTs;
     this.lastTs = s.lastTs;
     this.by = editable(s.byType, tx) as Record<string, number>;
+    return this;
   }
 
   ts(ts: number): void {
@@ -75,7 +77,7 @@ export class Tally {
 }
 
 export function tallyStart(s: TimelineState, tx: Tx): Tally {
-  return new Tally(s, tx);
+  return new Tally().start(s, tx);
 }
 
 type W = { -readonly [K in keyof TimelineState]: TimelineState[K] };

@@ -1,15 +1,16 @@
 // Workload statements for iommufd (drivers/iommu/iommufd, 6.12.117):
 //   ioas NAME                                          IOMMU_IOAS_ALLOC
-//   ioas_map NAME size= [iova=] [uptr=] [prot=r|w|rw] [pa=] [chunk= [gap=]] [as=VAR] [expect=] [expect_align=]
+//   ioas_map NAME size= [iova=] [uptr=] [prot=r|w|rw] [pa=] [chunk= [gap=]] [from=] [as=VAR] [expect=] [expect_align=]
 //       IOMMU_IOAS_MAP of user memory; the pinned pages are physically contiguous from pa= (a bump
 //       allocator's next pages without it), or chunks of chunk= bytes, gap= bytes apart (one page
-//       by default), as anonymous memory pins; iova= fixed, else the kernel picks it (as=VAR keeps it)
+//       by default), as anonymous memory or huge pages pin; from= starts the range that many bytes
+//       into that buffer; iova= fixed, else the kernel picks it (as=VAR keeps it)
 //   ioas_unmap NAME iova= size= [expect=BYTES|ERRNO]   IOMMU_IOAS_UNMAP
 //   iommufd_bind DEV · iommufd_detach DEV · iommufd_unbind DEV [expect=]
 //   iommufd_attach DEV ioas=NAME|hwpt=NAME [as=NAME] [expect=]   attach to the IOAS's automatic
 //       hw_pagetable or to one by name; as= names the hw_pagetable's domain for map/unmap/check_map
 //   iommufd_hwpt_alloc DEV ioas=NAME as=NAME [expect=] · iommufd_hwpt_destroy NAME [expect=]
-//   check_map DOMAIN iova= size= pa=ADDR|none [chunk= [gap=]]   every page of the range translates
+//   check_map DOMAIN iova= size= pa=ADDR|none [chunk= [gap=]] [from=]   every page of the range translates
 //       to those pages (IOMMU_TEST_OP_MD_CHECK_MAP of the selftests), or to nothing
 import { type Errno } from '../../domain-events/index.js';
 import { iovaToPhys } from '../../projections/page-table.js';
@@ -32,11 +33,15 @@ function ioasId(r: WorkloadRun, a: Args, at: string | number): number {
   return r.ioas.get(name) ?? fail(r, a.posOf(at), `unknown IOAS ${JSON.stringify(name)} (declare it with "ioas ${name}")`);
 }
 
-/** The pages layout of pa= chunk= gap=: where byte `off` of the user range lives. */
+/**
+ * The pages layout of pa= chunk= gap= from=: a buffer of chunks of `chunk` bytes, `gap` bytes apart
+ * from `pa`, of which the range starts `from` bytes in.
+ */
 interface Layout {
   readonly pa: bigint;
   readonly chunk: bigint;
   readonly gap: bigint;
+  readonly from: bigint;
 }
 
 function pageMultiple(r: WorkloadRun, a: Args, key: string, v: bigint, zeroOk: boolean): bigint {
@@ -45,20 +50,28 @@ function pageMultiple(r: WorkloadRun, a: Args, key: string, v: bigint, zeroOk: b
 }
 
 function layout(r: WorkloadRun, a: Args, span: bigint, pa: bigint | null): Layout {
-  const chunk = a.has('chunk') ? pageMultiple(r, a, 'chunk', a.num('chunk'), false) : span;
+  const from = pageMultiple(r, a, 'from', a.num('from', 0n), true);
+  const chunk = a.has('chunk') ? pageMultiple(r, a, 'chunk', a.num('chunk'), false) : from + span;
   const gap = a.has('gap') ? pageMultiple(r, a, 'gap', a.num('gap'), true) : PAGE;
-  const chunks = (span + chunk - 1n) / chunk;
-  const base = pa ?? r.phys(span + (chunks - 1n) * gap);
-  return { pa: pageMultiple(r, a, 'pa', base, true), chunk, gap };
+  const chunks = (from + span + chunk - 1n) / chunk;
+  const base = pa ?? r.phys(from + span + (chunks - 1n) * gap);
+  return { pa: pageMultiple(r, a, 'pa', base, true), chunk, gap, from };
 }
 
+/** where byte `off` of the range lives */
 function physAt(l: Layout, off: bigint): bigint {
-  return l.pa + (off / l.chunk) * (l.chunk + l.gap) + (off % l.chunk);
+  const o = l.from + off;
+  return l.pa + (o / l.chunk) * (l.chunk + l.gap) + (o % l.chunk);
 }
 
 function runsOf(l: Layout, span: bigint): PinnedRun[] {
   const out: PinnedRun[] = [];
-  for (let off = 0n; off < span; off += l.chunk) out.push({ phys: physAt(l, off), length: span - off < l.chunk ? span - off : l.chunk });
+  for (let off = 0n; off < span; ) {
+    const inChunk = l.chunk - ((l.from + off) % l.chunk);
+    const length = inChunk < span - off ? inChunk : span - off;
+    out.push({ phys: physAt(l, off), length });
+    off += length;
+  }
   return out;
 }
 
@@ -72,7 +85,7 @@ export const IOMMUFD_VERBS: Readonly<Record<string, Verb>> = {
     r.ioas.set(a.word(0), r.exec(s, { op: 'ioas_alloc' }) as number);
   },
   ioas_map(r, s) {
-    const a = new Args(r, s, ['iova', 'size', 'uptr', 'prot', 'pa', 'chunk', 'gap', 'as', 'expect', 'expect_align'], 1);
+    const a = new Args(r, s, ['iova', 'size', 'uptr', 'prot', 'pa', 'chunk', 'gap', 'from', 'as', 'expect', 'expect_align'], 1);
     const ioas = ioasId(r, a, 0);
     const size = a.num('size');
     const uptr = a.num('uptr', 0n);
@@ -126,7 +139,7 @@ export const IOMMUFD_VERBS: Readonly<Record<string, Verb>> = {
     r.expect(s, a, errnoOr(r.exec(s, { op: 'iommufd_unbind', device: a.word(0) }) as Errno | null));
   },
   check_map(r, s) {
-    const a = new Args(r, s, ['iova', 'size', 'pa', 'chunk', 'gap'], 1);
+    const a = new Args(r, s, ['iova', 'size', 'pa', 'chunk', 'gap', 'from'], 1);
     const pt = r.model.state.pageTables.domains.get(r.domain(a, 0));
     const iova = a.num('iova');
     const size = a.num('size');

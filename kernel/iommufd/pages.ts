@@ -2,7 +2,8 @@
 // (drivers/iommu/iommufd/pages.c, 6.12.117). The PFNs travel in batches: an entry per run of
 // contiguous PFNs (batch_add_pfn), at most TEMP_MEMORY_LIMIT bytes of entries per batch, and
 // batch_to_domain maps each entry with one iommu_map, so the domain's page-size splitting
-// (iommu_pgsize) sees whole runs. The page-table writes go through core/iommu-map.ts.
+// (iommu_pgsize) sees whole runs. The page-table writes go through core/iommu-map.ts. pages.c and
+// io_pagetable.c of 7.3.4 do the same for user memory (their additions are dma-buf areas).
 import { type Errno } from '../../domain-events/index.js';
 import { iommuMap, iommuUnmap } from '../core/iommu-map.js';
 import { coreDomain } from '../dma/core-domain.js';

@@ -16,7 +16,7 @@ export function registerImport(program: Command): void {
   const cmd = withTraceFlags(
     program
       .command('import')
-      .description('import a kernel trace (tracefs trace, trace-cmd report, capture folder; .gz ok) into a journal')
+      .description('import a kernel trace (tracefs trace text, trace-cmd report text, trace-cmd trace.dat v6/v7, or a capture folder; gzip ok) into a journal')
       .argument('<trace>', 'trace file or capture folder'),
   ).requiredOption('-o, --output <file>', 'journal to write');
   forceOption(cmd, 'journal')

@@ -27,17 +27,27 @@ function p95(xs: number[]): number {
   return Number(s[Math.min(s.length - 1, Math.floor(s.length * 0.95))].toFixed(3));
 }
 
-function checkThroughput(n: number, disable: string[]): number {
+/** the process's CPU time so far, in ms (µs resolution; GC helper threads included) */
+function cpuMs(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+}
+
+/** events per second through the checks: on the wall clock and on the process's CPU time */
+function checkThroughput(n: number, disable: string[]): { wall: number; cpu: number } {
   const input = new Subject<CheckInput>();
   input.pipe(checkOperator({ disable })).subscribe();
   let ms = 0;
+  let cpu = 0;
   for (const chunk of syntheticStream(n, 9, 8, 4096)) {
+    const c = cpuMs();
     const t = performance.now();
     input.next({ events: chunk });
     ms += performance.now() - t;
+    cpu += cpuMs() - c;
   }
   input.complete();
-  return Math.round(n / (ms / 1000));
+  return { wall: Math.round(n / (ms / 1000)), cpu: Math.round(n / (cpu / 1000)) };
 }
 
 export function timetravelBench(n = 10_000_000, log: (m: string) => void = () => undefined): Record<string, number> {
@@ -48,22 +58,22 @@ export function timetravelBench(n = 10_000_000, log: (m: string) => void = () =>
   try {
     // 0. checks alone: 1 M events streamed through every check, only the operator timed (no
     //    journal work interleaved); the inline figure below shares the heap with the recorder
-    const checksEventsPerSec = checkThroughput(Math.min(n, 1_000_000), []);
-    const checksNoPhysSharedEventsPerSec = checkThroughput(Math.min(n, 1_000_000), ['iommu/phys-shared']);
+    const checks = checkThroughput(Math.min(n, 1_000_000), []);
+    const checksNoPhysShared = checkThroughput(Math.min(n, 1_000_000), ['iommu/phys-shared']);
     sample();
 
     // 1. one pass: journal (with checkpoints and the checks' records beside them), history index;
     //    one error planted late (an unmap of a hole) for the check bisect to find
     const t0 = performance.now();
-    const checks = checkCompanion();
+    const companionChecks = checkCompanion();
     let checkMs = 0;
     const companion = {
       feed(events: readonly IommuEvent[]): void {
         const t = performance.now();
-        checks.feed(events);
+        companionChecks.feed(events);
         checkMs += performance.now() - t;
       },
-      save: () => checks.save(),
+      save: () => companionChecks.save(),
     };
     const rec = JournalRecorder.create(path, { source: 'bench', checkpointEvery: BENCH_CHECKPOINT_EVERY, blockEvents: BENCH_BLOCK_EVENTS, companion });
     const ix = new HistoryIndex();
@@ -91,7 +101,7 @@ export function timetravelBench(n = 10_000_000, log: (m: string) => void = () =>
       if (chunk[0].seq % 1_000_000 < 16384) log(`built ${chunk[0].seq + chunk.length} events`);
     }
     rec.close();
-    const findings = checks.totals.error + checks.totals.warning + checks.totals.info;
+    const findings = companionChecks.totals.error + companionChecks.totals.warning + companionChecks.totals.info;
     const buildSec = (performance.now() - t0) / 1000;
 
     // 2. seeks: random points, each from the nearest checkpoint (or an anchor left by an earlier one)
@@ -106,11 +116,14 @@ export function timetravelBench(n = 10_000_000, log: (m: string) => void = () =>
     const seekFirstMs = performance.now() - t1;
     for (let i = 1; i < 25; i++) tl.stateAt(Math.floor(warm() * tl.total));
     const seekMs: number[] = [];
+    const seekCpuMs: number[] = [];
     for (let i = 0; i < 200; i++) {
       const seq = Math.floor(r() * tl.total);
+      const c = cpuMs();
       const t = performance.now();
       tl.stateAt(seq);
       seekMs.push(performance.now() - t);
+      seekCpuMs.push(cpuMs() - c);
     }
     sample();
 
@@ -167,6 +180,9 @@ export function timetravelBench(n = 10_000_000, log: (m: string) => void = () =>
       buildSec: Number(buildSec.toFixed(1)),
       journalMB: Math.round(statSync(path).size / 2 ** 20),
       seekP95Ms: p95(seekMs),
+      // CPU time per seek (a busy machine's waits for a core left out; GC threads counted)
+      seekP95CpuMs: p95(seekCpuMs),
+      seekP50Ms: Number([...seekMs].sort((a, b) => a - b)[100].toFixed(3)),
       seekFirstMs: Number(seekFirstMs.toFixed(3)),
       stepP95Ms: p95(stepMs),
       historyP95Ms: p95(historyMs),
@@ -175,8 +191,9 @@ export function timetravelBench(n = 10_000_000, log: (m: string) => void = () =>
       bisectProbes: b.probes,
       checkBisectMs: Math.round(checkBisectMs),
       checkBisectProbes: cb.outcome.probes,
-      checksEventsPerSec,
-      checksNoPhysSharedEventsPerSec,
+      checksEventsPerSec: checks.wall,
+      checksCpuEventsPerSec: checks.cpu,
+      checksNoPhysSharedEventsPerSec: checksNoPhysShared.wall,
       checksInlineEventsPerSec: Math.round(n / (checkMs / 1000)),
       checkFindings: findings,
       rssMB: Math.round(peakRss / 2 ** 20),

@@ -10,6 +10,8 @@ import { type CheckPoint, CheckRunner, type SeverityCounts } from './runner.js';
 export interface CheckCompanion {
   feed(events: readonly IommuEvent[]): void;
   save(): Record<string, unknown>;
+  /** the same checks as a module a journal writer's thread can run (replay's OffThreadCompanion) */
+  readonly offThread?: { readonly module: string; onResult(result: unknown): void };
   /** findings reported so far, per severity */
   readonly totals: { error: number; warning: number; info: number };
 }
@@ -21,6 +23,16 @@ export function checkCompanion(defs: readonly CheckDef[] = CHECKS): CheckCompani
     feed: (events) => runner.feed(events),
     save: () => runner.save({ forBisect: true }) as unknown as Record<string, unknown>,
     totals,
+    // the registered checks can run in a journal writer's thread (companion-worker.ts); a list of
+    // one's own cannot be sent there
+    offThread:
+      defs === CHECKS
+        ? {
+            // the module beside this one: .js when compiled, .ts when run from the sources (tests)
+            module: new URL(`./companion-worker.${import.meta.url.endsWith('.ts') ? 'ts' : 'js'}`, import.meta.url).href,
+            onResult: (r) => Object.assign(totals, (r as { totals: typeof totals }).totals),
+          }
+        : undefined,
   };
 }
 

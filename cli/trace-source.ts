@@ -21,7 +21,7 @@ registerSourceLoader({
     const out = join(dir, basename(path).replace(/(\.txt)?(\.gz)?$/, '') + '.journal');
     const bar = progressBar(`importing ${basename(path)}`, opts.quiet);
     try {
-      const r = await importTrace(path, { output: out, checkpointEvery: 4096, onProgress: (d, t) => bar.update(d, t), companion: opts.checks ? checkCompanion() : undefined, assume: opts.assume });
+      const r = await importTrace(path, { output: out, checkpointEvery: 4096, onProgress: (d, t, n) => bar.update(d, t, n), companion: opts.checks ? checkCompanion() : undefined, assume: opts.assume });
       bar.stop();
       warnFacts(r.summary);
       if (!opts.quiet && r.summary.parseErrors) warn(`${path}: ${r.summary.parseErrors} lines could not be parsed (kept as generic events)`);

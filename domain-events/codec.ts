@@ -7,6 +7,7 @@ import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { Packr } from 'msgpackr';
 import { eventDefs, type IommuEvent } from './catalog.js';
 import { envelopeFields } from './envelope.js';
+import { MsgpackWriter } from './msgpack-writer.js';
 import { type FieldKind } from './schema.js';
 
 const packr = new Packr({ useRecords: false, int64AsType: 'bigint', mapsAsObjects: true, moreTypes: false });
@@ -41,54 +42,6 @@ function columnCode(kind: FieldKind): ColumnCode {
   return 'r';
 }
 
-function encodeColumn(code: ColumnCode, values: unknown[]): Column {
-  switch (code) {
-    case 'i': {
-      let prev = 0;
-      return values.map((v) => {
-        if (v === null) return null;
-        const d = (v as number) - prev;
-        prev = v as number;
-        return d;
-      });
-    }
-    case 'u': {
-      let prev = 0n;
-      return values.map((v) => {
-        if (v === null) return null;
-        // what the decoder would refuse is refused here: a journal never holds an unreadable block
-        if ((v as bigint) < 0n || (v as bigint) >= U64) throw new Error(`64-bit value ${String(v)} out of range`);
-        let d = (v as bigint) - prev;
-        prev = v as bigint;
-        // small deltas travel as plain numbers (1–5 bytes), huge ones as int64; a jump across
-        // more than half the 64-bit space (0xfffffffffffff000 then 0x1000) is stored modulo 2^64,
-        // which the decoder undoes by wrapping
-        if (d >= -9007199254740991n && d <= 9007199254740991n) return Number(d);
-        if (d > INT64_MAX) d -= U64;
-        else if (d < INT64_MIN) d += U64;
-        return d;
-      });
-    }
-    case 's': {
-      const dict = new Map<string, number>();
-      const d: string[] = [];
-      const i = values.map((v) => {
-        if (v === null) return null;
-        let idx = dict.get(v as string);
-        if (idx === undefined) {
-          idx = d.length;
-          dict.set(v as string, idx);
-          d.push(v as string);
-        }
-        return idx;
-      });
-      return { d, i };
-    }
-    default:
-      return values;
-  }
-}
-
 function decodeColumn(code: ColumnCode, col: Column, n: number, where: string): unknown[] {
   if (code === 's') {
     if (Array.isArray(col) || !col || !Array.isArray(col.d) || !Array.isArray(col.i)) throw new Error(`${where}: bad string column`);
@@ -120,7 +73,33 @@ function decodeColumn(code: ColumnCode, col: Column, n: number, where: string): 
   return col;
 }
 
+/** Encodes a block of events: its columns as msgpack (packBlock), deflated. */
 export function encodeBlock(events: readonly IommuEvent[]): Uint8Array {
+  writeBlock(events);
+  return deflateRawSync(writer.bytes(), { level: BLOCK_DEFLATE_LEVEL });
+}
+
+/** The deflate level of event blocks (a journal's blocks are read far more often than written). */
+export const BLOCK_DEFLATE_LEVEL = 6;
+
+/**
+ * A block's columns as msgpack, not yet deflated (what encodeBlock deflates): for a writer that
+ * compresses elsewhere (another thread). The bytes are the caller's.
+ */
+export function packBlock(events: readonly IommuEvent[]): Uint8Array {
+  writeBlock(events);
+  return writer.bytes().slice();
+}
+
+const writer = new MsgpackWriter();
+const U64_SAFE = 9007199254740991n;
+
+/**
+ * Writes the Block object below (n, s0, types, ti, env, p, k, then seqs when there are gaps) as
+ * msgpackr would pack it, column by column straight from the events: the same bytes, without
+ * building the columns as arrays and objects first.
+ */
+function writeBlock(events: readonly IommuEvent[]): void {
   const n = events.length;
   const s0 = n ? events[0].seq : 0;
   let gapFree = true;
@@ -128,49 +107,215 @@ export function encodeBlock(events: readonly IommuEvent[]): Uint8Array {
   const types: string[] = [];
   const typeIdx = new Map<string, number>();
   const ti = new Array<number>(n);
-  const byType = new Map<string, IommuEvent[]>();
+  const count: number[] = [];
   for (let i = 0; i < n; i++) {
-    const e = events[i];
-    let t = typeIdx.get(e.type);
+    const type = events[i].type;
+    let t = typeIdx.get(type);
     if (t === undefined) {
+      if (!eventDefs.has(type)) throw new Error(`cannot encode unknown event type ${type}`);
       t = types.length;
-      typeIdx.set(e.type, t);
-      types.push(e.type);
-      byType.set(e.type, []);
+      typeIdx.set(type, t);
+      types.push(type);
+      count.push(0);
     }
     ti[i] = t;
-    byType.get(e.type)!.push(e);
+    count[t]++;
   }
-  const env: Record<string, Column> = {};
-  for (const k in envelopeFields) {
-    if (k === 'seq') continue;
-    const kind = (envelopeFields as Record<string, FieldKind>)[k];
-    env[k] = encodeColumn(columnCode(kind), events.map((e) => (e as unknown as Record<string, unknown>)[k]));
+  // the events' indices grouped by type, in block order within a type (a counting sort):
+  // type t's are order[start[t] .. start[t + 1])
+  const start = new Array<number>(types.length + 1);
+  start[0] = 0;
+  for (let t = 0; t < types.length; t++) start[t + 1] = start[t] + count[t];
+  const order = scratch(0, n);
+  for (let t = 0; t < types.length; t++) count[t] = start[t];
+  for (let i = 0; i < n; i++) order[count[ti[i]]++] = i;
+
+  const w = writer;
+  w.reset();
+  w.mapHead(gapFree ? 7 : 8);
+  w.str('n');
+  w.num(n);
+  w.str('s0');
+  w.num(s0);
+  w.str('types');
+  w.arrayHead(types.length);
+  for (const t of types) w.str(t);
+  w.str('ti');
+  w.arrayHead(n);
+  for (let i = 0; i < n; i++) w.num(ti[i]);
+  w.str('env');
+  w.mapHead(ENV_KEYS.length);
+  for (let k = 0; k < ENV_KEYS.length; k++) {
+    w.str(ENV_KEYS[k]);
+    extractorFor(ENV_KEYS[k])(events, null, 0, n, values);
+    writeColumn(w, ENV_CODES[k], values, n, '');
   }
-  const p: Record<string, Record<string, Column>> = {};
-  const codes: Record<string, Record<string, ColumnCode>> = {};
-  for (const [type, list] of byType) {
-    const def = eventDefs.get(type);
-    if (!def) throw new Error(`cannot encode unknown event type ${type}`);
-    const cols: Record<string, Column> = {};
-    const kc: Record<string, ColumnCode> = {};
-    for (const f in def.fields) {
-      kc[f] = columnCode(def.fields[f]);
-      try {
-        cols[f] = encodeColumn(kc[f], list.map((e) => (e as unknown as Record<string, unknown>)[f]));
-      } catch (err) {
-        throw new Error(`cannot encode ${type}.${f}: ${(err as Error).message}`);
-      }
+  w.str('p');
+  w.mapHead(types.length);
+  for (let t = 0; t < types.length; t++) {
+    const def = eventDefs.get(types[t])!;
+    const m = start[t + 1] - start[t];
+    w.str(types[t]);
+    const fields = Object.keys(def.fields);
+    w.mapHead(fields.length);
+    for (const f of fields) {
+      w.str(f);
+      extractorFor(f)(events, order, start[t], m, values);
+      writeColumn(w, columnCode(def.fields[f]), values, m, `${types[t]}.${f}`);
     }
-    p[type] = cols;
-    codes[type] = kc;
   }
-  const block: Block = { n, s0, types, ti, env, p, k: codes };
-  if (!gapFree) block.seqs = events.map((e) => e.seq);
-  return deflateRawSync(packr.pack(block), { level: 6 });
+  w.str('k');
+  w.mapHead(types.length);
+  for (const type of types) {
+    const def = eventDefs.get(type)!;
+    w.str(type);
+    const fields = Object.keys(def.fields);
+    w.mapHead(fields.length);
+    for (const f of fields) {
+      w.str(f);
+      w.str(columnCode(def.fields[f]));
+    }
+  }
+  if (!gapFree) {
+    w.str('seqs');
+    w.arrayHead(n);
+    for (let i = 0; i < n; i++) w.num(events[i].seq);
+  }
+  values.length = 0;
+}
+
+/** the column being written, reused */
+const values: unknown[] = [];
+/** reused index arrays (a typed array costs a runtime call to make) */
+const scratchArrays = [new Int32Array(4096), new Int32Array(4096)];
+function scratch(k: number, n: number): Int32Array {
+  if (scratchArrays[k].length < n) scratchArrays[k] = new Int32Array(Math.max(n, scratchArrays[k].length * 2));
+  return scratchArrays[k];
+}
+
+type Extract = (events: readonly IommuEvent[], order: Int32Array | null, from: number, n: number, out: unknown[]) => void;
+const extractors = new Map<string, Extract>();
+
+/**
+ * Copies one field of the events (all, or the n at order[from..]) into `out`: a function per
+ * field name with a named property load, not a keyed load per value (the field is code, not data).
+ */
+function extractorFor(field: string): Extract {
+  let x = extractors.get(field);
+  if (x === undefined) {
+    const key = JSON.stringify(field);
+    x = new Function(
+      'events',
+      'order',
+      'from',
+      'n',
+      'out',
+      `if (order === null) for (let j = 0; j < n; j++) out[j] = events[j][${key}]; else for (let j = 0; j < n; j++) out[j] = events[order[from + j]][${key}];`,
+    ) as Extract;
+    extractors.set(field, x);
+  }
+  return x;
+}
+
+/** encodeColumn's column, written (`where` names the field in an error) */
+function writeColumn(w: MsgpackWriter, code: ColumnCode, vals: unknown[], n: number, where: string): void {
+  switch (code) {
+    case 'i': {
+      w.arrayHead(n);
+      let prev = 0;
+      for (let j = 0; j < n; j++) {
+        const v = vals[j];
+        if (v === null) {
+          w.nil();
+          continue;
+        }
+        const d = (v as number) - prev;
+        prev = v as number;
+        w.num(d);
+      }
+      return;
+    }
+    case 'u':
+      return writeU64Column(w, vals, n, where);
+    case 's': {
+      const dict = new Map<unknown, number>();
+      const d: unknown[] = [];
+      const at = scratch(1, n);
+      // neighbours mostly share a value (one task, one file): ask the map only when it changes
+      let last: unknown = undefined;
+      let lastAt = -1;
+      for (let j = 0; j < n; j++) {
+        const v = vals[j];
+        if (v === null) {
+          at[j] = -1;
+          continue;
+        }
+        if (v !== last) {
+          let x = dict.get(v);
+          if (x === undefined) {
+            x = d.length;
+            dict.set(v, x);
+            d.push(v);
+          }
+          last = v;
+          lastAt = x;
+        }
+        at[j] = lastAt;
+      }
+      w.mapHead(2);
+      w.str('d');
+      w.arrayHead(d.length);
+      for (const v of d) w.value(v);
+      w.str('i');
+      w.arrayHead(n);
+      for (let j = 0; j < n; j++) {
+        if (at[j] < 0) w.nil();
+        else w.num(at[j]);
+      }
+      return;
+    }
+    default:
+      w.arrayHead(n);
+      for (let j = 0; j < n; j++) w.value(vals[j]);
+  }
+}
+
+/**
+ * encodeColumn's 'u' column: deltas of values below 2^53 as numbers (computed in doubles, which
+ * is exact there), the rest through bigint arithmetic.
+ */
+function writeU64Column(w: MsgpackWriter, vals: unknown[], n: number, where: string): void {
+  w.arrayHead(n);
+  let prev = 0n;
+  let prevNum = 0;
+  for (let j = 0; j < n; j++) {
+    const v = vals[j];
+    if (v === null) {
+      w.nil();
+      continue;
+    }
+    if ((v as bigint) < 0n || (v as bigint) >= U64) throw new Error(`cannot encode ${where}: 64-bit value ${String(v)} out of range`);
+    if (typeof v === 'bigint' && v <= U64_SAFE && prev <= U64_SAFE) {
+      const x = Number(v);
+      w.num(x - prevNum);
+      prev = v;
+      prevNum = x;
+      continue;
+    }
+    let d = (v as bigint) - prev;
+    prev = v as bigint;
+    prevNum = prev <= U64_SAFE ? Number(prev) : 0;
+    if (d >= -U64_SAFE && d <= U64_SAFE) w.num(Number(d));
+    else {
+      if (d > INT64_MAX) d -= U64;
+      else if (d < INT64_MIN) d += U64;
+      w.bigint(d);
+    }
+  }
 }
 
 const ENV_KEYS = Object.keys(envelopeFields).filter((k) => k !== 'seq');
+const ENV_CODES = ENV_KEYS.map((k) => columnCode((envelopeFields as Record<string, FieldKind>)[k]));
 /** what a payload field may be called (a damaged block must not name __proto__ or worse) */
 const FIELD_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 
@@ -199,9 +344,20 @@ function builderFor(fields: readonly string[]): Builder {
  * the journal reader upcasts and validates them. Throws an Error naming the broken part.
  */
 export function decodeBlock(buf: Uint8Array): Record<string, unknown>[] {
+  let packed: Uint8Array;
+  try {
+    packed = inflateRawSync(buf);
+  } catch (err) {
+    throw new Error(`block payload is not a deflated msgpack block (${(err as Error).message})`);
+  }
+  return decodePackedBlock(packed);
+}
+
+/** Decodes what packBlock wrote (a block before deflate). */
+export function decodePackedBlock(packed: Uint8Array): Record<string, unknown>[] {
   let block: Block;
   try {
-    block = packr.unpack(inflateRawSync(buf)) as Block;
+    block = packr.unpack(packed) as Block;
   } catch (err) {
     throw new Error(`block payload is not a deflated msgpack block (${(err as Error).message})`);
   }

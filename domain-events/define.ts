@@ -25,25 +25,27 @@ export function defineEvent<const T extends string, const R extends Record<strin
     version,
     fields,
     doc,
-    make(payload, meta) {
-      // Envelope first, in a fixed order, so every event of a type has one hidden class.
-      return {
-        type,
-        v: version,
-        seq: -1,
-        ts: meta?.ts ?? null,
-        cpu: meta?.cpu ?? null,
-        src: meta?.src ?? null,
-        line: meta?.line ?? null,
-        cmd: meta?.cmd ?? null,
-        task: meta?.task ?? null,
-        pid: meta?.pid ?? null,
-        irq: meta?.irq ?? null,
-        how: meta?.how ?? null,
-        conf: meta?.conf ?? null,
-        ...payload,
-      } as unknown as EventOfDef<EventDef<T, R>>;
-    },
+    make: makerFor(type, version, Object.keys(fields)) as EventDef<T, R>['make'],
   };
   return def;
+}
+
+type Maker = (payload: Record<string, unknown>, meta?: Meta) => Record<string, unknown>;
+
+/**
+ * The constructor of one event type: the envelope first, in a fixed order, then the payload's
+ * fields in their schema order, written out as one object literal (a function made from the field
+ * list), so every event of a type has one hidden class whatever order the producer listed its
+ * fields in, the same one the journal decoder gives it, and is made in one allocation (a spread
+ * of the payload was the costliest part of making an event).
+ */
+function makerFor(type: string, version: number, keys: readonly string[]): Maker {
+  const payload = keys.map((k) => `${JSON.stringify(k)}: payload[${JSON.stringify(k)}]`).join(', ');
+  return new Function(
+    'type',
+    'version',
+    `return function make(payload, meta) {
+      return { type, v: version, seq: -1, ts: meta?.ts ?? null, cpu: meta?.cpu ?? null, src: meta?.src ?? null, line: meta?.line ?? null, cmd: meta?.cmd ?? null, task: meta?.task ?? null, pid: meta?.pid ?? null, irq: meta?.irq ?? null, how: meta?.how ?? null, conf: meta?.conf ?? null${payload ? ', ' + payload : ''} };
+    };`,
+  )(type, version) as Maker;
 }

@@ -3,7 +3,7 @@
 // chunk and the attribution window; whatever was written before a failure stays in the journal.
 import { statSync } from 'node:fs';
 import { type IommuEvent } from '../domain-events/index.js';
-import { evolveBatch, initialState, type State } from '../reducers/index.js';
+import { evolveBatch, initialState, type State, Tx } from '../reducers/index.js';
 import { type CheckpointCompanion, JournalRecorder } from '../replay/index.js';
 import { Attributor } from './attribute/attributor.js';
 import { type BlindScore } from './attribute/ground-truth.js';
@@ -15,7 +15,13 @@ import { type AssumeFlags, factsFor, type ImportFacts } from './facts/index.js';
 import { checkFormats } from './ftrace/formats.js';
 import { newHeader, type TraceHeader } from './ftrace/parse.js';
 import { type PredictionScore } from './predict/score.js';
+import { isTraceDat } from './detect.js';
 import { recordSource } from './record-source.js';
+
+/** text inputs from this size on are written in two threads (a thread starts in ~0.1 s: ~50 k events of text) */
+export const THREADS_FROM_BYTES = 8 << 20;
+/** a trace.dat holds ~8x the events per byte of report text (binary records, compressed pages) */
+const TRACEDAT_THREADS_FROM_BYTES = 1 << 20;
 
 export interface ImportOptions {
   /** journal to write; null keeps the events in memory */
@@ -26,8 +32,14 @@ export interface ImportOptions {
   readonly checkpointEvery?: number;
   /** follows the events and stores its data beside each checkpoint (the fault checks, for bisect) */
   readonly companion?: CheckpointCompanion;
-  /** called with bytes read so far and the file size */
-  readonly onProgress?: (bytes: number, total: number) => void;
+  /**
+   * write the journal in a second thread (replay/journal-pipe.ts: deflate, writes and the
+   * companion's checks there; the same journal byte for byte). Default: for inputs of
+   * THREADS_FROM_BYTES or more, where it pays for the thread's start.
+   */
+  readonly threads?: boolean;
+  /** called with bytes read so far, the file size and the events made so far */
+  readonly onProgress?: (bytes: number, total: number, events: number) => void;
   /** --kernel, --lazy/--strict, --arch, --groups: override what the trace and capture say */
   readonly assume?: AssumeFlags;
   /** trace verify --blind: attribute as if the trace had no dma:* events, and score against them */
@@ -89,6 +101,7 @@ export async function importTrace(input: string, opts: ImportOptions = {}): Prom
         overwrite: opts.force,
         checkpointEvery: opts.checkpointEvery,
         companion: opts.companion,
+        threads: opts.threads ?? total >= (isTraceDat(file) ? TRACEDAT_THREADS_FROM_BYTES : THREADS_FROM_BYTES),
         meta: { capture: capture.name, kernel: capture.kernel, arch: capture.arch, cmdline: capture.cmdline, facts: facts.facts, assumed: facts.assumed, unknown: facts.unknown },
       })
     : null;
@@ -98,6 +111,7 @@ export async function importTrace(input: string, opts: ImportOptions = {}): Prom
   // events are folded into the state in batches, when attribution next needs to look at it (it
   // reads the page tables for maps and unmaps only): one reducer transaction per batch, not per event
   let pending: IommuEvent[] = [];
+  const tx = new Tx();
   const settle = (): State => {
     if (pending.length === 0) return state;
     if (recorder) {
@@ -105,7 +119,8 @@ export async function importTrace(input: string, opts: ImportOptions = {}): Prom
       state = recorder.current;
     } else {
       events?.push(...pending);
-      state = evolveBatch(state, pending);
+      // one Tx for the whole import: no state but the newest is kept (see evolveBatch)
+      state = evolveBatch(state, pending, tx);
     }
     pending = [];
     return state;
@@ -118,7 +133,7 @@ export async function importTrace(input: string, opts: ImportOptions = {}): Prom
   const attributor = new Attributor(capture, file, diag, emit, settle, profile, { blind: opts.blind, weights: opts.weights });
   let failed = true;
   try {
-    for await (const batch of recordSource(file, capture.folder, total, diag, header, opts.onProgress)) attributor.push(batch);
+    for await (const batch of recordSource(file, capture.folder, total, diag, header, opts.onProgress && ((b, t) => opts.onProgress!(b, t, seq)))) attributor.push(batch);
     attributor.finish();
     settle();
     if (header.entriesWritten !== null && header.entriesInBuffer !== null && header.entriesWritten > header.entriesInBuffer)

@@ -129,12 +129,15 @@ export function entryOfMap(e: DmaApiCalled, type: DmaEntryType): DmaEntry | null
   };
 }
 
+/** the entries at a key once `entry` joins them */
+function withEntry(cur: readonly DmaEntry[] | undefined, entry: DmaEntry): readonly DmaEntry[] {
+  return cur ? [...cur, entry] : [entry];
+}
+
 function mapCall(d: W, e: DmaApiCalled, type: DmaEntryType, tx: Tx): void {
   const entry = entryOfMap(e, type);
   if (entry === null) return;
-  const k = entryKey(entry.dmaAddr);
-  const cur = d.live.get(k);
-  d.live = d.live.set(k, cur ? [...cur, entry] : [entry], tx);
+  d.live = d.live.alter(entryKey(entry.dmaAddr), tx, withEntry, entry);
   d.count += 1;
   d.liveBytes += Number(entry.size);
   d.maps += 1;
@@ -184,27 +187,42 @@ function exactEntry(d: DeviceDma, addr: bigint): DmaEntry | undefined {
   return undefined;
 }
 
+/** what withoutExact found and took */
+let taken: DmaEntry | undefined;
+
+/** the entries at a key without the first one at DMA address `addr` (dma-debug's exact match), which goes to `taken` */
+function withoutExact(list: readonly DmaEntry[] | undefined, addr: bigint): readonly DmaEntry[] | undefined {
+  taken = undefined;
+  if (list === undefined) return undefined;
+  for (let i = 0; i < list.length; i++) {
+    if (list[i].dmaAddr !== addr) continue;
+    const hit = (taken = list[i]);
+    return list.length === 1 ? undefined : list.filter((x) => x !== hit);
+  }
+  return list;
+}
+
 function unmapCall(d: W, e: DmaApiCalled, tx: Tx): void {
   d.unmaps += 1;
-  let k: number;
-  let list: readonly DmaEntry[] | undefined;
   let hit: DmaEntry | undefined;
   if (e.dmaAddr !== null) {
-    // exactEntry, keeping the key and list it found
-    k = entryKey(e.dmaAddr);
-    list = d.live.get(k);
-    if (list !== undefined) for (let i = 0; i < list.length && hit === undefined; i++) if (list[i].dmaAddr === e.dmaAddr) hit = list[i];
+    // find and remove in one descent
+    d.live = d.live.alter(entryKey(e.dmaAddr), tx, withoutExact, e.dmaAddr);
+    hit = taken;
+    taken = undefined;
   } else {
     hit = findEntry(d, e);
-    k = hit === undefined ? 0 : entryKey(hit.dmaAddr);
-    list = hit === undefined ? undefined : d.live.get(k);
+    if (hit !== undefined) {
+      const k = entryKey(hit.dmaAddr);
+      const list = d.live.get(k)!;
+      const gone = hit;
+      d.live = list.length === 1 ? d.live.delete(k, tx) : d.live.set(k, list.filter((x) => x !== gone), tx);
+    }
   }
-  if (hit === undefined || list === undefined) {
+  if (hit === undefined) {
     d.unmatched += 1;
     return;
   }
-  const gone = hit;
-  d.live = list.length === 1 ? d.live.delete(k, tx) : d.live.set(k, list.filter((x) => x !== gone), tx);
   d.count -= 1;
   d.liveBytes -= Number(hit.size);
 }

@@ -2,6 +2,8 @@
 // Few and small (user-space maps): an immer slice.
 import { immerSlice } from './slice.js';
 
+const U64_MAX = (1n << 64n) - 1n;
+
 export interface IoasArea {
   readonly iova: bigint;
   /** last byte, inclusive, as iommufd's interval tree keeps it */
@@ -35,7 +37,9 @@ export const ioasSlice = immerSlice<IoasState>({
     IoasAreaUnmapped(d, e) {
       const s = d.spaces[e.ioas];
       if (!s || e.errno !== null) return;
-      const last = e.iova + e.length - 1n;
+      // iommufd/ioas.c (6.12) iommufd_ioas_unmap: iova 0 with length U64_MAX is iopt_unmap_all, up
+      // to and including U64_MAX (iova + length - 1 would stop one byte short)
+      const last = e.iova === 0n && e.length === U64_MAX ? U64_MAX : e.iova + e.length - 1n;
       s.areas = s.areas.filter((a) => a.iova < e.iova || a.last > last);
     },
   },

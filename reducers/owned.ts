@@ -19,6 +19,11 @@ function tag<T extends object>(o: T, tx: Tx): T & { _tx: Tx } {
   return o as T & { _tx: Tx };
 }
 
+/** Marks `o`, just made, as made under `tx`: later edits of the same Tx may change it in place. */
+export function claim<T extends object>(o: T, tx: Tx): T {
+  return tag(o, tx);
+}
+
 /** true when `o` was made (or copied) under `tx`, so the batch may change it in place */
 export function ownedBy(o: object, tx: Tx): boolean {
   return (o as Tagged)[TX] === tx;

@@ -112,6 +112,9 @@ export function splitSizes(d: DomainPageTable): readonly number[] {
   return out;
 }
 
+/** the runs a map without producer leaves writes, reused from map to map */
+const scratchRuns: Run[] = [];
+
 /** per (immutable) table config: its split sizes, computed once */
 const armSplitSizes = new WeakMap<PgtableConfig, readonly number[]>();
 
@@ -177,10 +180,13 @@ export const pageTablesSlice = transientSlice<PageTablesState>({
         d.mappedPages -= r.removedPages;
       }
       let added = 0;
-      for (const run of leavesOf(e, sizes)) {
+      const leaves = coverRange(pfn, pfn + pages, pfnOf(e.paddr), sizes, e.prot, e.seq, scratchRuns);
+      for (let i = 0; i < leaves.length; i++) {
+        const run = leaves[i];
         runs = runs.set(run.pfn, run, tx);
         added += runPages(run);
       }
+      leaves.length = 0;
       d.runs = runs;
       d.mappedPages += added;
       if (d.mappedPages > d.peakPages) d.peakPages = d.mappedPages;

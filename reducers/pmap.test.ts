@@ -95,6 +95,33 @@ describe('PMap (persistent B+tree with transient edits)', () => {
     );
   });
 
+  it('alter sets, replaces and removes like get then set or delete, and leaves older versions alone', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.nat(4), fc.integer({ min: 0, max: 2000 })), { maxLength: 3000, size: 'max' }), (ops) => {
+        let p = PMap.empty<number>();
+        const m = new Map<number, number>();
+        let tx = new Tx();
+        const versions: { p: PMap<number>; snap: [number, number][] }[] = [];
+        ops.forEach(([op, key], i) => {
+          if (i % 97 === 0) {
+            versions.push({ p, snap: [...m.entries()].sort((a, b) => a[0] - b[0]) });
+            tx = new Tx();
+          }
+          // 0: remove, 1: add one, else: set to the op (replace or insert)
+          const fn = (old: number | undefined, x: number): number | undefined => (x === 0 ? undefined : x === 1 ? (old ?? 0) + 1 : x);
+          p = p.alter(key, tx, fn, op);
+          const next = fn(m.get(key), op);
+          if (next === undefined) m.delete(key);
+          else m.set(key, next);
+        });
+        expect(p.entries()).toEqual([...m.entries()].sort((a, b) => a[0] - b[0]));
+        expect(p.size).toBe(m.size);
+        for (const v of versions) expect(v.p.entries()).toEqual(v.snap);
+      }),
+      { seed: 12, numRuns: 60 },
+    );
+  });
+
   it('finds a floor in the left sibling when a leaf lost its first keys (its separator stays)', () => {
     const tx = new Tx();
     let p = PMap.empty<number>();

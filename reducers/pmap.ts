@@ -4,6 +4,8 @@
 //
 // Transient edits: every update takes a Tx. Nodes created under a Tx belong to it and are
 // changed in place by later updates of the same Tx; nodes of older versions are copied first.
+// So is the map object itself: an update returns the map it was called on when the same Tx
+// made it (a version the Tx made is not a version to keep until the Tx is done).
 // A reducer opens one Tx per batch, so a batch of events touching the same leaf copies it once.
 // Once the batch is done the Tx is never used again and every node it made is as immutable as
 // the rest.
@@ -95,17 +97,28 @@ function ownedLeafFor<V>(root: Node<V>, k: number, tx: Tx): Leaf<V> | null {
 }
 
 // A leaf's arrays change at either end more often than not (keys handed out in order: IOVAs
-// allocated top-down, seqs): push / unshift and pop / shift cost a fraction of a splice there.
+// allocated top-down, seqs): push / unshift and pop / shift cost a fraction of a move there.
+// In between, the elements are moved by hand: splice returns a new array of what it removed
+// (an empty one for an insert), which was a quarter of the bytes a replay allocated.
 function insertAt<T>(a: T[], i: number, x: T): void {
-  if (i === a.length) a.push(x);
+  const n = a.length;
+  if (i === n) a.push(x);
   else if (i === 0) a.unshift(x);
-  else a.splice(i, 0, x);
+  else {
+    a.push(a[n - 1]);
+    for (let j = n - 1; j > i; j--) a[j] = a[j - 1];
+    a[i] = x;
+  }
 }
 
 function removeAt<T>(a: T[], i: number): void {
-  if (i === a.length - 1) a.pop();
+  const n = a.length;
+  if (i === n - 1) a.pop();
   else if (i === 0) a.shift();
-  else a.splice(i, 1);
+  else {
+    for (let j = i; j < n - 1; j++) a[j] = a[j + 1];
+    a.pop();
+  }
 }
 
 // Results of the recursive updates, passed back without allocating.
@@ -146,8 +159,8 @@ function insert<V>(node: Node<V>, k: number, v: V, tx: Tx): Node<V> {
   n.kids[i] = nc;
   n.size += sizeDelta;
   if (right !== null) {
-    n.kids.splice(i + 1, 0, right);
-    n.keys.splice(i, 0, splitKey);
+    insertAt(n.kids, i + 1, right);
+    insertAt(n.keys, i, splitKey);
     if (n.kids.length > MAX) {
       const h = n.kids.length >>> 1;
       const promoted = n.keys[h - 1];
@@ -197,8 +210,8 @@ function rebalance<V>(n: Branch<V>, i: number, tx: Tx): void {
   const right = n.kids[li + 1];
   if (nodeLen(left) + nodeLen(right) <= MAX) {
     n.kids[li] = merge(left, right, n.keys[li], tx);
-    n.kids.splice(li + 1, 1);
-    n.keys.splice(li, 1);
+    removeAt(n.kids, li + 1);
+    removeAt(n.keys, li);
     return;
   }
   const l = own(left, tx);
@@ -382,9 +395,19 @@ export class PMap<V> {
   private constructor(
     private root: Node<V> | null,
     readonly size: number,
+    /** the Tx that made this version: its later edits change it in place (no wrapper per edit) */
+    private readonly owner: Tx | null = null,
   ) {}
 
   private static readonly EMPTY = new PMap<never>(null, 0);
+
+  /** this version with a new root and size: itself when the Tx made it, else a new one */
+  private next(root: Node<V> | null, size: number, tx: Tx): PMap<V> {
+    if (this.owner !== tx) return new PMap(root, size, tx);
+    this.root = root;
+    (this as { size: number }).size = size;
+    return this;
+  }
 
   static empty<V>(): PMap<V> {
     return PMap.EMPTY as PMap<V>;
@@ -432,8 +455,44 @@ export class PMap<V> {
     return this.get(k) !== undefined;
   }
 
+  /**
+   * The map with key k changed by fn(old value, arg): set to what it returns, or removed when it
+   * returns undefined. get() then set() / delete() in one descent when the Tx owns the path (a
+   * reducer reading a key to replace it: the DMA-API entries of a map or unmap call); `fn` and
+   * `arg` apart so that a caller needs no closure per call.
+   */
+  alter<A>(k: number, tx: Tx, fn: (old: V | undefined, arg: A) => V | undefined, arg: A): PMap<V> {
+    const leaf = this.root === null ? null : ownedLeafFor(this.root, k, tx);
+    if (leaf !== null) {
+      const i = lowerBound(leaf.keys, k);
+      const found = i < leaf.keys.length && leaf.keys[i] === k;
+      const next = fn(found ? leaf.vals[i] : undefined, arg);
+      if (found && next !== undefined) {
+        leaf.vals[i] = next;
+        return this;
+      }
+      if (!found && next === undefined) return this;
+      if (!found && leaf.keys.length < MAX) {
+        insertAt(leaf.keys, i, k);
+        insertAt(leaf.vals, i, next as V);
+        for (let d = 0; d < pathLen; d++) path[d].size++;
+        return this.next(this.root, this.size + 1, tx);
+      }
+      if (found && leaf.keys.length > (pathLen === 0 ? 1 : MIN)) {
+        removeAt(leaf.keys, i);
+        removeAt(leaf.vals, i);
+        for (let d = 0; d < pathLen; d++) path[d].size--;
+        return this.next(this.root, this.size - 1, tx);
+      }
+      // a split or a rebalance: the general paths below (fn is not called twice)
+      return next === undefined ? this.delete(k, tx) : this.set(k, next, tx);
+    }
+    const next = fn(this.get(k), arg);
+    return next === undefined ? this.delete(k, tx) : this.set(k, next, tx);
+  }
+
   set(k: number, v: V, tx: Tx): PMap<V> {
-    if (this.root === null) return new PMap<V>(new Leaf<V>(tx, [k], [v]), 1);
+    if (this.root === null) return this.next(new Leaf<V>(tx, [k], [v]), 1, tx);
     const leaf = ownedLeafFor(this.root, k, tx);
     if (leaf !== null) {
       // the same outcome as insert() below, without its recursion: the path is the Tx's already
@@ -446,7 +505,7 @@ export class PMap<V> {
         insertAt(leaf.keys, i, k);
         insertAt(leaf.vals, i, v);
         for (let d = 0; d < pathLen; d++) path[d].size++;
-        return new PMap(this.root, this.size + 1);
+        return this.next(this.root, this.size + 1, tx);
       }
     }
     sizeDelta = 0;
@@ -458,7 +517,7 @@ export class PMap<V> {
       root = new Branch<V>(tx, [splitKey], [root, right], subtreeSize(root) + subtreeSize(right));
     }
     if (root === this.root && sizeDelta === 0) return this;
-    return new PMap(root, this.size + sizeDelta);
+    return this.next(root, this.size + sizeDelta, tx);
   }
 
   delete(k: number, tx: Tx): PMap<V> {
@@ -472,7 +531,7 @@ export class PMap<V> {
         removeAt(leaf.keys, i);
         removeAt(leaf.vals, i);
         for (let d = 0; d < pathLen; d++) path[d].size--;
-        return new PMap(this.root, this.size - 1);
+        return this.next(this.root, this.size - 1, tx);
       }
     }
     sizeDelta = 0;
@@ -480,7 +539,7 @@ export class PMap<V> {
     if (root === this.root && sizeDelta === 0) return this;
     if (root instanceof Branch && root.kids.length === 1) root = root.kids[0];
     if (root instanceof Leaf && root.keys.length === 0) root = null;
-    return new PMap(root, this.size + sizeDelta);
+    return this.next(root, this.size + sizeDelta, tx);
   }
 
   /** greatest key <= k */

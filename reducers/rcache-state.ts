@@ -37,8 +37,14 @@ export function newRcaches(cpus: number): Rcaches {
   return classes;
 }
 
-/** Returns rcaches with size class `order`, CPU `cpu` replaced by what `fn` makes of it. */
-export function updateCpu(r: Rcaches, order: number, cpu: number, tx: Tx, fn: (c: CpuRcache & { _tx: Tx }) => void): Rcaches {
+/** the rcaches the last editableCpu call opened a CPU of */
+let openedRcaches: Rcaches = [];
+
+/**
+ * Size class `order`, CPU `cpu` of r, editable under tx; the rcaches that hold it are left in
+ * openedRcaches (no callback per event: the handlers of every alloc and free come here).
+ */
+function editableCpu(r: Rcaches, order: number, cpu: number, tx: Tx): CpuRcache & { _tx: Tx } {
   const rc = editableArray(r, tx);
   const sc = editable(rc[order], tx);
   rc[order] = sc;
@@ -47,6 +53,14 @@ export function updateCpu(r: Rcaches, order: number, cpu: number, tx: Tx, fn: (c
   while (cpus.length <= cpu) cpus.push({ loaded: EMPTY_MAG, prev: EMPTY_MAG });
   const c = editable(cpus[cpu], tx);
   cpus[cpu] = c;
+  openedRcaches = rc;
+  return c;
+}
+
+/** Returns rcaches with size class `order`, CPU `cpu` replaced by what `fn` makes of it. */
+export function updateCpu(r: Rcaches, order: number, cpu: number, tx: Tx, fn: (c: CpuRcache & { _tx: Tx }) => void): Rcaches {
+  const c = editableCpu(r, order, cpu, tx);
+  const rc = openedRcaches;
   fn(c);
   return rc;
 }
@@ -60,21 +74,21 @@ function updateClass(r: Rcaches, order: number, tx: Tx, fn: (sc: SizeClass & { _
 }
 
 export function pushPfn(r: Rcaches, order: number, cpu: number, pfn: number, tx: Tx): Rcaches {
-  return updateCpu(r, order, cpu, tx, (c) => {
-    const m = editableArray(c.loaded, tx);
-    m.push(pfn);
-    (c as { loaded: Magazine }).loaded = m;
-  });
+  const c = editableCpu(r, order, cpu, tx);
+  const m = editableArray(c.loaded, tx);
+  m.push(pfn);
+  (c as { loaded: Magazine }).loaded = m;
+  return openedRcaches;
 }
 
 /** iova.c iova_magazine_pop: the pfn at index i leaves, the top element takes its slot. */
 export function popPfnAt(r: Rcaches, order: number, cpu: number, index: number, tx: Tx): Rcaches {
-  return updateCpu(r, order, cpu, tx, (c) => {
-    const m = editableArray(c.loaded, tx);
-    const top = m.pop();
-    if (index < m.length && top !== undefined) m[index] = top;
-    (c as { loaded: Magazine }).loaded = m;
-  });
+  const c = editableCpu(r, order, cpu, tx);
+  const m = editableArray(c.loaded, tx);
+  const top = m.pop();
+  if (index < m.length && top !== undefined) m[index] = top;
+  (c as { loaded: Magazine }).loaded = m;
+  return openedRcaches;
 }
 
 export function applyRcacheChange(r: Rcaches, e: RcacheChanged, tx: Tx): Rcaches {

@@ -2,7 +2,7 @@
 // opens one Tx (transient slices) and at most one immer draft per immer slice, so a batch of a
 // thousand maps costs a thousand O(log n) updates, never a copy of a whole index.
 import { createDraft, finishDraft, type Draft } from 'immer';
-import { type IommuEvent } from '../domain-events/index.js';
+import { EVENT_TYPES, type IommuEvent } from '../domain-events/index.js';
 import { cookiesSlice, type CookiesState } from './cookies.js';
 import { dmaApiSlice, type DmaApiState } from './dma-api.js';
 import { dmaIovaSlice, type DmaIovaSliceState } from './dma-iova.js';
@@ -13,8 +13,9 @@ import { ioasidSlice, type IoasidState } from './ioasid.js';
 import { iovaSlice, type IovaState } from './iova-domains.js';
 import { pageTablesSlice, type PageTablesState } from './page-tables.js';
 import { Tx } from './pmap.js';
+import { claim, ownedBy } from './owned.js';
 import { type Slice } from './slice.js';
-import { tallyBatch, timelineSlice, type TimelineState } from './timeline.js';
+import { Tally, timelineSlice, type TimelineState } from './timeline.js';
 import { topologySlice, type TopologyState } from './topology.js';
 
 export interface State {
@@ -55,16 +56,34 @@ interface Route {
   readonly fn: (s: unknown, e: IommuEvent, tx: Tx) => unknown;
 }
 
-/** type -> the slices that handle it, built once */
-const routes = new Map<string, Route[]>();
-SLICE_NAMES.forEach((name, i) => {
-  const slice = SLICES[name] as Slice<unknown>;
-  for (const [type, fn] of Object.entries(slice.on)) {
-    let list = routes.get(type);
-    if (!list) routes.set(type, (list = []));
-    list.push({ slice: i, immer: slice.kind === 'immer', fn: fn as Route['fn'] });
+/** What an event type goes to: the slices that handle it, and its slot in a batch's type counts. */
+interface TypePlan {
+  readonly slot: number;
+  readonly routes: readonly Route[];
+}
+
+/** type -> its plan, built once for every type of the vocabulary */
+const plans = new Map<string, TypePlan>();
+const slotTypes: string[] = [];
+for (const type of EVENT_TYPES) {
+  const routes: Route[] = [];
+  SLICE_NAMES.forEach((name, i) => {
+    const slice = SLICES[name] as Slice<unknown>;
+    const fn = (slice.on as Record<string, Route['fn'] | undefined>)[type];
+    if (fn) routes.push({ slice: i, immer: slice.kind === 'immer', fn });
+  });
+  plans.set(type, { slot: slotTypes.length, routes });
+  slotTypes.push(type);
+}
+/** A type outside the vocabulary (a replay of hand-made events): counted, handled by no slice. */
+function planOf(type: string): TypePlan {
+  let p = plans.get(type);
+  if (p === undefined) {
+    plans.set(type, (p = { slot: slotTypes.length, routes: [] }));
+    slotTypes.push(type);
   }
-});
+  return p;
+}
 const TIMELINE = SLICE_NAMES.indexOf('timeline');
 
 export function initialState(): State {
@@ -73,35 +92,85 @@ export function initialState(): State {
   return s as unknown as State;
 }
 
-/** Applies a batch of events in order. The input state is untouched; replay is deterministic. */
-export function evolveBatch(state: State, events: readonly IommuEvent[]): State {
+/**
+ * Applies a batch of events in order. The input state is untouched; replay is deterministic.
+ *
+ * `tx`: a caller that folds many small batches and keeps none of the states in between (a
+ * recorder between two checkpoints) may pass one Tx for all of them: what an earlier batch of
+ * the same Tx made is then changed in place instead of copied again, so a batch of one event
+ * costs what one event of a large batch does. A state made under a Tx is not to be kept once a
+ * later batch of the same Tx ran; it is again from the moment the Tx is no longer passed.
+ */
+export function evolveBatch(state: State, events: readonly IommuEvent[], tx: Tx = new Tx()): State {
   if (events.length === 0) return state;
-  const tx = new Tx();
-  const values: unknown[] = SLICE_NAMES.map((n) => state[n]);
-  const drafts: (Draft<unknown> | undefined)[] = new Array(SLICE_NAMES.length);
-  for (let i = 0; i < events.length; i++) {
-    const e = events[i];
-    const rs = routes.get(e.type);
-    if (rs === undefined) continue;
-    for (let j = 0; j < rs.length; j++) {
-      const r = rs[j];
-      if (r.immer) {
-        let d = drafts[r.slice];
-        if (d === undefined) d = drafts[r.slice] = createDraft(values[r.slice] as object);
-        r.fn(d, e, tx);
-      } else {
-        values[r.slice] = r.fn(values[r.slice], e, tx);
+  // a state the same Tx made (a recorder's, between checkpoints) is changed in place: a batch of
+  // two events then allocates nothing of its own
+  const inPlace = ownedBy(state, tx);
+  const values = batchValues;
+  fillSlices(state, values);
+  let drafts: (Draft<unknown> | undefined)[] | null = null;
+  // the timeline's tally rides along (one pass over the events, not two): events per type by
+  // slot, and the slots in the order the batch first shows them (the order the counters are kept in)
+  const tally = batchTally.start(values[TIMELINE] as TimelineState, tx);
+  if (batchCounts.length < slotTypes.length) batchCounts = new Array<number>(slotTypes.length).fill(0);
+  const counts = batchCounts;
+  const seen = batchSeen;
+  seen.length = 0;
+  try {
+    for (let i = 0; i < events.length; i++) {
+      const e = events[i];
+      if (e.ts !== null) tally.ts(e.ts);
+      const plan = plans.get(e.type) ?? planOf(e.type);
+      const slot = plan.slot;
+      if (slot >= counts.length) counts.push(0);
+      if (counts[slot]++ === 0) seen.push(slot);
+      const rs = plan.routes;
+      for (let j = 0; j < rs.length; j++) {
+        const r = rs[j];
+        if (r.immer) {
+          drafts ??= new Array(SLICE_NAMES.length);
+          let d = drafts[r.slice];
+          if (d === undefined) d = drafts[r.slice] = createDraft(values[r.slice] as object);
+          r.fn(d, e, tx);
+        } else {
+          values[r.slice] = r.fn(values[r.slice], e, tx);
+        }
       }
     }
+    for (const slot of seen) tally.count(slotTypes[slot], counts[slot]);
+  } finally {
+    for (const slot of seen) counts[slot] = 0;
   }
-  values[TIMELINE] = tallyBatch(values[TIMELINE] as TimelineState, events, tx);
-  const out: Record<string, unknown> = {};
-  SLICE_NAMES.forEach((name, i) => {
-    const d = drafts[i];
-    out[name] = d !== undefined ? finishDraft(d) : values[i];
-  });
-  return out as unknown as State;
+  values[TIMELINE] = tally.finish(values[TIMELINE] as TimelineState, events.length, events[events.length - 1].seq, tx);
+  if (drafts !== null)
+    for (let i = 0; i < values.length; i++) {
+      const d = drafts[i];
+      if (d !== undefined) values[i] = finishDraft(d);
+    }
+  let out = state;
+  if (inPlace) setSlices(state, values);
+  else out = claim(stateOf(values), tx);
+  // the scratch array must not keep the last state alive
+  values.fill(null);
+  return out;
 }
+
+/**
+ * A state from its slices in SLICE_NAMES order, and back: functions written out from the slice
+ * names, so every state has one shape and a batch of two events (the importer folds a few events
+ * at a time for attribution to look at) pays no loop over the names.
+ */
+const stateOf = new Function('v', `return { ${SLICE_NAMES.map((n, i) => `${JSON.stringify(n)}: v[${i}]`).join(', ')} };`) as (v: unknown[]) => State;
+const fillSlices = new Function('s', 'v', SLICE_NAMES.map((n, i) => `v[${i}] = s[${JSON.stringify(n)}];`).join(' ')) as (s: State, v: unknown[]) => void;
+const setSlices = new Function('s', 'v', SLICE_NAMES.map((n, i) => `s[${JSON.stringify(n)}] = v[${i}];`).join(' ')) as (s: State, v: unknown[]) => void;
+/** the batch's tally and the slots it saw (evolveBatch does not nest) */
+const batchTally = new Tally();
+const batchSeen: number[] = [];
+/** the batch's slice values, in SLICE_NAMES order */
+const batchValues: unknown[] = new Array(SLICE_NAMES.length).fill(null);
+
+/** per-type counts of the batch being folded, by slot (zeroed again after each batch) */
+let batchCounts: number[] = [];
 
 export function evolve(state: State, event: IommuEvent): State {
   return evolveBatch(state, [event]);

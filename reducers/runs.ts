@@ -91,8 +91,7 @@ export function pageSizesOf(bitmap: bigint): readonly number[] {
  * the boundary where the next larger size becomes usable) and the one a block split leaves
  * behind (io-pgtable-arm.c arm_lpae_split_blk_unmap).
  */
-export function coverRange(pfn: number, end: number, ppfn: number, sizes: readonly number[], prot: number | null, seq: number): Run[] {
-  const out: Run[] = [];
+export function coverRange(pfn: number, end: number, ppfn: number, sizes: readonly number[], prot: number | null, seq: number, out: Run[] = []): Run[] {
   let at = pfn;
   let pa = ppfn;
   while (at < end) {
@@ -119,12 +118,19 @@ export function coverRange(pfn: number, end: number, ppfn: number, sizes: readon
   return out;
 }
 
-/** Runs overlapping [a, b), in order. */
+/** what overlapping() collects into before copying out what overlaps */
+const collected: Run[] = [];
+/** overlapping()'s answer when nothing overlaps (most maps land on free space): not to be changed */
+const NO_RUNS: Run[] = Object.freeze([]) as unknown as Run[];
+
+/** Runs overlapping [a, b), in order (a new array, or a shared frozen empty one). */
 export function overlapping(runs: PMap<Run>, a: number, b: number): Run[] {
+  const out = runs.valuesFromFloor(a, b - 1, collected);
   // the run at or below a, if it reaches past a; every later key is above a (integer pfns)
-  const out = runs.valuesFromFloor(a, b - 1, []);
-  if (out.length > 0 && out[0].pfn <= a && runEnd(out[0]) <= a) out.shift();
-  return out;
+  const from = out.length > 0 && out[0].pfn <= a && runEnd(out[0]) <= a ? 1 : 0;
+  const found = out.length === from ? NO_RUNS : out.slice(from);
+  out.length = 0;
+  return found;
 }
 
 export interface RemoveResult {
@@ -133,13 +139,22 @@ export interface RemoveResult {
   readonly removedPages: number;
 }
 
+const exactRemoval: RemoveResult = { runs: PMap.empty(), removedPages: 0 };
+
 /**
  * Removes [a, b) from the runs. A leaf only partly inside is split into smaller leaves for the
  * part that stays (the sizes below its own size that the domain supports).
  */
 export function removeRange(runs: PMap<Run>, a: number, b: number, sizes: readonly number[], tx: Tx): RemoveResult {
   const exact = runs.get(a);
-  if (exact !== undefined && runEnd(exact) === b) return { runs: runs.delete(a, tx), removedPages: b - a };
+  if (exact !== undefined && runEnd(exact) === b) {
+    // the common case (an unmap of exactly what one map wrote), answered in one reused object:
+    // callers read it at once
+    const r = exactRemoval as { runs: PMap<Run>; removedPages: number };
+    r.runs = runs.delete(a, tx);
+    r.removedPages = b - a;
+    return r;
+  }
   let removed = 0;
   let out = runs;
   for (const r of overlapping(runs, a, b)) {

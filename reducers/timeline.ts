@@ -23,33 +23,61 @@ export interface TimelineState extends Owned {
 /** Counts a whole batch at once (one copy of the counters per batch, not per event). */
 export function tallyBatch(s: TimelineState, events: readonly IommuEvent[], tx: Tx): TimelineState {
   if (events.length === 0) return s;
-  const w = editable(s, tx) as { -readonly [K in keyof TimelineState]: TimelineState[K] };
-  const by = editable(s.byType, tx) as Record<string, number>;
-  let firstTs = s.firstTs;
-  let lastTs = s.lastTs;
+  const t = tallyStart(s, tx);
   let prevType = '';
   let run = 0;
   for (let i = 0; i < events.length; i++) {
     const e = events[i];
-    if (e.ts !== null) {
-      if (firstTs === null) firstTs = e.ts;
-      lastTs = e.ts;
-    }
+    if (e.ts !== null) t.ts(e.ts);
     // consecutive events of one type are common (a burst of maps): count runs, not events
     if (e.type === prevType) run++;
     else {
-      if (run) by[prevType] = (by[prevType] ?? 0) + run;
+      if (run) t.count(prevType, run);
       prevType = e.type;
       run = 1;
     }
   }
-  by[prevType] = (by[prevType] ?? 0) + run;
-  w.events = s.events + events.length;
-  w.lastSeq = events[events.length - 1].seq;
-  w.firstTs = firstTs;
-  w.lastTs = lastTs;
-  w.byType = by;
-  return w;
+  t.count(prevType, run);
+  return t.finish(s, events.length, events[events.length - 1].seq, tx);
+}
+
+/** A batch's tally while its events go by: the evolving loop feeds it (root.ts) */
+export class Tally {
+  private firstTs: number | null = null;
+  private lastTs: number | null = null;
+  private by: Record<string, number> = {};
+
+  /** starts a batch's tally of `s` (one Tally serves batch after batch) */
+  start(s: TimelineState, tx: Tx): this {
+    this.firstTs = s.firstTs;
+    this.lastTs = s.lastTs;
+    this.by = editable(s.byType, tx) as Record<string, number>;
+    return this;
+  }
+
+  ts(ts: number): void {
+    if (this.firstTs === null) this.firstTs = ts;
+    this.lastTs = ts;
+  }
+
+  count(type: string, n: number): void {
+    this.by[type] = (this.by[type] ?? 0) + n;
+  }
+
+  /** the timeline after the batch of `n` events whose last has seq `lastSeq` */
+  finish(s: TimelineState, n: number, lastSeq: number, tx: Tx): TimelineState {
+    const w = editable(s, tx) as W;
+    w.events = s.events + n;
+    w.lastSeq = lastSeq;
+    w.firstTs = this.firstTs;
+    w.lastTs = this.lastTs;
+    w.byType = this.by as TimelineState['byType'];
+    return w;
+  }
+}
+
+export function tallyStart(s: TimelineState, tx: Tx): Tally {
+  return new Tally().start(s, tx);
 }
 
 type W = { -readonly [K in keyof TimelineState]: TimelineState[K] };

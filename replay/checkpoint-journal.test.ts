@@ -2,7 +2,7 @@
 // restoring to the state a replay from zero reaches; journals written with the msgpack
 // checkpoints of before still read; a delta that cannot find its base is a clear error that
 // costs nothing written before it.
-import { appendFileSync, copyFileSync, truncateSync, mkdtempSync, rmSync } from 'node:fs';
+import { appendFileSync, copyFileSync, truncateSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -83,6 +83,27 @@ describe('checkpoints in a journal', () => {
       expect(stateHash(tl.stateAt(target)), `seq ${target}`).toBe(stateHash(evolveBatch(initialState(), events.slice(0, target + 1))));
       expect(tl.stats.eventsReplayed).toBeLessThan(1024);
       tl.close();
+    }
+  });
+
+  it('appends of one event and of thousands write the same journal (the recorder keeps one Tx from checkpoint to checkpoint)', () => {
+    const epoch = process.env.SOURCE_DATE_EPOCH;
+    process.env.SOURCE_DATE_EPOCH = '1700000000';
+    try {
+      const files: Buffer[] = [];
+      for (const step of [1, 7, 5000]) {
+        const p = join(dir, `step-${step}.journal`);
+        const rr = JournalRecorder.create(p, { checkpointEvery: 4096, blockEvents: 500 });
+        const evs = events.slice(0, 9000).map((e) => ({ ...e }));
+        for (let i = 0; i < evs.length; i += step) rr.append(evs.slice(i, i + step));
+        rr.close();
+        files.push(readFileSync(p));
+      }
+      expect(files[0].equals(files[2])).toBe(true);
+      expect(files[1].equals(files[2])).toBe(true);
+    } finally {
+      if (epoch === undefined) delete process.env.SOURCE_DATE_EPOCH;
+      else process.env.SOURCE_DATE_EPOCH = epoch;
     }
   });
 

@@ -51,6 +51,16 @@ export function encodeDeltaPayload(baseState: State, state: State, base: Checkpo
   return frame(DELTA, encodeStateDelta(baseState, state), base);
 }
 
+/** The payload of a full checkpoint whose body (encodeState) was made elsewhere (another thread). */
+export function frameCheckpointBody(body: Uint8Array): Buffer {
+  return frame(FULL, body, null);
+}
+
+/** The payload of a delta checkpoint whose body (encodeStateDelta) was made elsewhere. */
+export function frameDeltaBody(body: Uint8Array, base: CheckpointBase): Buffer {
+  return frame(DELTA, body, base);
+}
+
 export function isCompactCheckpoint(payload: Uint8Array): boolean {
   return payload.length >= HEAD && payload[0] === TAG[0] && payload[1] === TAG[1] && payload[2] === TAG[2] && payload[3] === TAG[3];
 }

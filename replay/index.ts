@@ -16,3 +16,5 @@ export * from './bisect.js';
 export * from './predicate.js';
 export * from './history-index.js';
 export * from './history.js';
+export * from './journal-pipe.js';
+export * from './worker-thread.js';

@@ -5,9 +5,9 @@
 import { closeSync, existsSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { checkOutputPath, fsReason } from './output-path.js';
 import { deflateRawSync } from 'node:zlib';
-import { encodeBlock, eventDefs, type IommuEvent, InputError, packValue } from '../domain-events/index.js';
+import { BLOCK_DEFLATE_LEVEL, encodeBlock, eventDefs, type IommuEvent, InputError, packValue } from '../domain-events/index.js';
 import { type State } from '../reducers/index.js';
-import { type CheckpointBase, encodeCheckpointPayload, encodeDeltaPayload } from './checkpoint-payload.js';
+import { type CheckpointBase, encodeCheckpointPayload, encodeDeltaPayload, frameCheckpointBody, frameDeltaBody } from './checkpoint-payload.js';
 import {
   chainCrc,
   chainStart,
@@ -24,7 +24,7 @@ import { TimeJumps } from './time-jumps.js';
 
 export const PRODUCER = 'iommu-journal 0.1.0';
 /** deltas in a row before a full checkpoint is written anyway */
-const MAX_DELTA_CHAIN = 8;
+export const MAX_DELTA_CHAIN = 8;
 
 export interface JournalWriterOptions {
   readonly profile?: string | null;
@@ -78,9 +78,12 @@ export class JournalWriter {
   /** what the end record will say: record counts by kind, the chained checksum, the clock's jumps */
   private readonly counts = { records: 0, checkpoints: 0, checks: 0, notes: 0 };
   private chain = 0;
-  private readonly time = new TimeJumps();
-  /** the last checkpoint written, the next delta's base, and how many deltas lead to it from a full one */
-  private last: { readonly at: CheckpointBase; readonly state: State; readonly chain: number } | null = null;
+  private time = new TimeJumps();
+  /**
+   * the last checkpoint written, the next delta's base, and how many deltas lead to it from a
+   * full one (its state: null when its body was encoded in another thread)
+   */
+  private last: { readonly at: CheckpointBase; readonly state: State | null; readonly chain: number } | null = null;
 
   private constructor(
     readonly path: string,
@@ -139,7 +142,7 @@ export class JournalWriter {
    */
   checkpointDelta(state: State): void {
     const prev = this.last;
-    if (prev === null || prev.chain >= MAX_DELTA_CHAIN) return this.checkpoint(state);
+    if (prev === null || prev.state === null || prev.chain >= MAX_DELTA_CHAIN) return this.checkpoint(state);
     this.flushBlock();
     const at = { offset: this.bytes, firstSeq: this.seq };
     this.writeRecord(encodeRecord(RecordKind.checkpoint, this.seq, 0, encodeDeltaPayload(prev.state, state, prev.at)));
@@ -147,16 +150,64 @@ export class JournalWriter {
     this.last = { at, state, chain: prev.chain + 1 };
   }
 
+  /**
+   * Events packed in another thread (packBlock, in journal order from seq `firstSeq`), deflated
+   * and written here: the same record encodeBlock would have made of them. (That thread keeps
+   * their clock's backward jumps: useTimeJumps.)
+   */
+  appendPacked(firstSeq: number, count: number, packed: Uint8Array): void {
+    if (this.closed) throw new Error('journal writer used after close');
+    if (this.pending.length) throw new Error('packed events after unpacked ones that were not flushed');
+    if (firstSeq !== this.seq) throw new Error(`packed events from seq ${firstSeq}, journal expects ${this.seq}`);
+    this.seq += count;
+    this.writeRecord(encodeRecord(RecordKind.events, firstSeq, count, deflateRawSync(packed, { level: BLOCK_DEFLATE_LEVEL })));
+  }
+
+  /** The clock's backward jumps, observed where the events were (another thread): for the end record. */
+  useTimeJumps(time: TimeJumps): void {
+    this.time = time;
+  }
+
+  /** checkpoint(), with the state's body (encodeState) made in another thread. */
+  checkpointBody(body: Uint8Array): void {
+    this.flushBlock();
+    const at = { offset: this.bytes, firstSeq: this.seq };
+    this.writeRecord(encodeRecord(RecordKind.checkpoint, this.seq, 0, frameCheckpointBody(body)));
+    this.counts.checkpoints++;
+    this.last = { at, state: null, chain: 0 };
+  }
+
+  /** checkpointDelta(), with its body (encodeStateDelta against the last checkpoint) made in another thread. */
+  checkpointDeltaBody(body: Uint8Array): void {
+    const prev = this.last;
+    if (prev === null) throw new Error('a delta checkpoint with no checkpoint before it');
+    this.flushBlock();
+    const at = { offset: this.bytes, firstSeq: this.seq };
+    this.writeRecord(encodeRecord(RecordKind.checkpoint, this.seq, 0, frameDeltaBody(body, prev.at)));
+    this.counts.checkpoints++;
+    this.last = { at, state: null, chain: prev.chain + 1 };
+  }
+
   /** What the fault checks found and kept at the checkpoint just written (see journal-format.ts). */
   checks(value: Record<string, unknown>): void {
+    this.checksPacked(packValue(value));
+  }
+
+  /** checks(), with the value packed (packValue) in another thread */
+  checksPacked(packed: Uint8Array): void {
     this.flushBlock();
-    this.writeRecord(encodeRecord(RecordKind.checks, this.seq, 0, deflateRawSync(packValue(value), { level: 1 })));
+    this.writeRecord(encodeRecord(RecordKind.checks, this.seq, 0, deflateRawSync(packed, { level: 1 })));
     this.counts.checks++;
   }
 
   note(value: Record<string, unknown>): void {
+    this.notePacked(packValue(value));
+  }
+
+  /** note(), with the value packed (packValue) in another thread */
+  notePacked(packed: Uint8Array): void {
     this.flushBlock();
-    this.writeRecord(encodeRecord(RecordKind.note, this.seq, 0, deflateRawSync(packValue(value))));
+    this.writeRecord(encodeRecord(RecordKind.note, this.seq, 0, deflateRawSync(packed)));
     this.counts.notes++;
   }
 

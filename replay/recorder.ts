@@ -5,7 +5,8 @@
 // A companion (the fault checks) may follow the same events and store its own data beside each
 // checkpoint.
 import { type IommuEvent } from '../domain-events/index.js';
-import { evolveBatch, initialState, type State } from '../reducers/index.js';
+import { evolveBatch, initialState, type State, Tx } from '../reducers/index.js';
+import { JournalPipe, type OffThreadCompanion } from './journal-pipe.js';
 import { JournalWriter, type JournalWriterOptions } from './journal-writer.js';
 
 /** Something that follows the recorded events and saves its data beside every state checkpoint. */
@@ -13,9 +14,19 @@ export interface CheckpointCompanion {
   feed(events: readonly IommuEvent[]): void;
   /** plain msgpack-able data, written as a checks record after the checkpoint */
   save(): Record<string, unknown>;
+  /** the same companion as a module the journal writer's thread can run (a recorder with `threads`) */
+  readonly offThread?: OffThreadCompanion;
 }
 
+/** What the recorder writes with: a JournalWriter, or a JournalPipe (the same, in two threads). */
+type Writer = Pick<JournalWriter, 'append' | 'checkpoint' | 'checkpointDelta' | 'checks' | 'note' | 'close' | 'closeUnfinished' | 'abandon'>;
+
 export interface RecorderOptions extends JournalWriterOptions {
+  /**
+   * write in a second thread (JournalPipe): block packing and state encoding stay here; deflating,
+   * writing and an off-thread companion run there. Same journal, byte for byte.
+   */
+  readonly threads?: boolean;
   /** events between checkpoints (0: none) */
   readonly checkpointEvery?: number;
   /** events between delta checkpoints, between the full ones (0: none; default: see deltaEveryFor) */
@@ -35,20 +46,30 @@ export function deltaEveryFor(checkpointEvery: number): number {
 
 export class JournalRecorder {
   private state: State = initialState();
+  /** the Tx of the appends since the last checkpoint */
+  private tx = new Tx();
   private sinceCheckpoint = 0;
   private sinceDelta = 0;
   private readonly every: number;
   private readonly deltaEvery: number;
+  /** the companion fed here (null when none, or when it runs in the writer's thread) */
   private readonly companion: CheckpointCompanion | null;
+  /** the companion runs in the writer's thread: its checks records are made there */
+  private readonly pipedCompanion: boolean;
 
-  constructor(readonly writer: JournalWriter, opts: RecorderOptions = {}) {
+  constructor(
+    readonly writer: Writer,
+    opts: RecorderOptions = {},
+  ) {
     this.every = opts.checkpointEvery ?? 65536;
     this.deltaEvery = this.every > 0 ? (opts.deltaEvery ?? deltaEveryFor(this.every)) : 0;
-    this.companion = opts.companion ?? null;
+    this.pipedCompanion = writer instanceof JournalPipe && opts.companion?.offThread !== undefined;
+    this.companion = this.pipedCompanion ? null : (opts.companion ?? null);
   }
 
   static create(path: string, opts: RecorderOptions = {}): JournalRecorder {
-    return new JournalRecorder(JournalWriter.create(path, opts), opts);
+    const writer = opts.threads ? JournalPipe.create(path, { ...opts, companion: opts.companion?.offThread }) : JournalWriter.create(path, opts);
+    return new JournalRecorder(writer, opts);
   }
 
   get current(): State {
@@ -69,16 +90,23 @@ export class JournalRecorder {
 
   private appendPiece(events: readonly IommuEvent[]): void {
     this.writer.append(events);
-    this.state = evolveBatch(this.state, events);
+    // one Tx from checkpoint to checkpoint: the states in between are read (the importer's
+    // attribution looks at `current` every few events) but never kept, so a small append edits
+    // what the last one made instead of copying it again; a checkpointed state is kept (the
+    // next delta's base), so the Tx ends with each checkpoint
+    this.state = evolveBatch(this.state, events, this.tx);
     this.companion?.feed(events);
     this.sinceCheckpoint += events.length;
     this.sinceDelta += events.length;
     if (this.every > 0 && this.sinceCheckpoint >= this.every) {
+      this.tx = new Tx();
       this.writer.checkpoint(this.state);
-      if (this.companion) this.writer.checks(this.companion.save());
+      if (this.pipedCompanion) (this.writer as JournalPipe).companionChecks();
+      else if (this.companion) this.writer.checks(this.companion.save());
       this.sinceCheckpoint = 0;
       this.sinceDelta = 0;
     } else if (this.deltaEvery > 0 && this.sinceDelta >= this.deltaEvery) {
+      this.tx = new Tx();
       this.writer.checkpointDelta(this.state);
       this.sinceDelta = 0;
     }

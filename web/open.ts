@@ -17,7 +17,7 @@ export interface OpenOptions {
   /** replace physical addresses with stable pseudonyms */
   readonly redact?: boolean;
   /** trace import progress: bytes read so far and the file size */
-  readonly onProgress?: (done: number, total: number) => void;
+  readonly onProgress?: (done: number, total: number, events: number) => void;
   /** --kernel, --lazy/--strict, --arch, --groups for a trace */
   readonly assume?: AssumeFlags;
   /** what the import of a trace assumed, could not know, or found against a flag */

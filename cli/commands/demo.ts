@@ -71,7 +71,7 @@ export function registerDemo(program: Command): void {
         for (const name of DEMO_CAPTURES) {
           const path = join(repoRoot(), 'fixtures', 'traces', name);
           const bar = progressBar(`importing ${name}`, !!opts.json);
-          const r = await importTrace(path, { output: null, onProgress: (d, t) => bar.update(d, t) });
+          const r = await importTrace(path, { output: null, onProgress: (d, t, n) => bar.update(d, t, n) });
           bar.stop();
           const issue = importIssue(r.summary);
           if (issue) {

@@ -17,7 +17,7 @@ export function registerImport(program: Command): void {
   const cmd = withTraceFlags(
     program
       .command('import')
-      .description('import a kernel trace (tracefs trace, trace-cmd report, capture folder; .gz ok) into a journal')
+      .description('import a kernel trace (tracefs trace text, trace-cmd report text, trace-cmd trace.dat v6/v7, or a capture folder; gzip ok) into a journal')
       .argument('<trace>', 'trace file or capture folder'),
   ).requiredOption('-o, --output <file>', 'journal to write');
   forceOption(cmd, 'journal')
@@ -34,7 +34,7 @@ export function registerImport(program: Command): void {
         const companion = opts.checks ? checkCompanion() : undefined;
         let r;
         try {
-          r = await importTrace(trace, { output: opts.output, force: opts.force, checkpointEvery, onProgress: (d, t) => bar.update(d, t), companion, assume });
+          r = await importTrace(trace, { output: opts.output, force: opts.force, checkpointEvery, onProgress: (d, t, n) => bar.update(d, t, n), companion, assume });
         } finally {
           bar.stop();
         }

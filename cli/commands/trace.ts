@@ -24,7 +24,7 @@ async function importInMemory(input: string, label: string, quiet: boolean, assu
   const bar = progressBar(label, quiet);
   let r: ImportResult;
   try {
-    r = await importTrace(input, { output: null, keepEvents, blind, onProgress: (d, t) => bar.update(d, t), assume });
+    r = await importTrace(input, { output: null, keepEvents, blind, onProgress: (d, t, n) => bar.update(d, t, n), assume });
   } finally {
     bar.stop();
   }

@@ -48,7 +48,7 @@ async function openAll(inputs: string[], redact: boolean, assume: AssumeFlags): 
     for (const input of inputs) {
       const bar = progressBar(`importing ${input}`, false);
       try {
-        stores.push(await openUiInput(input, { redact, onProgress: (d, t) => bar.update(d, t), assume, onFacts: warnFacts }));
+        stores.push(await openUiInput(input, { redact, onProgress: (d, t, n) => bar.update(d, t, n), assume, onFacts: warnFacts }));
       } finally {
         bar.stop();
       }

@@ -5,6 +5,7 @@ import { type BlkMapping, type BlkSegment } from '../dma/blk-rq-map.js';
 import { type ResvRegion } from '../dma/init-domain.js';
 import { type DmaIovaState } from '../dma/iova-link.js';
 import { type SgEntry } from '../dma/map-sg.js';
+import { type PinnedRun } from '../iommufd/iopt.js';
 
 export type KernelCommand =
   | {
@@ -66,11 +67,20 @@ export type KernelCommand =
   | { op: 'reserved_domain_free'; domain: number }
   | { op: 'unmap_reserved'; domain: number }
   | { op: 'ioas_alloc' }
-  | { op: 'ioas_map'; ioas: number; size: bigint; iova?: bigint; uptr?: bigint }
+  /**
+   * IOMMU_IOAS_MAP of the user pages at `uptr` (fixed `iova`, or one the kernel picks); `pages`: the
+   * physical pages pin_user_pages gives for them, contiguous runs in order; `prot`: IOMMU_* bits
+   * (IOMMU_CACHE | READ | WRITE unless given)
+   */
+  | { op: 'ioas_map'; ioas: number; size: bigint; iova?: bigint; uptr?: bigint; prot?: number; pages: readonly PinnedRun[] }
   | { op: 'ioas_unmap'; ioas: number; iova: bigint; size: bigint }
-  /** iommufd: bind a device (claims DMA ownership), attach it to an IOAS (automatic hw_pagetable), detach, unbind */
+  /** iommufd: bind a device (claims DMA ownership), attach it to an IOAS (automatic hw_pagetable) or a hw_pagetable, detach, unbind */
   | { op: 'iommufd_bind'; device: string }
   | { op: 'iommufd_attach'; device: string; ioas: number }
+  | { op: 'iommufd_attach'; device: string; hwpt: number }
+  /** IOMMU_HWPT_ALLOC on an IOAS for a bound device's IOMMU; IOMMU_DESTROY of such a hw_pagetable */
+  | { op: 'iommufd_hwpt_alloc'; device: string; ioas: number }
+  | { op: 'iommufd_hwpt_destroy'; hwpt: number }
   | { op: 'iommufd_detach'; device: string }
   | { op: 'iommufd_unbind'; device: string }
   | { op: 'depot_tick' }

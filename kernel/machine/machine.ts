@@ -12,10 +12,10 @@ import { blkRqDmaMap, blkRqDmaUnmap } from '../dma/blk-rq-map.js';
 import { dmaIovaDestroy, dmaIovaFree, dmaIovaLink, dmaIovaTryAlloc, dmaIovaUnlink } from '../dma/iova-link.js';
 import { dmaMapPage, dmaUnmapPage } from '../dma/map.js';
 import { dmaMapSg, dmaUnmapSg } from '../dma/map-sg.js';
-import { iommufdAttachIoas, iommufdBind, iommufdDetach, IommufdState, iommufdUnbind } from '../iommufd/device.js';
+import { iommufdAttach, iommufdBind, iommufdDetach, iommufdHwptAlloc, iommufdHwptDestroy, IommufdState, iommufdUnbind } from '../iommufd/device.js';
 import { ioasAlloc, ioasMap, ioasUnmap } from '../iommufd/ioas.js';
 import { iommufdAttachMsi } from '../iommufd/sw-msi.js';
-import { IOMMU_READ, IOMMU_WRITE } from '../pgtable/arm-lpae-pte.js';
+import { IOMMU_CACHE, IOMMU_READ, IOMMU_WRITE } from '../pgtable/arm-lpae-pte.js';
 import { iommuUnmapReserved } from '../reserved/bindings.js';
 import { allocReservedIovaDomain, freeReservedIovaDomain } from '../reserved/window.js';
 import { msiDisable, msiEnable } from './msi-route.js';
@@ -152,15 +152,20 @@ export class KernelModel {
       case 'unmap_reserved':
         return iommuUnmapReserved(k, c.domain);
       case 'ioas_alloc':
-        return ioasAlloc(k);
+        return ioasAlloc(k, this.iommufd.iopts);
       case 'ioas_map':
-        return ioasMap(k, c.ioas, c.size, c.iova !== undefined ? { iova: c.iova } : { uptr: c.uptr ?? 0n });
+        // ioas.c (6.12) conv_iommu_prot: IOMMU_CACHE always, READ / WRITE from the map flags
+        return ioasMap(k, this.iommufd.iopts, c.ioas, { length: c.size, iova: c.iova ?? null, uptr: c.uptr ?? 0n, prot: c.prot ?? IOMMU_CACHE | IOMMU_READ | IOMMU_WRITE, pages: c.pages });
       case 'ioas_unmap':
-        return ioasUnmap(k, c.ioas, c.iova, c.size);
+        return ioasUnmap(k, this.iommufd.iopts, c.ioas, c.iova, c.size);
       case 'iommufd_bind':
         return iommufdBind(k, p, this.iommufd, c.device);
       case 'iommufd_attach':
-        return iommufdAttachIoas(k, p, this.iommufd, c.device, c.ioas);
+        return iommufdAttach(k, p, this.iommufd, c.device, 'ioas' in c ? { ioas: c.ioas } : { hwpt: c.hwpt });
+      case 'iommufd_hwpt_alloc':
+        return iommufdHwptAlloc(k, p, this.iommufd, c.device, c.ioas);
+      case 'iommufd_hwpt_destroy':
+        return iommufdHwptDestroy(k, this.iommufd, c.hwpt);
       case 'iommufd_detach':
         return iommufdDetach(k, p, this.iommufd, c.device);
       case 'iommufd_unbind':

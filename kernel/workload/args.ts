@@ -59,8 +59,13 @@ export function evaluate(env: EvalEnv, e: Expr): Value {
           return e.args.reduce((s, a) => s + num(env, a), 0n);
         case 'mul':
           return e.args.reduce((s, a) => s * num(env, a), 1n);
+        case 'sub': {
+          arity(2);
+          const v = num(env, e.args[0]) - num(env, e.args[1]);
+          return v >= 0n ? v : fail(env, e.pos, `sub() went below zero (${v})`);
+        }
         default:
-          return fail(env, e.pos, `unknown function ${e.fn}() (known: rand, randpow2, pick, add, mul, cat)`);
+          return fail(env, e.pos, `unknown function ${e.fn}() (known: rand, randpow2, pick, add, sub, mul, cat)`);
       }
     }
   }

@@ -6,6 +6,7 @@ import { Args, fail } from './args.js';
 import { type Statement } from './ast.js';
 import { type PoolEntry, type WorkloadRun } from './run.js';
 import { DMA_IOVA_VERBS } from './verbs-dma-iova.js';
+import { IOMMUFD_VERBS } from './verbs-iommufd.js';
 
 type Verb = (r: WorkloadRun, s: Statement) => void;
 
@@ -39,6 +40,7 @@ const dir = (a: Args) => a.word('dir', 'BIDIRECTIONAL', DIRS) as DmaDir;
 
 export const VERBS: Readonly<Record<string, Verb>> = {
   ...DMA_IOVA_VERBS,
+  ...IOMMUFD_VERBS,
   step(r, s) {
     r.exec(s, { op: 'marker', text: s.text });
   },
@@ -223,49 +225,5 @@ export const VERBS: Readonly<Record<string, Verb>> = {
     if (cpu < 0 || cpu >= r.model.platform.cpus) fail(r, a.posOf(0), `cpu_dead ${cpu}: the platform has ${r.model.platform.cpus} CPUs`);
     r.exec(s, { op: 'cpu_dead', cpu });
   },
-  ioas(r, s) {
-    const a = args(r, s, [], 1);
-    r.ioas.set(a.word(0), r.exec(s, { op: 'ioas_alloc' }) as number);
-  },
-  iommufd_bind(r, s) {
-    const a = args(r, s, ['expect'], 1);
-    r.expect(s, a, errnoOr(r.exec(s, { op: 'iommufd_bind', device: a.word(0) }) as Errno | null));
-  },
-  iommufd_attach(r, s) {
-    const a = args(r, s, ['ioas', 'expect'], 1);
-    const name = a.word('ioas');
-    const ioas = r.ioas.get(name) ?? fail(r, a.posOf('ioas'), `unknown IOAS ${JSON.stringify(name)} (declare it with "ioas ${name}")`);
-    const got = r.exec(s, { op: 'iommufd_attach', device: a.word(0), ioas }) as { domain: number | null; errno: Errno | null };
-    r.expect(s, a, errnoOr(got.errno));
-  },
-  iommufd_detach(r, s) {
-    const a = args(r, s, ['expect'], 1);
-    r.expect(s, a, errnoOr(r.exec(s, { op: 'iommufd_detach', device: a.word(0) }) as Errno | null));
-  },
-  iommufd_unbind(r, s) {
-    const a = args(r, s, ['expect'], 1);
-    r.expect(s, a, errnoOr(r.exec(s, { op: 'iommufd_unbind', device: a.word(0) }) as Errno | null));
-  },
-  ioas_map(r, s) {
-    const a = args(r, s, ['iova', 'size', 'uptr', 'as', 'expect', 'expect_align'], 1);
-    const ioas = ioasId(r, a);
-    const got = r.exec(s, { op: 'ioas_map', ioas, size: a.num('size'), iova: a.has('iova') ? a.num('iova') : undefined, uptr: a.has('uptr') ? a.num('uptr') : undefined }) as { iova: bigint | null; errno: Errno | null };
-    r.expect(s, a, errnoOr(got.errno));
-    if (got.iova !== null && a.has('as')) r.vars.set(a.word('as'), got.iova);
-    if (got.iova !== null && a.has('expect_align')) {
-      const align = a.num('expect_align');
-      r.check(s, a.posOf('expect_align').column, got.iova % align === 0n, `ioas_map: IOVA 0x${got.iova.toString(16)} is not aligned to 0x${align.toString(16)}`);
-    }
-  },
-  ioas_unmap(r, s) {
-    const a = args(r, s, ['iova', 'size', 'expect'], 1);
-    const got = r.exec(s, { op: 'ioas_unmap', ioas: ioasId(r, a), iova: a.num('iova'), size: a.num('size') }) as { unmapped: bigint; errno: Errno | null };
-    const want = a.value('expect');
-    r.expect(s, a, typeof want === 'bigint' && !got.errno ? got.unmapped : errnoOr(got.errno));
-  },
 };
 
-function ioasId(r: WorkloadRun, a: Args): number {
-  const name = a.word(0);
-  return r.ioas.get(name) ?? fail(r, a.posOf(0), `unknown IOAS ${JSON.stringify(name)} (declare it with "ioas ${name}")`);
-}

@@ -53,7 +53,15 @@ describe('bundled workloads', () => {
 describe('peer suites (the kernel selftests as scenarios)', () => {
   const suites = listWorkloads(PEER);
   it('holds the iommufd and io-pgtable-arm selftests, named after them', () => {
-    expect(suites.map((s) => s.name)).toEqual(['io-pgtable-arm.arm_lpae_run_tests', 'iommufd_ioas.area', 'iommufd_ioas.area_auto_iova', 'iommufd_ioas.unmap_fully_contained_areas']);
+    expect(suites.map((s) => s.name)).toEqual([
+      'io-pgtable-arm.arm_lpae_run_tests',
+      'iommufd_ioas.area',
+      'iommufd_ioas.area_auto_iova',
+      'iommufd_ioas.unmap_fully_contained_areas',
+      'iommufd_mock_domain.all_aligns',
+      'iommufd_mock_domain.all_aligns_copy',
+      'iommufd_mock_domain.basic',
+    ]);
   });
 
   it.each(suites.flatMap((s) => ['linux-6.1', 'linux-6.12'].map((p) => [s.name, p] as const)))('%s passes under %s', (name, profile) => {

@@ -1,0 +1,39 @@
+// The checks in the journal writer's thread: importing a real capture with the fault checks
+// gives the same journal, byte for byte, and the same finding totals as in one thread.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { importTrace } from '../ingest/importer.js';
+import { checkCompanion } from './companion.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'ij-cw-'));
+let epoch: string | undefined;
+beforeAll(() => {
+  epoch = process.env.SOURCE_DATE_EPOCH;
+  process.env.SOURCE_DATE_EPOCH = '1700000000';
+});
+afterAll(() => {
+  if (epoch === undefined) delete process.env.SOURCE_DATE_EPOCH;
+  else process.env.SOURCE_DATE_EPOCH = epoch;
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('checks companion in the writer thread', () => {
+  // a capture whose checks find something: a planted fault
+  for (const capture of ['fixtures/faults/x86-q35-vtd-strict-planted']) {
+    it(`${capture}: same journal and totals in one thread and in two`, async () => {
+      const runs = [];
+      for (const threads of [false, true]) {
+        const out = join(dir, `${capture.replace(/\W/g, '_')}-${threads}.journal`);
+        const companion = checkCompanion();
+        const r = await importTrace(capture, { output: out, checkpointEvery: 512, companion, threads });
+        runs.push({ bytes: readFileSync(out), totals: { ...companion.totals }, events: r.summary.events });
+      }
+      expect(runs[0].totals.error).toBeGreaterThan(0);
+      expect(runs[1].events).toBe(runs[0].events);
+      expect(runs[1].totals).toEqual(runs[0].totals);
+      expect(runs[1].bytes.equals(runs[0].bytes)).toBe(true);
+    });
+  }
+});

@@ -45,11 +45,15 @@ export function queueIova(k: KernelCtx, domain: number, pfn: number, pages: numb
   k.emit(FlushQueued.make({ domain, pfn, pages, counter: now?.startCnt ?? 0, timerDeadline: deadline }, k.meta));
 }
 
-/** fq_flush_timeout: one full flush, then every CPU's queue frees what it covered (on the timer's CPU). */
-export function fqFlushTimeout(k: KernelCtx, domain: number): void {
+/**
+ * fq_flush_timeout: one full flush, then every CPU's queue frees what it covered, on the CPU that
+ * runs the timer: the one that armed it unless `cpu` says otherwise (an imported trace never shows
+ * the timer; timer migration may run it elsewhere).
+ */
+export function fqFlushTimeout(k: KernelCtx, domain: number, cpu?: number): void {
   const fq = k.state.flushQueues.domains.get(domain);
   if (!fq || fq.timerDeadline === null) return;
-  const timerCpu = fq.timerCpu ?? 0;
+  const timerCpu = cpu ?? fq.timerCpu ?? 0;
   k.emit(FlushQueueTimerExpired.make({ domain }, { ...k.meta, ts: fq.timerDeadline, cpu: timerCpu }));
   fqFlushIotlb(k, domain);
   const queues = k.state.flushQueues.domains.get(domain)!.queues.length;

@@ -1,8 +1,8 @@
 // alloc_iova and its search (iova.c __alloc_and_insert_iova_range, iova_find_limit; the
 // same in 6.1.192 and 6.12.117).
 import { IovaAllocated, IovaAllocFailed } from '../../domain-events/index.js';
-import { type IovaDomainState } from '../../reducers/index.js';
-import { cachedNodeInsertUpdate, getCachedNode } from './cached-node.js';
+import { type IovaSwitches } from '../profile.js';
+import { cachedNodeInsertUpdate, getCachedNode, type IovaTree } from './cached-node.js';
 import { ANCHOR, flsLong, type IovaCtx, pointer } from './ctx.js';
 
 /** Where the search of [lo, hi] ends: the new range, or null when it does not fit. */
@@ -13,7 +13,7 @@ export interface SearchResult {
 }
 
 /** pfn_hi of the node starting at `lo`, ANCHOR for the anchor */
-function hiOf(d: IovaDomainState, lo: number): number {
+function hiOf(d: IovaTree, lo: number): number {
   return lo === ANCHOR ? ANCHOR : d.nodes.get(lo)!;
 }
 
@@ -22,7 +22,7 @@ function hiOf(d: IovaDomainState, lo: number): number {
  * the lowest node whose pfn_hi reaches the limit (walking down from it clamps `high` to the limit,
  * so this is the node the kernel's rbtree walk lands on or its equivalent).
  */
-export function iovaFindLimit(d: IovaDomainState, limit: number): number {
+export function iovaFindLimit(d: IovaTree, limit: number): number {
   if (limit > d.dma32bitPfn) return ANCHOR;
   let found = ANCHOR;
   // pfn_hi grows with pfn_lo (ranges never overlap): the node before the first pfn_lo >= limit may straddle it
@@ -39,11 +39,10 @@ export function iovaFindLimit(d: IovaDomainState, limit: number): number {
  * pass fails and the cached node was not the anchor, search once more between the cached node and
  * L (the retry pass, v5.11+, per profile).
  */
-export function allocAndInsertIovaRange(ctx: IovaCtx, size: number, limit: number, sizeAligned: boolean): SearchResult {
-  const d = ctx.d;
+export function allocAndInsertIovaRange(d: IovaTree, sw: IovaSwitches, size: number, limit: number, sizeAligned: boolean): SearchResult {
   const align = sizeAligned ? 2 ** flsLong(size - 1) : 1;
   // iova.c: 32-bit-limited requests at least as large as the last failure fail at once
-  if (ctx.profile.iova.max32 && limit <= d.dma32bitPfn && size >= d.max32AllocSize) return { pfnLo: null, fastFail: true };
+  if (sw.max32 && limit <= d.dma32bitPfn && size >= d.max32AllocSize) return { pfnLo: null, fastFail: true };
   let curr = getCachedNode(d, limit);
   const retryPfn = hiOf(d, curr);
   let high = limit;
@@ -59,7 +58,7 @@ export function allocAndInsertIovaRange(ctx: IovaCtx, size: number, limit: numbe
       curr = next ?? -1;
     } while (next !== undefined && candidate <= d.nodes.get(next)! && candidate >= low);
     if (high < size || candidate < low) {
-      if (ctx.profile.iova.retry && low === d.startPfn && retryPfn < limit) {
+      if (sw.retry && low === d.startPfn && retryPfn < limit) {
         high = limit;
         low = retryPfn + 1;
         curr = iovaFindLimit(d, limit);
@@ -73,7 +72,7 @@ export function allocAndInsertIovaRange(ctx: IovaCtx, size: number, limit: numbe
 
 /** alloc_iova(iovad, size, limit_pfn, size_aligned): the new range's pfn_lo, or null (-ENOMEM). */
 export function allocIova(ctx: IovaCtx, size: number, limitPfn: number, sizeAligned: boolean, requested = size): number | null {
-  const r = allocAndInsertIovaRange(ctx, size, limitPfn + 1, sizeAligned);
+  const r = allocAndInsertIovaRange(ctx.d, ctx.profile.iova, size, limitPfn + 1, sizeAligned);
   const d = ctx.d;
   if (r.pfnLo === null) {
     // iova.c: a searched failure records its size (any limit); the fast fail changes nothing

@@ -1,0 +1,251 @@
+// A lazy (DMA-FQ) domain's mirror. dma-iommu.c (6.1, 6.12) queue_iova puts an unmapped IOVA on
+// the CPU's flush queue and arms a 10 ms timer; fq_flush_timeout frees the queued IOVAs into the
+// timer CPU's rcache. The trace shows the unmaps and the allocations, never the timer: the
+// domain keeps hypotheses about when and where it fired (worlds.ts), predicts with their weights,
+// lets each allocation the trace shows prune them, and commits to the journal the steps every
+// remaining hypothesis agrees on (commit.ts). The work per trace line is one shadow operation per
+// hypothesis (at most MAX_WORLDS) plus, once, the kernel deciders when the step is committed.
+import { type IommuEvent } from '../../domain-events/index.js';
+import { evolveBatch, type State } from '../../reducers/index.js';
+import { KernelCtx } from '../../kernel/machine/ctx.js';
+import { type Profile } from '../../kernel/profile.js';
+import { commitSteps, type LogStep } from './commit.js';
+import { dropPhantoms } from './phantoms.js';
+import { ShadowFq } from './shadow-fq.js';
+import { type ShadowDevice, ShadowIova } from './shadow-iova.js';
+import { type TimerModel } from './timer-model.js';
+import { Beam, type CpuOdds, World } from './worlds.js';
+
+/** a log the worlds still disagree about after this many steps is settled on the most probable */
+const MAX_LOG = 64;
+/** unmaps closer than this on one CPU are one burst (one interrupt handler's completions) */
+const BURST_GAP_NS = 20_000;
+
+/** What the domain needs of the kernel side (the mirror): its deciders on a KernelCtx and the journal. */
+export interface KernelSide {
+  readonly profile: Profile;
+  readonly cpus: number;
+  readonly timers: TimerModel;
+  readonly odds: CpuOdds & { fired(armedCpu: number, cpu: number): void };
+  /** iommu_dma_alloc_iova on the kernel model: the pfn it gives */
+  decide(k: KernelCtx, domain: number, device: ShadowDevice & { name: string }, pages: number, maskBits: number): number;
+  /** the range entered as found */
+  force(k: KernelCtx, domain: number, pfn: number, pages: number, cpu: number): void;
+  record(events: readonly IommuEvent[]): void;
+}
+
+export interface LazyFit {
+  readonly pages: number;
+  readonly mask: number;
+  readonly tried32: boolean;
+  /** the most probable hypothesis did not give it: the timer fired elsewhere than it put it */
+  readonly timer: boolean;
+}
+
+interface Fit {
+  readonly x: World;
+  readonly iova: ShadowIova;
+  readonly pages: number;
+  readonly mask: number;
+  readonly tried32: boolean;
+}
+
+export function dmaLimit(maskBits: number): bigint {
+  return maskBits >= 64 ? (1n << 64n) - 1n : (1n << BigInt(maskBits)) - 1n;
+}
+
+export class LazyDomain {
+  /** the domain as the journal has it: committed steps, and the allocations logged since */
+  state: State;
+  /** the committed model state the log runs from */
+  private base: State;
+  private log: LogStep[] = [];
+  private beam: Beam;
+  /** the last step taken in (the log may have been committed since) */
+  private lastStep: { kind: 'free' | 'alloc'; cpu: number; ts: number } | null = null;
+
+  constructor(
+    readonly id: number,
+    state: State,
+    private readonly k: KernelSide,
+  ) {
+    this.state = this.base = state;
+    this.beam = this.rootBeam();
+  }
+
+  private rootBeam(): Beam {
+    const iova = ShadowIova.of(this.base.iova.domains.get(this.id)!, this.k.profile);
+    const fq = ShadowFq.of(this.base.flushQueues.domains.get(this.id), this.k.cpus);
+    return new Beam(new World(iova, fq, 1, []), Math.max(1, this.k.cpus), this.k.timers, this.k.odds);
+  }
+
+  /** The IOVA pfn (0: none) the worlds' weights favour for the request, at `ts` on `cpu`. */
+  predict(device: ShadowDevice, pages: number, maskBits: number, cpu: number, ts: number): number {
+    this.beam.advance(ts, this.log.length, true);
+    const votes = new Map<number, number>();
+    for (const x of this.beam.worlds) {
+      const pfn = x.iova.fork().dmaAllocIova(pages, dmaLimit(maskBits), device, cpu).pfn;
+      votes.set(pfn, (votes.get(pfn) ?? 0) + x.w);
+    }
+    let best = 0;
+    let bestW = -1;
+    for (const [pfn, w] of votes) if (w > bestW || (w === bestW && pfn > best)) [best, bestW] = [pfn, w];
+    return best;
+  }
+
+  /**
+   * The allocation the trace shows at `pfn`: the worlds that give it with one of the sizes and
+   * masks (tried in order) stay, the others go. None: the most probable takes it in as found
+   * (null returned).
+   */
+  resolve(device: ShadowDevice & { name: string }, pfn: number, sizes: readonly number[], masks: readonly number[], cpu: number, ts: number): LazyFit | null {
+    this.lastStep = { kind: 'alloc', cpu, ts };
+    this.beam.advance(ts, this.log.length, true);
+    const top = this.beam.best;
+    const fits: Fit[] = [];
+    for (const x of this.beam.worlds)
+      search: for (const pages of sizes)
+        for (const mask of masks) {
+          const iova = x.iova.fork();
+          const r = iova.dmaAllocIova(pages, dmaLimit(mask), device, cpu);
+          if (r.pfn !== pfn) continue;
+          fits.push({ x, iova, pages, mask, tried32: r.tried32 });
+          break search;
+        }
+    // nothing the weights kept gives it: the timer may have fired where the model thought it
+    // unlikely (a world too improbable to keep): the kept worlds' pending timers, fired just now
+    if (fits.length === 0) fits.push(...this.rescue(device, pfn, sizes, masks, cpu, ts));
+    // or the CPU's magazines hold phantoms (phantoms.ts)
+    if (fits.length === 0) fits.push(...this.dropPhantoms(device, pfn, sizes, masks, cpu));
+    let pick = fits[0];
+    for (const f of fits) if (f.x.w > pick.x.w) pick = f;
+    if (pick) {
+      const kept = fits.filter((f) => f.pages === pick.pages && f.mask === pick.mask);
+      for (const f of kept) f.x.iova = f.iova;
+      this.learnNotFired(kept.map((f) => f.x), ts);
+      this.beam.keep(kept.map((f) => f.x));
+    } else {
+      top.iova.enter(pfn, sizes[0]);
+      top.w = 1;
+      this.beam.keep([top]);
+    }
+    this.logAlloc(device, pfn, pick?.pages ?? sizes[0], pick ? pick.mask : null, cpu, ts);
+    return pick ? { pages: pick.pages, mask: pick.mask, tried32: pick.tried32, timer: !fits.some((f) => f.x === top) } : null;
+  }
+
+  /** The worlds whose pending timer, fired just before this step on some CPU, gives the allocation. */
+  private rescue(device: ShadowDevice, pfn: number, sizes: readonly number[], masks: readonly number[], cpu: number, ts: number): Fit[] {
+    const out: Fit[] = [];
+    const at = this.log.length;
+    for (const x of this.beam.worlds) {
+      const t = x.fq!.timer;
+      if (t === null) continue;
+      for (let c = 0; c < Math.max(1, this.k.cpus); c++) {
+        const y = x.fork(x.w * this.k.timers.hazard(t.at, t.at, ts));
+        y.fire(at, c, x.fires.length ? x.fires[x.fires.length - 1].before : t.at, ts);
+        for (const pages of sizes)
+          for (const mask of masks) {
+            const iova = y.iova.fork();
+            const r = iova.dmaAllocIova(pages, dmaLimit(mask), device, cpu);
+            if (r.pfn === pfn) out.push({ x: y, iova, pages, mask, tried32: r.tried32 });
+          }
+      }
+    }
+    return out;
+  }
+
+  /** The worlds that give the allocation once the CPU's magazines of its size class lose their phantoms. */
+  private dropPhantoms(device: ShadowDevice, pfn: number, sizes: readonly number[], masks: readonly number[], cpu: number): Fit[] {
+    const out: Fit[] = [];
+    for (const x of this.beam.worlds)
+      search: for (const pages of sizes)
+        for (const mask of masks) {
+          const iova = x.iova.fork();
+          if (!iova.dropPhantoms(pages, cpu)) continue;
+          const r = iova.dmaAllocIova(pages, dmaLimit(mask), device, cpu);
+          if (r.pfn !== pfn) continue;
+          out.push({ x, iova, pages, mask, tried32: r.tried32 });
+          break search;
+        }
+    return out;
+  }
+
+  /** The unmap of an allocation: queued on the CPU's flush queue in every world. */
+  free(pfn: number, pages: number, cpu: number, ts: number): void {
+    const last = this.lastStep;
+    const inBurst = last !== null && last.kind === 'free' && last.cpu === cpu && ts - last.ts <= BURST_GAP_NS;
+    this.lastStep = { kind: 'free', cpu, ts };
+    this.beam.advance(ts, this.log.length, !inBurst);
+    for (const x of this.beam.worlds) x.fq!.queue(x.iova, pfn, pages, cpu, ts);
+    this.log.push({ kind: 'free', pfn, pages, cpu, ts });
+    this.commitAgreed();
+  }
+
+  /** An allocation from before the trace (its unmap is the first the trace shows of it), entered as found everywhere. */
+  adopt(pfn: number, pages: number, cpu: number, ts: number): void {
+    for (const x of this.beam.worlds) x.iova.enter(pfn, pages);
+    this.logAlloc(null, pfn, pages, null, cpu, ts);
+  }
+
+  /** Every logged step committed with the most probable world's firings, up to `ts` (the end of the trace). */
+  settle(ts: number | null): void {
+    if (ts !== null) this.beam.advance(ts, this.log.length, true);
+    this.beam.keep([this.beam.best]);
+    this.commit(this.log.length, true);
+  }
+
+  /** The allocation taken into the journal now (its decision on the journal's state), and logged for the commit. */
+  private logAlloc(device: (ShadowDevice & { name: string }) | null, pfn: number, pages: number, mask: number | null, cpu: number, ts: number): void {
+    const take = (k: KernelCtx) => {
+      if (device && mask !== null) {
+        const before = k.state;
+        const n = k.events.length;
+        if (this.k.decide(k, this.id, device, pages, mask) === pfn) return;
+        // as the worlds did: the CPU's phantoms dropped, then the decision again
+        k.state = before;
+        k.events.length = n;
+        if (k.withIova(this.id, (c) => dropPhantoms(c, cpu, pages), cpu) && this.k.decide(k, this.id, device, pages, mask) === pfn) return;
+        k.state = before;
+        k.events.length = n;
+      }
+      this.k.force(k, this.id, pfn, pages, cpu);
+    };
+    const k = new KernelCtx(this.state, this.k.profile, { ts, cpu, ...(device ? {} : { how: 'pre-trace' }) });
+    take(k);
+    this.state = k.state;
+    this.k.record(k.events);
+    // in the commit the decision runs again on the committed state, its events already recorded
+    this.log.push({ kind: 'alloc', pfn, ts, cpu, decide: take });
+    this.commitAgreed();
+  }
+
+  /** A timer every surviving world still has pending, that worlds which fired it no longer explain. */
+  private learnNotFired(kept: readonly World[], ts: number): void {
+    const armed = kept[0]?.fq?.timer?.at;
+    if (armed === undefined || armed >= ts) return;
+    if (kept.every((x) => x.fq?.timer?.at === armed) && this.beam.worlds.some((x) => !kept.includes(x) && x.fires.some((f) => f.armed === armed))) this.k.timers.notFiredBy(armed, ts);
+  }
+
+  private commitAgreed(): void {
+    if (this.log.length > MAX_LOG) this.beam.keep([this.beam.best]);
+    const n = this.beam.agreed(this.log.length);
+    if (n > 0) this.commit(n, false);
+  }
+
+  /** The first n steps (and with `trailing`, the firings after the last of them) go to the journal. */
+  private commit(n: number, trailing: boolean): void {
+    const fires = this.beam.best.fires;
+    const until = trailing ? n + 1 : n;
+    const c = commitSteps(this.base, this.k.profile, this.id, this.log, n, fires, until);
+    for (const f of fires)
+      if (f.at < until) {
+        this.k.timers.firedBetween(f.armed, f.after, f.before);
+        this.k.odds.fired(f.armedCpu, f.cpu);
+      }
+    this.base = c.state;
+    this.state = evolveBatch(this.state, c.events);
+    this.k.record(c.events);
+    this.log = this.log.slice(n);
+    this.beam.shift(n, until);
+  }
+}

@@ -9,15 +9,20 @@ import { type State } from '../../reducers/index.js';
 import { fqFlushTimeout, queueIova } from '../../kernel/dma/flush-queue.js';
 import { KernelCtx } from '../../kernel/machine/ctx.js';
 import { type Profile } from '../../kernel/profile.js';
+import { type ShadowDevice } from './shadow-iova.js';
 import { type Fire } from './worlds.js';
 
 export type LogStep =
-  | { readonly kind: 'free'; readonly pfn: number; readonly pages: number; readonly cpu: number; readonly ts: number }
+  | { readonly kind: 'free'; readonly pfn: number; readonly pages: number; readonly cpu: number; readonly ts: number; readonly burst: boolean }
   | {
       readonly kind: 'alloc';
       readonly pfn: number;
+      readonly pages: number;
       readonly ts: number;
       readonly cpu: number;
+      readonly device: ShadowDevice | null;
+      /** the DMA mask that gave it (null: entered as found) */
+      readonly mask: number | null;
       /** takes the allocation in: the decision that gave it, else the range entered as found */
       readonly decide: (k: KernelCtx) => void;
     };

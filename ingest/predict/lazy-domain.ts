@@ -13,11 +13,16 @@ import { commitSteps, type LogStep } from './commit.js';
 import { dropPhantoms } from './phantoms.js';
 import { ShadowFq } from './shadow-fq.js';
 import { type ShadowDevice, ShadowIova } from './shadow-iova.js';
+import { retroFire } from './retro.js';
 import { type TimerModel } from './timer-model.js';
 import { Beam, type CpuOdds, World } from './worlds.js';
 
 /** a log the worlds still disagree about after this many steps is settled on the most probable */
-const MAX_LOG = 64;
+const MAX_LOG = 96;
+/** steps kept uncommitted, where a firing can still be placed after the fact */
+const KEEP_RECENT = 48;
+/** a world found after the fact starts this much less likely than the one it corrects */
+const RETRO_WEIGHT = 0.1;
 /** unmaps closer than this on one CPU are one burst (one interrupt handler's completions) */
 const BURST_GAP_NS = 20_000;
 
@@ -113,8 +118,8 @@ export class LazyDomain {
           break search;
         }
     // nothing the weights kept gives it: the timer may have fired where the model thought it
-    // unlikely (a world too improbable to keep): the kept worlds' pending timers, fired just now
-    if (fits.length === 0) fits.push(...this.rescue(device, pfn, sizes, masks, cpu, ts));
+    // too unlikely to keep a world (retro.ts)
+    if (fits.length === 0) fits.push(...this.retro(device, pfn, sizes, masks, cpu, ts));
     // or the CPU's magazines hold phantoms (phantoms.ts)
     if (fits.length === 0) fits.push(...this.dropPhantoms(device, pfn, sizes, masks, cpu));
     let pick = fits[0];
@@ -133,25 +138,12 @@ export class LazyDomain {
     return pick ? { pages: pick.pages, mask: pick.mask, tried32: pick.tried32, timer: !fits.some((f) => f.x === top) } : null;
   }
 
-  /** The worlds whose pending timer, fired just before this step on some CPU, gives the allocation. */
-  private rescue(device: ShadowDevice, pfn: number, sizes: readonly number[], masks: readonly number[], cpu: number, ts: number): Fit[] {
-    const out: Fit[] = [];
-    const at = this.log.length;
-    for (const x of this.beam.worlds) {
-      const t = x.fq!.timer;
-      if (t === null) continue;
-      for (let c = 0; c < Math.max(1, this.k.cpus); c++) {
-        const y = x.fork(x.w * this.k.timers.hazard(t.at, t.at, ts));
-        y.fire(at, c, x.fires.length ? x.fires[x.fires.length - 1].before : t.at, ts);
-        for (const pages of sizes)
-          for (const mask of masks) {
-            const iova = y.iova.fork();
-            const r = iova.dmaAllocIova(pages, dmaLimit(mask), device, cpu);
-            if (r.pfn === pfn) out.push({ x: y, iova, pages, mask, tried32: r.tried32 });
-          }
-      }
-    }
-    return out;
+  /** The most probable world's history with the timer fired at a recent place instead (retro.ts). */
+  private retro(device: ShadowDevice, pfn: number, sizes: readonly number[], masks: readonly number[], cpu: number, ts: number): Fit[] {
+    const best = this.beam.best;
+    const root = () => ({ iova: ShadowIova.of(this.base.iova.domains.get(this.id)!, this.k.profile), fq: ShadowFq.of(this.base.flushQueues.domains.get(this.id), this.k.cpus) });
+    const got = retroFire(root, this.log, best.fires, this.k.cpus, { pfn, sizes, masks, device, cpu, ts }, dmaLimit, best.w * RETRO_WEIGHT);
+    return got.map((r) => ({ x: r.world, iova: r.iova, pages: r.pages, mask: r.mask, tried32: r.tried32 }));
   }
 
   /** The worlds that give the allocation once the CPU's magazines of its size class lose their phantoms. */
@@ -177,7 +169,7 @@ export class LazyDomain {
     this.lastStep = { kind: 'free', cpu, ts };
     this.beam.advance(ts, this.log.length, !inBurst);
     for (const x of this.beam.worlds) x.fq!.queue(x.iova, pfn, pages, cpu, ts);
-    this.log.push({ kind: 'free', pfn, pages, cpu, ts });
+    this.log.push({ kind: 'free', pfn, pages, cpu, ts, burst: inBurst });
     this.commitAgreed();
   }
 
@@ -215,7 +207,7 @@ export class LazyDomain {
     this.state = k.state;
     this.k.record(k.events);
     // in the commit the decision runs again on the committed state, its events already recorded
-    this.log.push({ kind: 'alloc', pfn, ts, cpu, decide: take });
+    this.log.push({ kind: 'alloc', pfn, pages, ts, cpu, device, mask, decide: take });
     this.commitAgreed();
   }
 
@@ -226,9 +218,10 @@ export class LazyDomain {
     if (kept.every((x) => x.fq?.timer?.at === armed) && this.beam.worlds.some((x) => !kept.includes(x) && x.fires.some((f) => f.armed === armed))) this.k.timers.notFiredBy(armed, ts);
   }
 
+  /** Commits what every world agrees on, except the last KEEP_RECENT steps (retro.ts may still place a firing there). */
   private commitAgreed(): void {
     if (this.log.length > MAX_LOG) this.beam.keep([this.beam.best]);
-    const n = this.beam.agreed(this.log.length);
+    const n = Math.min(this.beam.agreed(this.log.length), this.log.length - KEEP_RECENT);
     if (n > 0) this.commit(n, false);
   }
 

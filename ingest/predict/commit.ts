@@ -23,6 +23,8 @@ export type LogStep =
       readonly device: ShadowDevice | null;
       /** the DMA mask that gave it (null: entered as found) */
       readonly mask: number | null;
+      /** the allocating CPU's phantom cache entries were dropped first (phantoms.ts) */
+      readonly phantoms: boolean;
       /** takes the allocation in: the decision that gave it, else the range entered as found */
       readonly decide: (k: KernelCtx) => void;
     };

@@ -121,7 +121,8 @@ export class LazyDomain {
     // too unlikely to keep a world (retro.ts)
     if (fits.length === 0) fits.push(...this.retro(device, pfn, sizes, masks, cpu, ts));
     // or the CPU's magazines hold phantoms (phantoms.ts)
-    if (fits.length === 0) fits.push(...this.dropPhantoms(device, pfn, sizes, masks, cpu));
+    const phantoms = fits.length === 0;
+    if (phantoms) fits.push(...this.dropPhantoms(device, pfn, sizes, masks, cpu));
     let pick = fits[0];
     for (const f of fits) if (f.x.w > pick.x.w) pick = f;
     if (pick) {
@@ -134,7 +135,7 @@ export class LazyDomain {
       top.w = 1;
       this.beam.keep([top]);
     }
-    this.logAlloc(device, pfn, pick?.pages ?? sizes[0], pick ? pick.mask : null, cpu, ts);
+    this.logAlloc(device, pfn, pick?.pages ?? sizes[0], pick ? pick.mask : null, cpu, ts, phantoms && pick !== undefined);
     return pick ? { pages: pick.pages, mask: pick.mask, tried32: pick.tried32, timer: !fits.some((f) => f.x === top) } : null;
   }
 
@@ -187,7 +188,7 @@ export class LazyDomain {
   }
 
   /** The allocation taken into the journal now (its decision on the journal's state), and logged for the commit. */
-  private logAlloc(device: (ShadowDevice & { name: string }) | null, pfn: number, pages: number, mask: number | null, cpu: number, ts: number): void {
+  private logAlloc(device: (ShadowDevice & { name: string }) | null, pfn: number, pages: number, mask: number | null, cpu: number, ts: number, phantoms = false): void {
     const take = (k: KernelCtx) => {
       if (device && mask !== null) {
         const before = k.state;
@@ -196,7 +197,7 @@ export class LazyDomain {
         // as the worlds did: the CPU's phantoms dropped, then the decision again
         k.state = before;
         k.events.length = n;
-        if (k.withIova(this.id, (c) => dropPhantoms(c, cpu, pages), cpu) && this.k.decide(k, this.id, device, pages, mask) === pfn) return;
+        if (phantoms && k.withIova(this.id, (c) => dropPhantoms(c, cpu, pages), cpu) && this.k.decide(k, this.id, device, pages, mask) === pfn) return;
         k.state = before;
         k.events.length = n;
       }
@@ -207,7 +208,7 @@ export class LazyDomain {
     this.state = k.state;
     this.k.record(k.events);
     // in the commit the decision runs again on the committed state, its events already recorded
-    this.log.push({ kind: 'alloc', pfn, pages, ts, cpu, device, mask, decide: take });
+    this.log.push({ kind: 'alloc', pfn, pages, ts, cpu, device, mask, phantoms, decide: take });
     this.commitAgreed();
   }
 

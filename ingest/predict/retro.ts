@@ -14,7 +14,7 @@ import { type Fire, World } from './worlds.js';
 /** what a logged step needs to be run again in a what-if copy */
 export type ReplayStep =
   | { readonly kind: 'free'; readonly pfn: number; readonly pages: number; readonly cpu: number; readonly ts: number; readonly burst: boolean }
-  | { readonly kind: 'alloc'; readonly pfn: number; readonly pages: number; readonly cpu: number; readonly ts: number; readonly device: ShadowDevice | null; readonly mask: number | null };
+  | { readonly kind: 'alloc'; readonly pfn: number; readonly pages: number; readonly cpu: number; readonly ts: number; readonly device: ShadowDevice | null; readonly mask: number | null; readonly phantoms: boolean };
 
 /** the latest places tried */
 const PLACES = 12;
@@ -46,6 +46,7 @@ function step(iova: ShadowIova, fq: ShadowFq, s: ReplayStep, limit: (mask: numbe
     iova.enter(s.pfn, s.pages);
     return true;
   }
+  if (s.phantoms) iova.dropPhantoms(s.pages, s.cpu);
   return iova.dmaAllocIova(s.pages, limit(s.mask), s.device, s.cpu).pfn === s.pfn;
 }
 

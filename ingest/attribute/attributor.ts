@@ -170,9 +170,8 @@ export class Attributor {
         return this.book.groupRemove(r.device, r.group, meta);
       case 'attach': {
         this.sawTopology = true;
+        // not traffic (evidence/recent.ts): the task that attached goes on to probe (probe.ts)
         const d = this.book.attach(r.device, meta);
-        d.lastActivity = ++this.activity;
-        d.lastConf = 1;
         return attached(this.scene, r.at, r.device, d);
       }
       case 'detach':
@@ -231,6 +230,7 @@ export class Attributor {
       p = { ...p, domain: d, pre: p.pre, conf: 0.5, how: 'free-iova' };
     }
     if (truth) this.truth!.scoreLine(r.at.line, 'map', truth, p?.domain ?? null, p?.conf ?? 0, p?.how ?? null);
+    else this.truth?.unnamed(p?.domain ?? null);
     if (!p) {
       this.stats.unattributed++;
       this.diag.count('unattributed');
@@ -244,8 +244,11 @@ export class Attributor {
     }
     const conf = p.how === 'dma-event' || p.how === 'direct-region' ? 1 : recorded(p.conf);
     countPlaced(this.stats, 'map', p.how, conf);
-    p.domain.lastActivity = ++this.activity;
-    p.domain.lastConf = p.conf;
+    if (p.how !== 'direct-region') {
+      // an identity map of a direct region is the IOMMU core's setup at attach, not the driver's traffic
+      p.domain.lastActivity = ++this.activity;
+      p.domain.lastConf = p.conf;
+    }
     const m = { ...meta, how: p.how, conf: conf === 1 && p.how === 'dma-event' ? null : conf };
     let allocated = p.pages;
     if (p.kernelChosen && this.predictor.has(p.domain.id)) allocated = this.predict(r, p, meta);
@@ -311,6 +314,7 @@ export class Attributor {
     const truth = this.truth?.truthOf(this.window, i) ?? null;
     const p = this.unmaps.place(i, r);
     if (truth) this.truth!.scoreLine(r.at.line, 'unmap', truth, p?.domain ?? null, p?.conf ?? 0, p?.how ?? null);
+    else this.truth?.unnamed(p?.domain ?? null);
     if (!p) {
       this.stats.unattributed++;
       this.diag.count('unattributed');

@@ -25,7 +25,24 @@ describe('combining evidence into a placement and its confidence', () => {
     const b = new Ballot([dom(1), dom(2)]);
     b.add('phase', 1, 2, true);
     b.add('free-iova', 2, -5);
-    expect(b.persisted).toEqual([{ kind: 'phase', domain: 1, lr: 2 }]);
+    expect(b.persisted).toEqual([{ kind: 'phase', domain: 1, lr: 2, anchor: true }]);
+  });
+
+  it('a repeated anchoring fact weighs again but does not make the placement surer', () => {
+    // given two domains, a task's page twice evidence for domain 1, the second time not as an anchor
+    const b = new Ballot([dom(1), dom(2)]);
+    b.add('device-page', 1, Math.log(100), true);
+    b.add('device-page', 1, Math.log(100), true, false);
+    // then the posterior has both, the anchors only the first: below the anchor margin of 10 no,
+    // above it yes (100 > 10): sure
+    const d = b.decide('recent');
+    expect(d.conf).toBeCloseTo(10000 / 10001);
+    expect(b.persisted.map((p) => p.anchor)).toEqual([true, false]);
+    // when the only anchor is weaker than the margin, the confidence stays below 0.9
+    const c = new Ballot([dom(1), dom(2)]);
+    c.add('device-page', 1, Math.log(3), true);
+    c.add('recent', 1, Math.log(1000));
+    expect(c.decide('recent').conf).toBeLessThan(0.9);
   });
 
   it('evidence about a domain that is not a candidate changes nothing', () => {

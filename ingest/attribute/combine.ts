@@ -23,6 +23,8 @@ export interface Persisted {
   readonly kind: EvidenceKind;
   readonly domain: number;
   readonly lr: number;
+  /** it counts toward the task's anchors (kinds.ts) */
+  readonly anchor: boolean;
 }
 
 /** how much more the anchors must favour the placement than any rival (a likelihood ratio of 10) */
@@ -63,15 +65,19 @@ export class Ballot {
     return this.index.get(domain) ?? -1;
   }
 
-  /** Adds a log likelihood ratio for one candidate (by domain id); persist: it is evidence about the task too. */
-  add(kind: EvidenceKind, domain: number, lr: number, persist = false): void {
+  /**
+   * Adds a log likelihood ratio for one candidate (by domain id); persist: it is evidence about
+   * the task too; anchor: it counts toward the anchors (an anchoring kind, unless it repeats a
+   * fact the task already showed: it weighs again, it does not make surer).
+   */
+  add(kind: EvidenceKind, domain: number, lr: number, persist = false, anchor = ANCHORS.has(kind)): void {
     const i = this.index.get(domain);
     if (i === undefined || lr === 0 || !Number.isFinite(lr)) return;
     let row = this.rows.get(kind);
     if (!row) this.rows.set(kind, (row = new Float64Array(this.cands.length)));
     row[i] += lr;
-    if (ANCHORS.has(kind)) this.anchors[i] += lr;
-    if (persist) this.persisted.push({ kind, domain, lr });
+    if (anchor) this.anchors[i] += lr;
+    if (persist) this.persisted.push({ kind, domain, lr, anchor });
   }
 
   has(kind: EvidenceKind): boolean {

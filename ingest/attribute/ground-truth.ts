@@ -20,6 +20,13 @@ export interface BlindScore {
   blindCorrect: number;
   blindUnmaps: number;
   blindUnmapsCorrect: number;
+  /**
+   * map and unmap lines no dma:* event names a device for, not scored: an iommu_map() caller's
+   * (VFIO's VFIO_IOMMU_MAP_DMA, iommufd), an MSI doorbell, a 7.x dma_iova_link; and how many of
+   * them were placed in an UNMANAGED domain (where a caller's maps belong)
+   */
+  blindUnnamed: number;
+  blindUnnamedInUnmanaged: number;
   /** scored map and unmap lines placed with confidence >= CONFIDENT_AT, and how many of them are right */
   blindConfident: number;
   blindConfidentCorrect: number;
@@ -31,6 +38,8 @@ export interface BlindScore {
   blindCorrectAfterWarmup: number;
   /** scored lines and right ones per deciding kind of evidence */
   blindByHow: Partial<Record<EvidenceKind, { lines: number; correct: number }>>;
+  /** the same for the lines placed with confidence >= CONFIDENT_AT: which kinds make confident placements wrong */
+  blindConfidentByHow: Partial<Record<EvidenceKind, { lines: number; correct: number }>>;
   /** binary log loss of "the placement is right" at the confidence given, summed over scored lines (bench/attribution-weights.ts) */
   blindLogLoss: number;
   /** the first lines placed in another domain than the named device's */
@@ -43,6 +52,8 @@ export function newBlindScore(): BlindScore {
     blindCorrect: 0,
     blindUnmaps: 0,
     blindUnmapsCorrect: 0,
+    blindUnnamed: 0,
+    blindUnnamedInUnmanaged: 0,
     blindConfident: 0,
     blindConfidentCorrect: 0,
     blindAmbiguous: 0,
@@ -50,6 +61,7 @@ export function newBlindScore(): BlindScore {
     blindMapsAfterWarmup: 0,
     blindCorrectAfterWarmup: 0,
     blindByHow: {},
+    blindConfidentByHow: {},
     blindLogLoss: 0,
     firstMisplaced: [],
   };
@@ -74,6 +86,12 @@ export class GroundTruth {
     if (r.kind === 'map') return this.claims.mapDevice(w, i);
     if (r.kind === 'unmap') return this.claims.unmapDevice(w, i);
     return null;
+  }
+
+  /** A line no dma:* event names a device for was placed in `placed` (not scored: counted). */
+  unnamed(placed: BookDomain | null): void {
+    this.score.blindUnnamed++;
+    if (placed?.type === 'UNMANAGED') this.score.blindUnnamedInUnmanaged++;
   }
 
   /** The line the dma:* events name `device` for was placed in `placed` (null: not placed). */
@@ -106,6 +124,11 @@ export class GroundTruth {
       const h = (s.blindByHow[how] ??= { lines: 0, correct: 0 });
       h.lines++;
       if (right) h.correct++;
+      if (conf >= CONFIDENT_AT) {
+        const c = (s.blindConfidentByHow[how] ??= { lines: 0, correct: 0 });
+        c.lines++;
+        if (right) c.correct++;
+      }
     }
   }
 

@@ -28,4 +28,11 @@ describe('device hints from dmesg and phase markers', () => {
     expect(h.deviceAt(5e9, 'RUN dd if=/dev/zero of=/dev/sda bs=1M')).toBe('0000:00:1f.2');
     expect(h.deviceAt(1e9, null)).toBeNull();
   });
+  it('takes each driver binding to a device as a probe of its own (virtio-pci enables the function, virtio_blk maps the rings later)', () => {
+    // given virtio-pci's line about 0000:00:04.0 at 1.0 s and virtio_blk's about virtio0 at 2.0 s
+    const late = new DeviceHints({ dmesg: '[    1.000000] virtio-pci 0000:00:04.0: enabling device (0000 -> 0002)\n[    1.500000] nvme 0000:00:05.0: enabling device\n[    2.000000] virtio_blk virtio0: 1/0/0 default/read/poll queues', groups });
+    // then at 2.01 s the probing device is 0000:00:04.0 again, not the nvme that probed between
+    expect(late.probedWithin(2.01e9, 50e6)).toBe('0000:00:04.0');
+    expect(late.probedWithin(1.51e9, 50e6)).toBe('0000:00:05.0');
+  });
 });

@@ -1,7 +1,8 @@
 // Which device is busy when: the tie-breaker when several domains' allocators would all have
 // handed out a map's IOVA (fresh domains of one kernel all start at the same top IOVA). Two
 // sources a capture gives:
-//  - the guest's dmesg: a driver's first message about a PCI device marks when it probes it
+//  - the guest's dmesg: each driver's first message about a PCI device (or the virtio device on
+//    it) marks when it probes it
 //    (its queues and rings are DMA-mapped then), and its block-device lines name the disks
 //    ("virtio_blk virtio0: [vda]", "nvme nvme0: pci function 0000:00:05.0", "sd 0:0:0:0: [sda]"
 //    under "scsi host0: ahci" of the last "ahci 0000:00:1f.2" line);
@@ -60,8 +61,10 @@ export class DeviceHints {
       const sd = /^(\d+):\d+:\d+:\d+$/.exec(subject);
       const sdDisk = /^\[(sd[a-z]+)\]/.exec(text);
       if (driver === 'sd' && sd && sdDisk && scsiHost.has(sd[1])) this.disks.set(sdDisk[1], scsiHost.get(sd[1])!);
-      if (device && !seen.has(device)) {
-        seen.add(device);
+      // each driver's first line about a device is a probe: virtio_blk binds to virtio0 well
+      // after virtio-pci enabled 0000:00:04.0, and maps its rings then (virtio_blk.c virtblk_probe)
+      if (device && !seen.has(`${driver} ${device}`)) {
+        seen.add(`${driver} ${device}`);
         this.probes.push({ ts, device });
       }
     }

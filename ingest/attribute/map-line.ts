@@ -19,7 +19,6 @@ import { msiWindow } from './evidence/msi-window.js';
 import { phase } from './evidence/phase.js';
 import { probe } from './evidence/probe.js';
 import { recent } from './evidence/recent.js';
-import { ANCHORS } from './evidence/kinds.js';
 import { type MapQuery, type MapWeigher, type Scene, type Settled } from './evidence/scene.js';
 import { type CallKind } from '../predict/predictor.js';
 import { type MapRecord, unmapExtent } from './window.js';
@@ -81,7 +80,7 @@ export class MapLines {
       allocatorAgrees(q, b, this.allocator, pages);
       d = b.decide('recent');
     }
-    for (const p of b.persisted) s.tasks.add(task, p.domain, p.lr, ANCHORS.has(p.kind));
+    for (const p of b.persisted) s.tasks.add(task, p.domain, p.lr, p.anchor);
     const kernelChosen = d.domain.type === 'DMA' || d.domain.type === 'DMA_FQ';
     return { ...d, pre: pre.domain, kernelChosen, kind: q.doorbell ? 'msi' : 'map', pages, gapNs, unmapPages, doorbell: q.doorbell };
   }

@@ -4,7 +4,8 @@
 // confidence (which CPU mapped, which CPU unmapped), it is evidence about the task that made the
 // mapping when its unmap is seen: how much likelier that (map CPU, unmap CPU) pair is in each
 // domain than in all of them together. A domain that has shown little is as likely as the pool
-// (shrunk toward it), not less: no data is no evidence.
+// (shrunk toward it), not less: no data is no evidence. It weighs, it never makes a placement
+// sure (no anchor, kinds.ts: devices share the CPUs their completions run on).
 import { type BookDomain } from '../book.js';
 import { type Placement } from '../live-index.js';
 import { type Scene } from './scene.js';
@@ -31,7 +32,7 @@ export class Completions {
       const pool = (this.count(-1, key) + 0.5) / (poolAny + 1);
       for (const d of s.book.candidates()) {
         const own = (this.count(d.id, key) + SHRINK * pool) / (this.count(d.id, any) + SHRINK);
-        s.tasks.add(task, d.id, s.w.completion * Math.log(own / pool), true);
+        s.tasks.add(task, d.id, s.w.completion * Math.log(own / pool), false);
       }
     }
     if (conf < confident || p.conf < confident) return;

@@ -24,7 +24,11 @@ export class DevicePages implements MapWeigher {
     const ppfn = Number(q.r.paddr >> 12n);
     const o = this.owners.get(ppfn);
     if (q.s.tasks.seenPage(q.task, ppfn)) return;
-    if (o && o.tasks.length >= q.s.w.devicePageTasks && !o.tasks.includes(q.task.key)) b.add('device-page', o.domain, Math.log(q.s.w.devicePage), true);
+    if (!o || o.tasks.length < q.s.w.devicePageTasks || o.tasks.includes(q.task.key)) return;
+    // an anchor once per task and domain: the pages of one buffer are recycled together (a page
+    // cache dropped after one disk's reads holds the next disk's), many of them weigh, they are
+    // one fact as to how sure the placement is
+    b.add('device-page', o.domain, Math.log(q.s.w.devicePage), true, q.s.tasks.firstTime(q.task, `device-page:${o.domain}`));
   }
 
   /** A map line was placed in `domain` with confidence `conf`. */

@@ -26,8 +26,12 @@ export type EvidenceKind = keyof typeof EVIDENCE_KINDS;
 /**
  * Kinds that come from outside attribution's own decisions: what the trace states (a dma:* event,
  * a marker, an attach line, a doorbell page, an identity map), the guest's dmesg, and what was
- * learned only from lines such kinds placed (device pages, completion CPUs). A placement none of
- * them supports is only a stream continuing where attribution first put it: it may be right, it
- * cannot be sure (combine.ts keeps its confidence below CONFIDENT_AT).
+ * learned only from lines such kinds placed (device pages). A placement none of them supports is
+ * only a stream continuing where attribution first put it: it may be right, it cannot be sure
+ * (combine.ts keeps its confidence below CONFIDENT_AT). Where a task's mappings completed
+ * (completion.ts) is no anchor: devices share the CPUs their completions run on (blk-mq completes
+ * on the submitting CPU, QUEUE_FLAG_SAME_COMP; two devices' vectors may land on one CPU), so a
+ * (map CPU, unmap CPU) pair can suggest a device, never make it sure; on the heavy capture the
+ * placements it alone anchored were the confident wrong ones.
  */
-export const ANCHORS: ReadonlySet<EvidenceKind> = new Set(['dma-event', 'direct-region', 'msi-window', 'doorbell', 'caller-map', 'phase', 'probe', 'device-page', 'completion']);
+export const ANCHORS: ReadonlySet<EvidenceKind> = new Set(['dma-event', 'direct-region', 'msi-window', 'doorbell', 'caller-map', 'phase', 'probe', 'device-page']);

@@ -1,7 +1,10 @@
 // Time locality: the domain with the most recent traffic is a little more likely to have the
 // next line than the others (a device is driven in bursts). A weak prior, never decisive when
 // anything else speaks, and only as strong as that traffic was surely placed there (the last
-// line is attribution's own decision: a guess must not confirm itself).
+// line is attribution's own decision: a guess must not confirm itself). Traffic is what drivers
+// map and unmap: the IOMMU core's own setup of a domain (attach lines, the identity maps of direct
+// regions it creates then, iommu.c iommu_create_device_direct_mappings) says nothing about which
+// device is driven next.
 import { type Ballot } from '../combine.js';
 import { type MapQuery, type UnmapQuery } from './scene.js';
 

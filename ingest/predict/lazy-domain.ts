@@ -55,6 +55,13 @@ interface Fit {
   readonly tried32: boolean;
 }
 
+/** a node of the domain's allocator in `s` holds pfn */
+function heldBy(s: State, domain: number, pfn: number): boolean {
+  const d = s.iova.domains.get(domain);
+  const lo = d?.nodes.floorKey(pfn);
+  return lo !== undefined && d!.nodes.get(lo)! >= pfn;
+}
+
 export function dmaLimit(maskBits: number): bigint {
   return maskBits >= 64 ? (1n << 64n) - 1n : (1n << BigInt(maskBits)) - 1n;
 }
@@ -73,6 +80,8 @@ export class LazyDomain {
     readonly id: number,
     state: State,
     private readonly k: KernelSide,
+    /** the pfns of the allocations the trace shows live in the domain */
+    private readonly live: ReadonlySet<number>,
   ) {
     this.state = this.base = state;
     this.beam = this.rootBeam();
@@ -143,7 +152,7 @@ export class LazyDomain {
   private retro(device: ShadowDevice, pfn: number, sizes: readonly number[], masks: readonly number[], cpu: number, ts: number): Fit[] {
     const best = this.beam.best;
     const root = () => ({ iova: ShadowIova.of(this.base.iova.domains.get(this.id)!, this.k.profile), fq: ShadowFq.of(this.base.flushQueues.domains.get(this.id), this.k.cpus) });
-    const got = retroFire(root, this.log, best.fires, this.k.cpus, { pfn, sizes, masks, device, cpu, ts }, dmaLimit, best.w * RETRO_WEIGHT);
+    const got = retroFire(root, this.log, best.fires, this.k.cpus, { pfn, sizes, masks, device, cpu, ts }, dmaLimit, best.w * RETRO_WEIGHT, this.live);
     return got.map((r) => ({ x: r.world, iova: r.iova, pages: r.pages, mask: r.mask, tried32: r.tried32 }));
   }
 
@@ -154,7 +163,7 @@ export class LazyDomain {
       search: for (const pages of sizes)
         for (const mask of masks) {
           const iova = x.iova.fork();
-          if (!iova.dropPhantoms(pages, cpu)) continue;
+          if (!iova.dropPhantoms(pages, cpu, this.live)) continue;
           const r = iova.dmaAllocIova(pages, dmaLimit(mask), device, cpu);
           if (r.pfn !== pfn) continue;
           out.push({ x, iova, pages, mask, tried32: r.tried32 });
@@ -197,12 +206,17 @@ export class LazyDomain {
         // as the worlds did: the CPU's phantoms dropped, then the decision again
         k.state = before;
         k.events.length = n;
-        if (phantoms && k.withIova(this.id, (c) => dropPhantoms(c, cpu, pages), cpu) && this.k.decide(k, this.id, device, pages, mask) === pfn) return;
+        if (phantoms && k.withIova(this.id, (c) => dropPhantoms(c, cpu, pages, this.live), cpu) && this.k.decide(k, this.id, device, pages, mask) === pfn) return;
         k.state = before;
         k.events.length = n;
       }
       this.k.force(k, this.id, pfn, pages, cpu);
     };
+    // the trace shows the range allocated again: the journal must have had it freed first (its
+    // unmap's flush), so the steps up to the most probable world's last firing go to the journal
+    // now (the other worlds go on, each with its own state; retro.ts only places firings after it)
+    const last = this.beam.best.fires.at(-1);
+    if (last !== undefined && heldBy(this.state, this.id, pfn)) this.commit(last.at, true);
     const k = new KernelCtx(this.state, this.k.profile, { ts, cpu, ...(device ? {} : { how: 'pre-trace' }) });
     take(k);
     this.state = k.state;

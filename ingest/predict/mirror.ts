@@ -51,6 +51,8 @@ interface DomainMirror {
   readonly lazy: LazyDomain | null;
   /** strict: the domain's allocator as the journal has it */
   state: State;
+  /** the pfns of the allocations the trace shows live (taken in, not yet unmapped) */
+  readonly live: Set<number>;
 }
 
 const GRANULE = 4096n;
@@ -117,7 +119,8 @@ export class AllocatorMirror {
     const r = IovaCtx.forDomain(state.iova, domain, this.profile, {});
     for (const w of d.reserved) reserveIova(r, Number(w.start / GRANULE), Number(w.end / GRANULE), w.why);
     state = evolveBatch(state, r.events);
-    this.domains.set(domain, { id: domain, lazy: d.lazy ? new LazyDomain(domain, state, this) : null, state });
+    const live = new Set<number>();
+    this.domains.set(domain, { id: domain, lazy: d.lazy ? new LazyDomain(domain, state, this, live) : null, state, live });
     this.record([...c.events, ...r.events]);
   }
 
@@ -176,6 +179,7 @@ export class AllocatorMirror {
       if (got?.timer) this.timerDependent++;
     } else got = this.resolveNow(d, device, iova, sizes, masks, cpu, ts);
     if (this.profile.dma.pci32 === 'sticky-per-device' && iova > DMA_BIT_MASK_32 && (!got || got.tried32)) this.workaround.set(device.name, false);
+    d.live.add(Number(iova / GRANULE));
     return got ? { pages: got.pages, mask: got.mask, timer: got.timer } : null;
   }
 
@@ -194,7 +198,7 @@ export class AllocatorMirror {
     for (const pages of sizes)
       for (const mask of masks) {
         const k = new KernelCtx(state, this.profile, { ts, cpu });
-        if (!k.withIova(d.id, (c) => dropPhantoms(c, cpu, pages), cpu)) continue;
+        if (!k.withIova(d.id, (c) => dropPhantoms(c, cpu, pages, d.live), cpu)) continue;
         const r = this.decideIova(k, d.id, device, pages, mask);
         if (r.iova !== iova) continue;
         this.setState(d, k.state);
@@ -259,6 +263,7 @@ export class AllocatorMirror {
     const d = this.domains.get(domain);
     if (!d) return;
     const pfn = Number(iova / GRANULE);
+    d.live.delete(pfn);
     if (d.lazy && ts !== null) return d.lazy.free(pfn, pages, cpu, ts);
     // a lazy domain without timestamps: freed at once (no timer can be placed)
     const k = new KernelCtx(this.stateOf(d), this.profile, { ts, cpu });

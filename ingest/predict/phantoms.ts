@@ -19,8 +19,12 @@ export function rcacheOrder(pages: number): number | null {
   return order < IOVA_RANGE_CACHE_MAX_SIZE ? order : null;
 }
 
-/** Empties `cpu`'s loaded and prev magazines of the size class of `pages`, their pfns' nodes leaving the tree. Returns whether any was held. */
-export function dropPhantoms(c: IovaCtx, cpu: number, pages: number): boolean {
+/**
+ * Empties `cpu`'s loaded and prev magazines of the size class of `pages`, their pfns' nodes
+ * leaving the tree, except those of ranges the trace shows live (`live`: a stale cache entry of an
+ * allocation the mirror entered as found, whose node is in use). Returns whether any was held.
+ */
+export function dropPhantoms(c: IovaCtx, cpu: number, pages: number, live: ReadonlySet<number>): boolean {
   const order = rcacheOrder(pages);
   const mags = order === null ? undefined : c.d.rcaches?.[order]?.cpus[cpu];
   if (order === null || !mags) return false;
@@ -30,6 +34,7 @@ export function dropPhantoms(c: IovaCtx, cpu: number, pages: number): boolean {
   if (loaded.length) c.emit(RcacheChanged.make({ domain: c.domain, order, op: 'loaded-emptied', index: null }, meta));
   if (prev.length) c.emit(RcacheChanged.make({ domain: c.domain, order, op: 'prev-emptied', index: null }, meta));
   for (const pfn of [...loaded, ...prev]) {
+    if (live.has(pfn)) continue;
     const node = findIova(c.d, pfn);
     if (!node) continue;
     const hints = phantomLeaves(c.d, node.pfnLo, node.pfnHi);

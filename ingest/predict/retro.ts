@@ -37,7 +37,7 @@ export interface Retro {
 }
 
 /** Runs one step in a copy; false when an allocation does not come out as the trace showed. */
-function step(iova: ShadowIova, fq: ShadowFq, s: ReplayStep, limit: (mask: number) => bigint): boolean {
+function step(iova: ShadowIova, fq: ShadowFq, s: ReplayStep, limit: (mask: number) => bigint, live: ReadonlySet<number>): boolean {
   if (s.kind === 'free') {
     fq.queue(iova, s.pfn, s.pages, s.cpu, s.ts);
     return true;
@@ -46,7 +46,7 @@ function step(iova: ShadowIova, fq: ShadowFq, s: ReplayStep, limit: (mask: numbe
     iova.enter(s.pfn, s.pages);
     return true;
   }
-  if (s.phantoms) iova.dropPhantoms(s.pages, s.cpu);
+  if (s.phantoms) iova.dropPhantoms(s.pages, s.cpu, live);
   return iova.dmaAllocIova(s.pages, limit(s.mask), s.device, s.cpu).pfn === s.pfn;
 }
 
@@ -54,7 +54,7 @@ function step(iova: ShadowIova, fq: ShadowFq, s: ReplayStep, limit: (mask: numbe
  * The worlds in which the timer pending after `fires` fired at one of the latest places of
  * `steps`, on one of `cpus`, and every later allocation and `want` come out as the trace shows.
  */
-export function retroFire(root: () => { iova: ShadowIova; fq: ShadowFq }, steps: readonly ReplayStep[], fires: readonly Fire[], cpus: number, want: Wanted, limit: (mask: number) => bigint, weight: number): Retro[] {
+export function retroFire(root: () => { iova: ShadowIova; fq: ShadowFq }, steps: readonly ReplayStep[], fires: readonly Fire[], cpus: number, want: Wanted, limit: (mask: number) => bigint, weight: number, live: ReadonlySet<number>): Retro[] {
   const after = fires.length ? fires[fires.length - 1].at : -1;
   const places: number[] = [];
   for (let i = steps.length; i > after && places.length < PLACES; i--) {
@@ -72,7 +72,7 @@ export function retroFire(root: () => { iova: ShadowIova; fq: ShadowFq }, steps:
     if (i >= lowest && places.includes(i) && fq.timer !== null) at.set(i, { iova: iova.fork(), fq: fq.fork() });
     if (i === steps.length) break;
     // the known history itself may not come out (the model's world was already off): no place then
-    if (!step(iova, fq, steps[i], limit)) return [];
+    if (!step(iova, fq, steps[i], limit, live)) return [];
   }
   const out: Retro[] = [];
   for (const [i, snap] of at)
@@ -81,7 +81,7 @@ export function retroFire(root: () => { iova: ShadowIova; fq: ShadowFq }, steps:
       const t = x.fq.timer!;
       x.fq.fire(x.iova, c);
       let ok = true;
-      for (let j = i; j < steps.length && ok; j++) ok = step(x.iova, x.fq, steps[j], limit);
+      for (let j = i; j < steps.length && ok; j++) ok = step(x.iova, x.fq, steps[j], limit, live);
       if (!ok) continue;
       const fire: Fire = { at: i, cpu: c, armed: t.at, armedCpu: t.cpu, after: i > 0 ? steps[i - 1].ts : t.at, before: i < steps.length ? steps[i].ts : want.ts };
       for (const pages of want.sizes)

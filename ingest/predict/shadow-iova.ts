@@ -241,7 +241,7 @@ export class ShadowIova {
   }
 
   /** As phantoms.ts dropPhantoms: `cpu`'s magazines of the size class of `pages` emptied, their nodes freed. */
-  dropPhantoms(pages: number, cpu: number): boolean {
+  dropPhantoms(pages: number, cpu: number, live: ReadonlySet<number>): boolean {
     const rounded = pages < 2 ** (CLASSES - 1) ? roundupPowOfTwo(pages) : pages;
     const order = orderBase2(rounded);
     if (order >= CLASSES || !this.rcaches || cpu >= this.loaded[order].length) return false;
@@ -250,6 +250,7 @@ export class ShadowIova {
     this.mags('loaded', order)[cpu] = EMPTY;
     this.mags('prev', order)[cpu] = EMPTY;
     for (const p of pfns) {
+      if (live.has(p)) continue;
       const lo = this.nodes.floorKey(p);
       if (lo === undefined || this.nodes.get(lo)! < p) continue;
       const h = phantomLeaves(this, lo, this.nodes.get(lo)!);

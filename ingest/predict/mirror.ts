@@ -12,7 +12,7 @@ import { freeIovaFast, initIovaDomain, IovaCtx, orderBase2, reserveIova } from '
 import { KernelCtx } from '../../kernel/machine/ctx.js';
 import { type Profile } from '../../kernel/profile.js';
 import { dmaLimit, LazyDomain } from './lazy-domain.js';
-import { dropPhantoms } from './phantoms.js';
+import { dropPhantoms, FreeCpus } from './phantoms.js';
 import { TimerModel } from './timer-model.js';
 
 export interface MirrorDomain {
@@ -53,6 +53,7 @@ interface DomainMirror {
   state: State;
   /** the pfns of the allocations the trace shows live (taken in, not yet unmapped) */
   readonly live: Set<number>;
+  readonly frees: FreeCpus;
 }
 
 const GRANULE = 4096n;
@@ -120,7 +121,8 @@ export class AllocatorMirror {
     for (const w of d.reserved) reserveIova(r, Number(w.start / GRANULE), Number(w.end / GRANULE), w.why);
     state = evolveBatch(state, r.events);
     const live = new Set<number>();
-    this.domains.set(domain, { id: domain, lazy: d.lazy ? new LazyDomain(domain, state, this, live) : null, state, live });
+    const frees = new FreeCpus();
+    this.domains.set(domain, { id: domain, lazy: d.lazy ? new LazyDomain(domain, state, this, live) : null, state, live, frees });
     this.record([...c.events, ...r.events]);
   }
 
@@ -194,17 +196,18 @@ export class AllocatorMirror {
         this.record(k.events);
         return { pages, mask, timer: false, tried32: r.tried32bit };
       }
-    // nothing gave it: the CPU's magazines may hold phantoms (phantoms.ts)
-    for (const pages of sizes)
-      for (const mask of masks) {
-        const k = new KernelCtx(state, this.profile, { ts, cpu });
-        if (!k.withIova(d.id, (c) => dropPhantoms(c, cpu, pages, d.live), cpu)) continue;
-        const r = this.decideIova(k, d.id, device, pages, mask);
-        if (r.iova !== iova) continue;
-        this.setState(d, k.state);
-        this.record(k.events);
-        return { pages, mask, timer: false, tried32: r.tried32bit };
-      }
+    // nothing gave it: the CPU's magazines may hold phantoms (phantoms.ts), unless it refills them itself
+    if (!d.frees.refills(cpu))
+      for (const pages of sizes)
+        for (const mask of masks) {
+          const k = new KernelCtx(state, this.profile, { ts, cpu });
+          if (!k.withIova(d.id, (c) => dropPhantoms(c, cpu, pages, d.live), cpu)) continue;
+          const r = this.decideIova(k, d.id, device, pages, mask);
+          if (r.iova !== iova) continue;
+          this.setState(d, k.state);
+          this.record(k.events);
+          return { pages, mask, timer: false, tried32: r.tried32bit };
+        }
     const k = new KernelCtx(state, this.profile, { ts, cpu });
     this.force(k, d.id, Number(iova / GRANULE), sizes[0], cpu);
     this.setState(d, k.state);
@@ -264,6 +267,7 @@ export class AllocatorMirror {
     if (!d) return;
     const pfn = Number(iova / GRANULE);
     d.live.delete(pfn);
+    d.frees.freed(cpu);
     if (d.lazy && ts !== null) return d.lazy.free(pfn, pages, cpu, ts);
     // a lazy domain without timestamps: freed at once (no timer can be placed)
     const k = new KernelCtx(this.stateOf(d), this.profile, { ts, cpu });

@@ -51,3 +51,31 @@ export function phantomLeaves(d: IovaTree, lo: number, hi: number): { cachedNode
     cached32Node: fromPointer(d.cached32Node) === lo ? u.cached32Node : fromPointer(d.cached32Node),
   };
 }
+
+/** frees remembered per domain */
+const RECENT_FREES = 64;
+
+/**
+ * The CPUs a strict domain's recent unmaps ran on (free_iova_fast at once, on that CPU). A CPU
+ * that made at least half of them refills its own magazines: a stale entry there is soon popped
+ * and replaced, and an allocation that missed it more likely says the line was placed in the
+ * wrong domain than that the cache was wrong, so phantoms are looked for only on CPUs that do
+ * not. A lazy domain's magazines are refilled only by flush-queue flushes, in batches, whatever
+ * CPU unmapped: its phantoms persist, and are always looked for.
+ */
+export class FreeCpus {
+  private readonly ring: number[] = [];
+  private at = 0;
+
+  freed(cpu: number): void {
+    if (this.ring.length < RECENT_FREES) this.ring.push(cpu);
+    else this.ring[this.at] = cpu;
+    this.at = (this.at + 1) % RECENT_FREES;
+  }
+
+  refills(cpu: number): boolean {
+    let n = 0;
+    for (const c of this.ring) if (c === cpu) n++;
+    return 2 * n >= this.ring.length;
+  }
+}

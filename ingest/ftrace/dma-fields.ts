@@ -5,20 +5,21 @@
 import { type DmaCall } from '../../domain-events/index.js';
 import { isDmaDir, mapSgRecord, singleRecord, sgtRecord, syncSgRecord, unmapSgRecord, type SingleValues } from './dma-record.js';
 import { type FieldDecoder, type FieldReader, missing, symbolOf } from './field-reader.js';
+import { FieldProblem } from './fields.js';
 import { type Parsed } from './iommu.js';
 
-type Head = { ok: true; device: string; dir: Parameters<typeof singleRecord>[2] } | { ok: false; err: Parsed };
+type Head = { ok: true; device: string; dir: Parameters<typeof singleRecord>[2] } | { ok: false; err: FieldProblem };
 
 function head(r: FieldReader): Head {
   const device = r.str('device');
   if (device === null) return { ok: false, err: missing('device') };
   const dir = symbolOf(r, 'dir');
-  if (!isDmaDir(dir)) return { ok: false, err: { ok: false, field: 'dir', problem: `not a DMA direction: ${JSON.stringify(dir)}` } };
+  if (!isDmaDir(dir)) return { ok: false, err: new FieldProblem('dir', `not a DMA direction: ${JSON.stringify(dir)}`) };
   return { ok: true, device, dir };
 }
 
 /** `addr` is the field holding the DMA address: dma_addr, or addr in the unmap class */
-function single(r: FieldReader, addr: string, withPhys: boolean, withGfp: boolean): SingleValues | Parsed {
+function single(r: FieldReader, addr: string, withPhys: boolean, withGfp: boolean): SingleValues | FieldProblem {
   const dmaAddr = r.num(addr);
   if (dmaAddr === null) return missing(addr);
   const size = r.num('size');
@@ -29,7 +30,6 @@ function single(r: FieldReader, addr: string, withPhys: boolean, withGfp: boolea
   return { dmaAddr, size, phys, attrs, gfp: withGfp ? symbolOf(r, 'flags') : null };
 }
 
-const isParsed = (v: SingleValues | Parsed): v is Parsed => 'ok' in v;
 
 function singleCall(call: DmaCall, withPhys: boolean, withGfp = false): FieldDecoder {
   return (r) => {
@@ -37,11 +37,11 @@ function singleCall(call: DmaCall, withPhys: boolean, withGfp = false): FieldDec
     if (!h.ok) return h.err;
     // the unmap class names the DMA address `addr` (dma.h: dma_unmap)
     const v = single(r, r.num('dma_addr') !== null ? 'dma_addr' : 'addr', withPhys, withGfp);
-    return isParsed(v) ? v : { ok: true, record: singleRecord(call, h.device, h.dir, v) };
+    return v instanceof FieldProblem ? v : singleRecord(call, h.device, h.dir, v);
   };
 }
 
-function array(r: FieldReader, name: string): bigint[] | Parsed {
+function array(r: FieldReader, name: string): bigint[] | FieldProblem {
   return r.array(name) ?? missing(name);
 }
 
@@ -57,17 +57,17 @@ const mapSg: FieldDecoder = (r) => {
   if (fullNents === null) return missing('full_nents');
   if (fullEnts === null) return missing('full_ents');
   const [p, d, s] = [phys, addrs, sizes] as bigint[][];
-  if (d.length !== s.length) return { ok: false, field: 'lengths', problem: `${s.length} lengths for ${d.length} dma_addrs` };
+  if (d.length !== s.length) return new FieldProblem('lengths', `${s.length} lengths for ${d.length} dma_addrs`);
   // the kernel prints min(full_nents, DMA_TRACE_MAX_ENTRIES): the number of entries it recorded
   const values = { nents: p.length, nentsTotal: Number(fullNents), ents: d.length, entsTotal: Number(fullEnts), dmaAddrs: d, sizes: s, physAddrs: p, truncated: (r.num('truncated') ?? 0n) !== 0n, attrs: symbolOf(r, 'attrs') ?? '' };
-  return { ok: true, record: mapSgRecord(h.device, h.dir, values) };
+  return mapSgRecord(h.device, h.dir, values);
 };
 
 const unmapSg: FieldDecoder = (r) => {
   const h = head(r);
   if (!h.ok) return h.err;
   const phys = array(r, 'addrs');
-  return Array.isArray(phys) ? { ok: true, record: unmapSgRecord(h.device, h.dir, phys, symbolOf(r, 'attrs') ?? '') } : phys;
+  return Array.isArray(phys) ? unmapSgRecord(h.device, h.dir, phys, symbolOf(r, 'attrs') ?? '') : phys;
 };
 
 function syncSg(call: DmaCall): FieldDecoder {
@@ -78,7 +78,7 @@ function syncSg(call: DmaCall): FieldDecoder {
     const sizes = array(r, 'lengths');
     if (!Array.isArray(addrs)) return addrs;
     if (!Array.isArray(sizes)) return sizes;
-    return { ok: true, record: syncSgRecord(call, h.device, h.dir, addrs, sizes) };
+    return syncSgRecord(call, h.device, h.dir, addrs, sizes);
   };
 }
 
@@ -87,9 +87,9 @@ function sgt(call: DmaCall, withGfp: boolean): FieldDecoder {
     const h = head(r);
     if (!h.ok) return h.err;
     const v = single(r, 'dma_addr', false, withGfp);
-    if (isParsed(v)) return v;
+    if (v instanceof FieldProblem) return v;
     const phys = array(r, 'phys_addrs');
-    return Array.isArray(phys) ? { ok: true, record: sgtRecord(call, h.device, h.dir, v, phys) } : phys;
+    return Array.isArray(phys) ? sgtRecord(call, h.device, h.dir, v, phys) : phys;
   };
 }
 

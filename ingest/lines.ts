@@ -224,8 +224,14 @@ export class LineSplitter {
       }
     }
     const n = buf.length;
+    // the next "\n" and the next "\r", each found by Buffer's native search and looked up again
+    // only once passed (a search per line for a byte the chunk lacks would be quadratic)
+    let lf = buf.indexOf(10, i);
+    let cr = buf.indexOf(13, i);
     for (;;) {
-      const j = lineEnd(buf, i, n);
+      if (lf >= 0 && lf < i) lf = buf.indexOf(10, i);
+      if (cr >= 0 && cr < i) cr = buf.indexOf(13, i);
+      const j = lf < 0 ? cr : cr < 0 || lf < cr ? lf : cr;
       if (j < 0) break;
       this.pushLine(buf, i, j);
       i = this.afterEnd(buf, j);

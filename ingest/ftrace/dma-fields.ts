@@ -2,20 +2,24 @@
 // the records of a trace.dat, and the `[FAILED TO PARSE]` lines of `trace-cmd report`. The same
 // records as the kernel's text gives (ingest/ftrace/dma.ts): dir, attrs and gfp flags printed
 // through the format's own tables.
-import { type DmaCall } from '../../domain-events/index.js';
+import { type DmaCall, type DmaDir } from '../../domain-events/index.js';
 import { isDmaDir, mapSgRecord, singleRecord, sgtRecord, syncSgRecord, unmapSgRecord, type SingleValues } from './dma-record.js';
 import { type FieldDecoder, type FieldReader, missing, symbolOf } from './field-reader.js';
 import { FieldProblem } from './fields.js';
 import { type Parsed } from './iommu.js';
 
-type Head = { ok: true; device: string; dir: Parameters<typeof singleRecord>[2] } | { ok: false; err: FieldProblem };
+/** the device and direction of the record last read by `head` (one scratch, not an object per record) */
+const h: { device: string; dir: DmaDir } = { device: '', dir: 'BIDIRECTIONAL' };
 
-function head(r: FieldReader): Head {
+/** reads the device and direction into `h`; the problem when one is missing or not a direction */
+function head(r: FieldReader): FieldProblem | null {
   const device = r.str('device');
-  if (device === null) return { ok: false, err: missing('device') };
+  if (device === null) return missing('device');
   const dir = symbolOf(r, 'dir');
-  if (!isDmaDir(dir)) return { ok: false, err: new FieldProblem('dir', `not a DMA direction: ${JSON.stringify(dir)}`) };
-  return { ok: true, device, dir };
+  if (!isDmaDir(dir)) return new FieldProblem('dir', `not a DMA direction: ${JSON.stringify(dir)}`);
+  h.device = device;
+  h.dir = dir;
+  return null;
 }
 
 /** `addr` is the field holding the DMA address: dma_addr, or addr in the unmap class */
@@ -30,11 +34,10 @@ function single(r: FieldReader, addr: string, withPhys: boolean, withGfp: boolea
   return { dmaAddr, size, phys, attrs, gfp: withGfp ? symbolOf(r, 'flags') : null };
 }
 
-
 function singleCall(call: DmaCall, withPhys: boolean, withGfp = false): FieldDecoder {
   return (r) => {
-    const h = head(r);
-    if (!h.ok) return h.err;
+    const bad = head(r);
+    if (bad) return bad;
     // the unmap class names the DMA address `addr` (dma.h: dma_unmap)
     const v = single(r, r.num('dma_addr') !== null ? 'dma_addr' : 'addr', withPhys, withGfp);
     return v instanceof FieldProblem ? v : singleRecord(call, h.device, h.dir, v);
@@ -46,8 +49,8 @@ function array(r: FieldReader, name: string): bigint[] | FieldProblem {
 }
 
 const mapSg: FieldDecoder = (r) => {
-  const h = head(r);
-  if (!h.ok) return h.err;
+  const bad = head(r);
+  if (bad) return bad;
   const phys = array(r, 'phys_addrs');
   const addrs = array(r, 'dma_addrs');
   const sizes = array(r, 'lengths');
@@ -64,16 +67,16 @@ const mapSg: FieldDecoder = (r) => {
 };
 
 const unmapSg: FieldDecoder = (r) => {
-  const h = head(r);
-  if (!h.ok) return h.err;
+  const bad = head(r);
+  if (bad) return bad;
   const phys = array(r, 'addrs');
   return Array.isArray(phys) ? unmapSgRecord(h.device, h.dir, phys, symbolOf(r, 'attrs') ?? '') : phys;
 };
 
 function syncSg(call: DmaCall): FieldDecoder {
   return (r) => {
-    const h = head(r);
-    if (!h.ok) return h.err;
+    const bad = head(r);
+    if (bad) return bad;
     const addrs = array(r, 'dma_addrs');
     const sizes = array(r, 'lengths');
     if (!Array.isArray(addrs)) return addrs;
@@ -84,8 +87,8 @@ function syncSg(call: DmaCall): FieldDecoder {
 
 function sgt(call: DmaCall, withGfp: boolean): FieldDecoder {
   return (r) => {
-    const h = head(r);
-    if (!h.ok) return h.err;
+    const bad = head(r);
+    if (bad) return bad;
     const v = single(r, 'dma_addr', false, withGfp);
     if (v instanceof FieldProblem) return v;
     const phys = array(r, 'phys_addrs');

@@ -73,33 +73,42 @@ export class RecordFields implements FieldReader {
     return f && f.loc === 'fixed' && f.arrayLen === null ? this.scalar(f.offset, f.size, f.signed) : null;
   }
 
-  /** [start, end) of an array or string field's bytes within the record */
-  private span(f: FormatField): [number, number] | null {
+  /** where span() found the field: [spanStart, spanEnd) of the record (no tuple per call) */
+  private spanStart = 0;
+  private spanEnd = 0;
+
+  /** finds an array or string field's bytes within the record; false when they are not inside it */
+  private span(f: FormatField): boolean {
     if (f.loc === 'fixed') {
       const end = f.arrayLen === 0 ? this.len : f.offset + f.size;
-      return f.offset <= this.len && end <= this.len ? [f.offset, end] : null;
+      if (f.offset > this.len || end > this.len) return false;
+      this.spanStart = f.offset;
+      this.spanEnd = end;
+      return true;
     }
-    if (f.offset + 4 > this.len) return null;
+    if (f.offset + 4 > this.len) return false;
     const word = this.view.getUint32(this.base + f.offset, this.le);
     // __rel_loc offsets count from the end of the field itself (trace_events.h, 5.19+)
     const start = (word & 0xffff) + (f.loc === 'rel_loc' ? f.offset + f.size : 0);
     const end = start + (word >>> 16);
-    return end <= this.len ? [start, end] : null;
+    if (end > this.len) return false;
+    this.spanStart = start;
+    this.spanEnd = end;
+    return true;
   }
 
   str(name: string): string | null {
     const f = this.byName.get(name);
-    const s = f ? this.span(f) : null;
-    return s ? cString(this.bytes, this.base + s[0], this.base + s[1]) : null;
+    return f && this.span(f) ? cString(this.bytes, this.base + this.spanStart, this.base + this.spanEnd) : null;
   }
 
   array(name: string): bigint[] | null {
     const f = this.byName.get(name);
-    const s = f ? this.span(f) : null;
-    if (!f || !s) return null;
+    if (!f || !this.span(f)) return null;
     const out: bigint[] = [];
     const size = f.elementSize;
-    for (let at = s[0]; at + size <= s[1]; at += size) out.push(this.scalar(at, size, false)!);
+    const end = this.spanEnd;
+    for (let at = this.spanStart; at + size <= end; at += size) out.push(this.scalar(at, size, false)!);
     return out;
   }
 }

@@ -3,21 +3,14 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { importTrace } from '../ingest/importer.js';
+import { pinJournalDate } from '../replay/test-support/pinned-date.js';
 import { checkCompanion } from './companion.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ij-cw-'));
-let epoch: string | undefined;
-beforeAll(() => {
-  epoch = process.env.SOURCE_DATE_EPOCH;
-  process.env.SOURCE_DATE_EPOCH = '1700000000';
-});
-afterAll(() => {
-  if (epoch === undefined) delete process.env.SOURCE_DATE_EPOCH;
-  else process.env.SOURCE_DATE_EPOCH = epoch;
-  rmSync(dir, { recursive: true, force: true });
-});
+pinJournalDate();
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('checks companion in the writer thread', () => {
   // a capture whose checks find something: a planted fault

@@ -4,27 +4,19 @@
 import { readFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { rng, syntheticJournal } from '../bench/synthetic.js';
 import { type IommuEvent, isInputError } from '../domain-events/index.js';
 import { JournalReader } from './journal-reader.js';
 import { RecordKind } from './journal-format.js';
 import { type CheckpointCompanion, JournalRecorder } from './recorder.js';
 import { workerModule } from './worker-thread.js';
+import { pinJournalDate } from './test-support/pinned-date.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ij-pipe-'));
 const COUNTING = workerModule('test-support/counting-companion', import.meta.url).href;
-let epoch: string | undefined;
-beforeAll(() => {
-  // journals made at different moments differ in their header's date only: pin it
-  epoch = process.env.SOURCE_DATE_EPOCH;
-  process.env.SOURCE_DATE_EPOCH = '1700000000';
-});
-afterAll(() => {
-  if (epoch === undefined) delete process.env.SOURCE_DATE_EPOCH;
-  else process.env.SOURCE_DATE_EPOCH = epoch;
-  rmSync(dir, { recursive: true, force: true });
-});
+pinJournalDate();
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** The counting companion, on this thread or as the module the writer's thread runs. */
 function counting(result: { seen?: number }, failAt?: number): CheckpointCompanion {

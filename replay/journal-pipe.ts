@@ -9,6 +9,7 @@
 // answer with Atomics.wait, then read it with receiveMessageOnPort.
 import { MessageChannel, type MessagePort, receiveMessageOnPort, type Worker } from 'node:worker_threads';
 import { type IommuEvent, InputError, packBlock, packValue } from '../domain-events/index.js';
+import { assignSeq } from './event-seq.js';
 import { encodeState, encodeStateDelta, type State } from '../reducers/index.js';
 import { MAX_DELTA_CHAIN, type JournalWriterOptions } from './journal-writer.js';
 import { type PipeBatch, type PipeMessage, type PipeReply, type PipeSetup, type SentError, SLOT } from './journal-pipe-protocol.js';
@@ -76,9 +77,7 @@ export class JournalPipe {
   append(events: readonly IommuEvent[]): void {
     if (this.closed) throw new Error('journal writer used after close');
     for (const e of events) {
-      if (e.seq === -1) (e as { seq: number }).seq = this.seq;
-      else if (e.seq !== this.seq) throw new Error(`event ${e.type} has seq ${e.seq}, journal expects ${this.seq}`);
-      this.seq++;
+      assignSeq(e, this.seq++);
       this.pending.push(e);
       if (this.pending.length >= this.blockEvents) this.flushBlock();
     }

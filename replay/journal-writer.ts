@@ -6,6 +6,7 @@ import { closeSync, existsSync, fsyncSync, openSync, renameSync, unlinkSync, wri
 import { checkOutputPath, fsReason } from './output-path.js';
 import { deflateRawSync } from 'node:zlib';
 import { BLOCK_DEFLATE_LEVEL, encodeBlock, eventDefs, type IommuEvent, InputError, packValue } from '../domain-events/index.js';
+import { assignSeq } from './event-seq.js';
 import { type State } from '../reducers/index.js';
 import { type CheckpointBase, encodeCheckpointPayload, encodeDeltaPayload, frameCheckpointBody, frameDeltaBody } from './checkpoint-payload.js';
 import {
@@ -119,9 +120,7 @@ export class JournalWriter {
   append(events: readonly IommuEvent[]): void {
     if (this.closed) throw new Error('journal writer used after close');
     for (const e of events) {
-      if (e.seq === -1) (e as { seq: number }).seq = this.seq;
-      else if (e.seq !== this.seq) throw new Error(`event ${e.type} has seq ${e.seq}, journal expects ${this.seq}`);
-      this.seq++;
+      assignSeq(e, this.seq++);
       this.pending.push(e);
       if (this.pending.length >= this.blockEvents) this.flushBlock();
     }

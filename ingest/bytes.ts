@@ -88,6 +88,15 @@ export function startsWithBytes(b: Uint8Array, start: number, end: number, s: Ui
   return true;
 }
 
+/** the UTF-8 text of [start, end) of any byte array (a Buffer's own or a view on the same memory) */
+function utf8Of(b: Uint8Array, start: number, end: number): string {
+  return (b instanceof Buffer ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength)).toString('utf8', start, end);
+}
+
+function latin1Of(b: Uint8Array, start: number, end: number): string {
+  return (b instanceof Buffer ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength)).toString('latin1', start, end);
+}
+
 export function ascii(s: string): Uint8Array {
   return Uint8Array.from(s, (c) => c.charCodeAt(0));
 }
@@ -105,13 +114,13 @@ export class Interner {
     private readonly maxEntries = 65536,
   ) {}
 
-  get(b: Buffer, start: number, end: number): string {
+  get(b: Uint8Array, start: number, end: number): string {
     const len = end - start;
-    if (len > this.maxLength) return utf8(b, start, end);
+    if (len > this.maxLength) return utf8Of(b, start, end);
     let h = 0x811c9dc5;
     for (let i = start; i < end; i++) {
       const c = b[i];
-      if (c > 0x7f) return utf8(b, start, end);
+      if (c > 0x7f) return utf8Of(b, start, end);
       h = Math.imul(h ^ c, 0x01000193);
     }
     const key = (h ^ len) >>> 0;
@@ -125,7 +134,7 @@ export class Interner {
         }
       if (same) return hit;
     }
-    const s = b.toString('latin1', start, end);
+    const s = latin1Of(b, start, end);
     if (this.seen.size < this.maxEntries) this.seen.set(key, s);
     return s;
   }

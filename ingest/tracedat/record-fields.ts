@@ -1,38 +1,20 @@
 // The fields of one binary record, read through its event format (offsets, sizes, __data_loc /
 // __rel_loc, array element sizes) in the file's byte order. One reader per format, bound to each
 // record in turn: no object per field.
+import { Interner } from '../bytes.js';
 import { type EventFormat, type FormatField } from '../ftrace/event-format.js';
 import { type FieldReader } from '../ftrace/field-reader.js';
 
 const U64 = (1n << 64n) - 1n;
 
-/** short strings seen, by hash of their bytes: device names repeat in every record */
-const interned = new Map<number, string>();
-
-function sameBytes(s: string, bytes: Uint8Array, start: number, end: number): boolean {
-  if (s.length !== end - start) return false;
-  for (let i = start; i < end; i++) if (s.charCodeAt(i - start) !== bytes[i]) return false;
-  return true;
-}
+/** short strings by their bytes: device names repeat in every record */
+const interned = new Interner();
 
 /** bytes as text up to the first NUL; short ASCII strings (device names) are interned, not built per record */
 export function cString(bytes: Uint8Array, start: number, end: number): string {
   let e = start;
-  let h = 0x811c9dc5;
-  let ascii = true;
-  while (e < end && bytes[e] !== 0) {
-    const b = bytes[e++];
-    if (b > 0x7f) ascii = false;
-    h = Math.imul(h ^ b, 0x01000193);
-  }
-  if (!ascii || e - start > 64) return Buffer.from(bytes.buffer, bytes.byteOffset + start, e - start).toString('utf8');
-  const key = (h ^ (e - start)) >>> 0;
-  const hit = interned.get(key);
-  if (hit !== undefined && sameBytes(hit, bytes, start, e)) return hit;
-  let s = '';
-  for (let i = start; i < e; i++) s += String.fromCharCode(bytes[i]);
-  if (interned.size < 65536) interned.set(key, s);
-  return s;
+  while (e < end && bytes[e] !== 0) e++;
+  return interned.get(bytes, start, e);
 }
 
 export class RecordFields implements FieldReader {

@@ -58,9 +58,11 @@ describe('checks resume at a checkpoint and report what a run from the start rep
   const captures: [string, number, number][] = [
     // capture, checkpoint every, findings compared at least (summed over checkpoints)
     ['fixtures/faults/x86-q35-vtd-strict-planted', 2_500, 10],
-    ['fixtures/traces/arm64-virt-smmuv3-lazy', 2_500, 1],
+    // a clean capture has nothing to find: what it compares is that nothing appears (its
+    // findings were misplaced lines, fewer as attribution improves)
+    ['fixtures/traces/arm64-virt-smmuv3-lazy', 2_500, 0],
     ['fixtures/traces/x86-q35-vtd-strict', 2_500, 0],
-    ['fixtures/traces/arm64-virt-smmuv3-strict', 2_500, 1],
+    ['fixtures/traces/arm64-virt-smmuv3-strict', 2_500, 0],
   ];
   for (const [capture, every, min] of captures) {
     it(`the imported capture ${capture.split('/').pop()}`, async () => {

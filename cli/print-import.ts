@@ -18,7 +18,7 @@ export function importSummaryLines(s: ImportSummary): string[] {
   const out = [
     `${traceEvents} trace events read; ${dropped} line${dropped === 1 ? '' : 's'} dropped (${s.parseErrors} unreadable, ${a.unattributed} map/unmap line${a.unattributed === 1 ? '' : 's'} no domain could take); unrecognised events ${s.unknownEvents} (kept as generic events)`,
     `map lines ${a.mapLines}: ${a.mapsAttributed} placed; unmap lines ${a.unmapLines}: ${a.unmapsAttributed} placed${how ? ` (by ${how})` : ''}`,
-    `ambiguous ${a.ambiguous} (placed with confidence below ${CONFIDENT_AT}: events and findings say so); conflicts ${a.conflicts}` + (a.preTrace ? `; ${a.preTrace} unmap${a.preTrace === 1 ? '' : 's'} of mappings made before the trace began` : '') + (a.discoveredDomains ? `; ${a.discoveredDomains} domain${a.discoveredDomains === 1 ? '' : 's'} found from the traffic and guest files (the trace starts mid-run)` : ''),
+    `ambiguous ${a.ambiguous} map/unmap lines (placed with confidence below ${CONFIDENT_AT}: events and findings say so); conflicts ${a.conflicts}` + (a.preTrace ? `; ${a.preTrace} unmap${a.preTrace === 1 ? '' : 's'} of mappings made before the trace began` : '') + (a.discoveredDomains ? `; ${a.discoveredDomains} domain${a.discoveredDomains === 1 ? '' : 's'} found from the traffic and guest files (the trace starts mid-run)` : ''),
   ];
   if (droppedShare(a) > MAX_DROPPED_SHARE) out.push(`more than ${MAX_DROPPED_SHARE * 100} % of the map/unmap lines could not be placed: the journal does not hold the whole trace`);
   return out;

@@ -1,10 +1,11 @@
 // What a trace says about itself, read before its events (the profile is chosen from it):
 // source format, CPUs, kernel, trace clock. Reads only the header of the file.
+import { utf8 } from './bytes.js';
 import { readCapture } from './capture.js';
 import { isTraceDat } from './detect.js';
 import { newHeader, readHeaderLine, type TraceHeader } from './ftrace/header.js';
 import { newTokens, tokenize } from './ftrace/tokenize.js';
-import { readLines } from './lines.js';
+import { lineBytes, readLines } from './lines.js';
 import { DatFile } from './tracedat/file.js';
 import { readLayout } from './tracedat/layout.js';
 import { fillHeader } from './tracedat/reader.js';
@@ -23,12 +24,13 @@ async function probeText(file: string): Promise<TraceHeader> {
   const tok = newTokens();
   let seen = 0;
   for await (const b of readLines(file, 64 * 1024)) {
-    for (const line of b.lines) {
+    const { buf, starts, ends } = b.text ?? lineBytes(b.lines);
+    for (let i = 0; i < starts.length; i++) {
       if (++seen > PROBE_LINES) return header;
-      const r = tokenize(line, tok);
-      if (r.kind === 'header' || r.kind === 'malformed') readHeaderLine(line, header);
+      const r = tokenize(buf, starts[i], ends[i], tok);
+      if (r.kind === 'header' || r.kind === 'malformed') readHeaderLine(utf8(buf, starts[i], ends[i]), header);
       if (r.kind === 'event') {
-        header.source ??= tok.irq === null ? 'trace-cmd-report' : 'tracefs';
+        header.source ??= tok.irqStart < 0 ? 'trace-cmd-report' : 'tracefs';
         return header;
       }
     }

@@ -2,23 +2,28 @@
 // the records of a trace.dat, and the `[FAILED TO PARSE]` lines of `trace-cmd report`. The same
 // records as the kernel's text gives (ingest/ftrace/dma.ts): dir, attrs and gfp flags printed
 // through the format's own tables.
-import { type DmaCall } from '../../domain-events/index.js';
+import { type DmaCall, type DmaDir } from '../../domain-events/index.js';
 import { isDmaDir, mapSgRecord, singleRecord, sgtRecord, syncSgRecord, unmapSgRecord, type SingleValues } from './dma-record.js';
 import { type FieldDecoder, type FieldReader, missing, symbolOf } from './field-reader.js';
+import { FieldProblem } from './fields.js';
 import { type Parsed } from './iommu.js';
 
-type Head = { ok: true; device: string; dir: Parameters<typeof singleRecord>[2] } | { ok: false; err: Parsed };
+/** the device and direction of the record last read by `head` (one scratch, not an object per record) */
+const h: { device: string; dir: DmaDir } = { device: '', dir: 'BIDIRECTIONAL' };
 
-function head(r: FieldReader): Head {
+/** reads the device and direction into `h`; the problem when one is missing or not a direction */
+function head(r: FieldReader): FieldProblem | null {
   const device = r.str('device');
-  if (device === null) return { ok: false, err: missing('device') };
+  if (device === null) return missing('device');
   const dir = symbolOf(r, 'dir');
-  if (!isDmaDir(dir)) return { ok: false, err: { ok: false, field: 'dir', problem: `not a DMA direction: ${JSON.stringify(dir)}` } };
-  return { ok: true, device, dir };
+  if (!isDmaDir(dir)) return new FieldProblem('dir', `not a DMA direction: ${JSON.stringify(dir)}`);
+  h.device = device;
+  h.dir = dir;
+  return null;
 }
 
 /** `addr` is the field holding the DMA address: dma_addr, or addr in the unmap class */
-function single(r: FieldReader, addr: string, withPhys: boolean, withGfp: boolean): SingleValues | Parsed {
+function single(r: FieldReader, addr: string, withPhys: boolean, withGfp: boolean): SingleValues | FieldProblem {
   const dmaAddr = r.num(addr);
   if (dmaAddr === null) return missing(addr);
   const size = r.num('size');
@@ -29,25 +34,23 @@ function single(r: FieldReader, addr: string, withPhys: boolean, withGfp: boolea
   return { dmaAddr, size, phys, attrs, gfp: withGfp ? symbolOf(r, 'flags') : null };
 }
 
-const isParsed = (v: SingleValues | Parsed): v is Parsed => 'ok' in v;
-
 function singleCall(call: DmaCall, withPhys: boolean, withGfp = false): FieldDecoder {
   return (r) => {
-    const h = head(r);
-    if (!h.ok) return h.err;
+    const bad = head(r);
+    if (bad) return bad;
     // the unmap class names the DMA address `addr` (dma.h: dma_unmap)
     const v = single(r, r.num('dma_addr') !== null ? 'dma_addr' : 'addr', withPhys, withGfp);
-    return isParsed(v) ? v : { ok: true, record: singleRecord(call, h.device, h.dir, v) };
+    return v instanceof FieldProblem ? v : singleRecord(call, h.device, h.dir, v);
   };
 }
 
-function array(r: FieldReader, name: string): bigint[] | Parsed {
+function array(r: FieldReader, name: string): bigint[] | FieldProblem {
   return r.array(name) ?? missing(name);
 }
 
 const mapSg: FieldDecoder = (r) => {
-  const h = head(r);
-  if (!h.ok) return h.err;
+  const bad = head(r);
+  if (bad) return bad;
   const phys = array(r, 'phys_addrs');
   const addrs = array(r, 'dma_addrs');
   const sizes = array(r, 'lengths');
@@ -57,39 +60,39 @@ const mapSg: FieldDecoder = (r) => {
   if (fullNents === null) return missing('full_nents');
   if (fullEnts === null) return missing('full_ents');
   const [p, d, s] = [phys, addrs, sizes] as bigint[][];
-  if (d.length !== s.length) return { ok: false, field: 'lengths', problem: `${s.length} lengths for ${d.length} dma_addrs` };
+  if (d.length !== s.length) return new FieldProblem('lengths', `${s.length} lengths for ${d.length} dma_addrs`);
   // the kernel prints min(full_nents, DMA_TRACE_MAX_ENTRIES): the number of entries it recorded
   const values = { nents: p.length, nentsTotal: Number(fullNents), ents: d.length, entsTotal: Number(fullEnts), dmaAddrs: d, sizes: s, physAddrs: p, truncated: (r.num('truncated') ?? 0n) !== 0n, attrs: symbolOf(r, 'attrs') ?? '' };
-  return { ok: true, record: mapSgRecord(h.device, h.dir, values) };
+  return mapSgRecord(h.device, h.dir, values);
 };
 
 const unmapSg: FieldDecoder = (r) => {
-  const h = head(r);
-  if (!h.ok) return h.err;
+  const bad = head(r);
+  if (bad) return bad;
   const phys = array(r, 'addrs');
-  return Array.isArray(phys) ? { ok: true, record: unmapSgRecord(h.device, h.dir, phys, symbolOf(r, 'attrs') ?? '') } : phys;
+  return Array.isArray(phys) ? unmapSgRecord(h.device, h.dir, phys, symbolOf(r, 'attrs') ?? '') : phys;
 };
 
 function syncSg(call: DmaCall): FieldDecoder {
   return (r) => {
-    const h = head(r);
-    if (!h.ok) return h.err;
+    const bad = head(r);
+    if (bad) return bad;
     const addrs = array(r, 'dma_addrs');
     const sizes = array(r, 'lengths');
     if (!Array.isArray(addrs)) return addrs;
     if (!Array.isArray(sizes)) return sizes;
-    return { ok: true, record: syncSgRecord(call, h.device, h.dir, addrs, sizes) };
+    return syncSgRecord(call, h.device, h.dir, addrs, sizes);
   };
 }
 
 function sgt(call: DmaCall, withGfp: boolean): FieldDecoder {
   return (r) => {
-    const h = head(r);
-    if (!h.ok) return h.err;
+    const bad = head(r);
+    if (bad) return bad;
     const v = single(r, 'dma_addr', false, withGfp);
-    if (isParsed(v)) return v;
+    if (v instanceof FieldProblem) return v;
     const phys = array(r, 'phys_addrs');
-    return Array.isArray(phys) ? { ok: true, record: sgtRecord(call, h.device, h.dir, v, phys) } : phys;
+    return Array.isArray(phys) ? sgtRecord(call, h.device, h.dir, v, phys) : phys;
   };
 }
 

@@ -1,98 +1,118 @@
 // dma:* events (include/trace/events/dma.h, 6.12; 7.2 renames dma_map_page to dma_map_phys):
 // the device first, then key=value fields; addresses bare hex, sg arrays `{0x…,…}` with a
 // ` [TRUNCATED]` marker beyond 128 entries.
-import { type DmaCall } from '../../domain-events/index.js';
-import { isDmaDir, mapSgRecord, singleRecord, sgtRecord, syncSgRecord, unmapSgRecord } from './dma-record.js';
-import { decInt, decU64, hexArray, hexU64, rawField } from './fields.js';
-import { type FamilyParser, type Parsed } from './iommu.js';
+import { type DmaCall, type DmaDir, DMA_DIRS } from '../../domain-events/index.js';
+import { ascii, bytesEqual, indexOfBytes, Interner } from '../bytes.js';
+import { mapSgRecord, singleRecord, sgtRecord, syncSgRecord, unmapSgRecord } from './dma-record.js';
+import { type BodyFields, fieldKey, FieldProblem } from './fields.js';
+import { type FamilyParser, names, type Parsed } from './iommu.js';
 
-function head(body: string): { device: string; dir: ReturnType<typeof rawField> } {
-  const sp = body.indexOf(' ');
-  const device = sp < 0 ? body : body.slice(0, sp);
-  return { device, dir: rawField(body, 'dir') };
+const DIR = fieldKey('dir');
+const DMA_ADDR = fieldKey('dma_addr');
+const SIZE = fieldKey('size');
+const PHYS_ADDR = fieldKey('phys_addr');
+const ATTRS = fieldKey('attrs');
+const FLAGS = fieldKey('flags');
+const NENTS = fieldKey('nents');
+const ENTS = fieldKey('ents');
+const DMA_ADDRS = fieldKey('dma_addrs');
+const SIZES = fieldKey('sizes');
+const PHYS_ADDRS = fieldKey('phys_addrs');
+const TRUNCATED = ascii('[TRUNCATED]');
+const DIR_BYTES = DMA_DIRS.map((d) => ({ dir: d, bytes: ascii(d) }));
+
+/** attrs and gfp flags, by their bytes */
+const flagTexts = new Interner();
+
+/** the device: the body up to its first space ('' when the body starts with one) */
+function device(f: BodyFields): string {
+  const b = f.buf;
+  let sp = f.start;
+  while (sp < f.end && b[sp] !== 32) sp++;
+  return names.get(b, f.start, sp);
 }
 
-function badDir(dir: string | null): Parsed {
-  return { ok: false, field: 'dir', problem: `not a DMA direction: ${JSON.stringify(dir)}` };
+/** dir=, one of the DMA directions; else the problem (naming what it was) */
+function direction(f: BodyFields): DmaDir | FieldProblem {
+  if (f.find(DIR)) {
+    for (const d of DIR_BYTES) if (bytesEqual(f.buf, f.vs, f.ve, d.bytes)) return d.dir;
+    return new FieldProblem('dir', `not a DMA direction: ${JSON.stringify(f.raw(DIR))}`);
+  }
+  return new FieldProblem('dir', 'not a DMA direction: null');
 }
 
-function common(body: string, call: DmaCall, withPhys: boolean, withGfp: boolean): Parsed {
-  const h = head(body);
-  if (!h.device) return { ok: false, field: 'device', problem: 'missing' };
-  if (!isDmaDir(h.dir)) return badDir(h.dir);
-  const addr = hexU64(body, 'dma_addr');
-  if (!addr.ok) return { ok: false, field: addr.field, problem: addr.problem };
-  const size = decU64(body, 'size');
-  if (!size.ok) return { ok: false, field: size.field, problem: size.problem };
+function common(f: BodyFields, call: DmaCall, withPhys: boolean, withGfp: boolean): Parsed {
+  const dev = device(f);
+  if (!dev) return new FieldProblem('device', 'missing');
+  const dir = direction(f);
+  if (typeof dir !== 'string') return dir;
+  const dmaAddr = f.hex(DMA_ADDR);
+  if (typeof dmaAddr !== 'bigint') return dmaAddr;
+  const size = f.dec(SIZE);
+  if (typeof size !== 'bigint') return size;
   let phys: bigint | null = null;
   if (withPhys) {
-    const p = hexU64(body, 'phys_addr');
-    if (!p.ok) return { ok: false, field: p.field, problem: p.problem };
-    phys = p.value;
+    const p = f.hex(PHYS_ADDR);
+    if (typeof p !== 'bigint') return p;
+    phys = p;
   }
-  const attrs = rawField(body, 'attrs') ?? '';
-  return { ok: true, record: singleRecord(call, h.device, h.dir, { dmaAddr: addr.value, size: size.value, phys, attrs, gfp: withGfp ? rawField(body, 'flags') : null }) };
+  const attrs = f.raw(ATTRS, flagTexts) ?? '';
+  return singleRecord(call, dev, dir, { dmaAddr, size, phys, attrs, gfp: withGfp ? f.raw(FLAGS, flagTexts) : null });
 }
 
-function counts(body: string, key: string): { n: number; total: number } | null {
-  const raw = rawField(body, key);
-  if (!raw) return null;
-  const [a, b] = raw.split('/');
-  const n = decInt(a, '', a);
-  const total = decInt(b ?? '', '', b ?? '');
-  return n.ok && total.ok ? { n: n.value, total: total.value } : null;
+function mapSg(f: BodyFields): Parsed {
+  const dev = device(f);
+  const dir = direction(f);
+  if (typeof dir !== 'string') return dir;
+  const nents = f.counts(NENTS);
+  if (!nents) return new FieldProblem('nents', 'expected A/B');
+  const ents = f.counts(ENTS);
+  if (!ents) return new FieldProblem('ents', 'expected A/B');
+  const addrs = f.hexArray(DMA_ADDRS);
+  if (!Array.isArray(addrs)) return addrs;
+  const sizes = f.hexArray(SIZES);
+  if (!Array.isArray(sizes)) return sizes;
+  const phys = f.hexArray(PHYS_ADDRS);
+  if (!Array.isArray(phys)) return phys;
+  if (addrs.length !== sizes.length) return new FieldProblem('sizes', `${sizes.length} sizes for ${addrs.length} dma_addrs`);
+  const truncated = indexOfBytes(f.buf, TRUNCATED, f.start, f.end) >= 0;
+  const attrs = f.raw(ATTRS, flagTexts) ?? '';
+  return mapSgRecord(dev, dir, { nents: nents.n, nentsTotal: nents.total, ents: ents.n, entsTotal: ents.total, dmaAddrs: addrs, sizes, physAddrs: phys, truncated, attrs });
 }
 
-function mapSg(body: string): Parsed {
-  const h = head(body);
-  if (!isDmaDir(h.dir)) return badDir(h.dir);
-  const nents = counts(body, 'nents');
-  const ents = counts(body, 'ents');
-  if (!nents) return { ok: false, field: 'nents', problem: 'expected A/B' };
-  if (!ents) return { ok: false, field: 'ents', problem: 'expected A/B' };
-  const addrs = hexArray(body, 'dma_addrs');
-  const sizes = hexArray(body, 'sizes');
-  const phys = hexArray(body, 'phys_addrs');
-  for (const r of [addrs, sizes, phys]) if (!r.ok) return { ok: false, field: r.field, problem: r.problem };
-  if (!addrs.ok || !sizes.ok || !phys.ok) return { ok: false, field: 'dma_addrs', problem: 'unreadable' };
-  if (addrs.value.length !== sizes.value.length) return { ok: false, field: 'sizes', problem: `${sizes.value.length} sizes for ${addrs.value.length} dma_addrs` };
-  const truncated = body.includes('[TRUNCATED]');
-  const attrs = rawField(body, 'attrs') ?? '';
-  return { ok: true, record: mapSgRecord(h.device, h.dir, { nents: nents.n, nentsTotal: nents.total, ents: ents.n, entsTotal: ents.total, dmaAddrs: addrs.value, sizes: sizes.value, physAddrs: phys.value, truncated, attrs }) };
-}
-
-function unmapSg(body: string): Parsed {
-  const h = head(body);
-  if (!isDmaDir(h.dir)) return badDir(h.dir);
-  const phys = hexArray(body, 'phys_addrs');
-  if (!phys.ok) return { ok: false, field: phys.field, problem: phys.problem };
-  return { ok: true, record: unmapSgRecord(h.device, h.dir, phys.value, rawField(body, 'attrs') ?? '') };
+function unmapSg(f: BodyFields): Parsed {
+  const dev = device(f);
+  const dir = direction(f);
+  if (typeof dir !== 'string') return dir;
+  const phys = f.hexArray(PHYS_ADDRS);
+  if (!Array.isArray(phys)) return phys;
+  return unmapSgRecord(dev, dir, phys, f.raw(ATTRS, flagTexts) ?? '');
 }
 
 function syncSg(call: DmaCall): FamilyParser {
-  return (body) => {
-    const h = head(body);
-    if (!isDmaDir(h.dir)) return badDir(h.dir);
-    const addrs = hexArray(body, 'dma_addrs');
-    const sizes = hexArray(body, 'sizes');
-    if (!addrs.ok) return { ok: false, field: addrs.field, problem: addrs.problem };
-    if (!sizes.ok) return { ok: false, field: sizes.field, problem: sizes.problem };
-    return { ok: true, record: syncSgRecord(call, h.device, h.dir, addrs.value, sizes.value) };
+  return (f) => {
+    const dev = device(f);
+    const dir = direction(f);
+    if (typeof dir !== 'string') return dir;
+    const addrs = f.hexArray(DMA_ADDRS);
+    if (!Array.isArray(addrs)) return addrs;
+    const sizes = f.hexArray(SIZES);
+    if (!Array.isArray(sizes)) return sizes;
+    return syncSgRecord(call, dev, dir, addrs, sizes);
   };
 }
 
 function sgt(call: DmaCall, withGfp: boolean): FamilyParser {
-  return (body) => {
-    const r = common(body, call, false, withGfp);
-    if (!r.ok || r.record.kind !== 'dma') return r;
-    const phys = hexArray(body, 'phys_addrs');
-    if (!phys.ok) return { ok: false, field: phys.field, problem: phys.problem };
-    const d = r.record;
-    return { ok: true, record: sgtRecord(call, d.device, d.dir, { dmaAddr: d.dmaAddr!, size: d.size!, phys: null, attrs: d.attrs, gfp: d.gfp }, phys.value) };
+  return (f) => {
+    const r = common(f, call, false, withGfp);
+    if (r instanceof FieldProblem || r.kind !== 'dma') return r;
+    const phys = f.hexArray(PHYS_ADDRS);
+    if (!Array.isArray(phys)) return phys;
+    return sgtRecord(call, r.device, r.dir, { dmaAddr: r.dmaAddr!, size: r.size!, phys: null, attrs: r.attrs, gfp: r.gfp }, phys);
   };
 }
 
-const p = (call: DmaCall, phys: boolean, gfp = false): FamilyParser => (body) => common(body, call, phys, gfp);
+const p = (call: DmaCall, phys: boolean, gfp = false): FamilyParser => (f) => common(f, call, phys, gfp);
 
 export const dmaFamily: Readonly<Record<string, FamilyParser>> = {
   dma_map_page: p('map_page', true),

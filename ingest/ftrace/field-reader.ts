@@ -3,6 +3,7 @@
 // event's print fmt. The family decoders read events by field name, so a kernel that moves a
 // field still decodes.
 import { type EventFormat, printSymbol } from './event-format.js';
+import { FieldProblem } from './fields.js';
 import { type Parsed } from './iommu.js';
 
 export interface FieldReader {
@@ -17,8 +18,8 @@ export interface FieldReader {
 
 export type FieldDecoder = (r: FieldReader) => Parsed;
 
-export function missing(field: string): Parsed {
-  return { ok: false, field, problem: 'missing' };
+export function missing(field: string): FieldProblem {
+  return new FieldProblem(field, 'missing');
 }
 
 /** a field as the kernel prints it through the print fmt's __print_symbolic / __print_flags table */

@@ -2,6 +2,7 @@
 // TP_STRUCT__entry; kernel/trace/trace_entries.h `print`): the same records the text parsers
 // of iommu.ts and families.ts give.
 import { type FieldDecoder, missing } from './field-reader.js';
+import { FieldProblem } from './fields.js';
 import { type Parsed, unmapSizeProblem } from './iommu.js';
 
 const SPAN = 1n << 64n;
@@ -13,8 +14,8 @@ const map: FieldDecoder = (r) => {
   if (iova === null) return missing('iova');
   if (paddr === null) return missing('paddr');
   if (size === null) return missing('size');
-  if (iova + size > SPAN) return { ok: false, field: 'size', problem: 'iova + size passes 2^64' };
-  return { ok: true, record: { kind: 'map', iova, paddr, size } };
+  if (iova + size > SPAN) return new FieldProblem('size', 'iova + size passes 2^64');
+  return { kind: 'map', iova, paddr, size };
 };
 
 const unmap: FieldDecoder = (r) => {
@@ -24,7 +25,7 @@ const unmap: FieldDecoder = (r) => {
   if (iova === null) return missing('iova');
   if (size === null) return missing('size');
   if (unmapped === null) return missing('unmapped_size');
-  return unmapSizeProblem(size, unmapped) ?? { ok: true, record: { kind: 'unmap', iova, size, unmapped } };
+  return unmapSizeProblem(size, unmapped) ?? { kind: 'unmap', iova, size, unmapped };
 };
 
 /** the group id is `gid` (iommu.h iommu_group_event), printed as groupID=%d */
@@ -34,14 +35,14 @@ function group(kind: 'group-add' | 'group-remove'): FieldDecoder {
     const device = r.str('device');
     if (gid === null) return missing('gid');
     if (!device) return missing('device');
-    return { ok: true, record: { kind, group: Number(BigInt.asIntN(32, gid)), device } };
+    return { kind, group: Number(BigInt.asIntN(32, gid)), device };
   };
 }
 
 function device(kind: 'attach' | 'detach'): FieldDecoder {
   return (r) => {
     const d = r.str('device');
-    return d ? { ok: true, record: { kind, device: d } } : missing('device');
+    return d ? { kind, device: d } : missing('device');
   };
 }
 
@@ -54,13 +55,13 @@ const fault: FieldDecoder = (r) => {
   if (driver === null) return missing('driver');
   if (iova === null) return missing('iova');
   if (flags === null) return missing('flags');
-  return { ok: true, record: { kind: 'fault', driver, device: dev, iova, flags: Number(flags & 0xffffffffn) } };
+  return { kind: 'fault', driver, device: dev, iova, flags: Number(flags & 0xffffffffn) };
 };
 
 /** tracing_mark_write's text; the kernel ends it with a newline, which the text line does not keep */
 const print: FieldDecoder = (r) => {
   const buf = r.str('buf');
-  return buf === null ? missing('buf') : { ok: true, record: { kind: 'marker', text: buf.endsWith('\n') ? buf.slice(0, -1) : buf } };
+  return buf === null ? missing('buf') : { kind: 'marker', text: buf.endsWith('\n') ? buf.slice(0, -1) : buf };
 };
 
 export const iommuFieldFamily: Readonly<Record<string, FieldDecoder>> = {

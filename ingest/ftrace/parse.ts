@@ -3,19 +3,21 @@
 // become `raw` records. Nothing throws out of the loop. tracefs text and `trace-cmd report` text
 // are read alike; report's `[FAILED TO PARSE]` lines are decoded from the raw fields through the
 // event's format (the capture's formats/, or the kernel header's layout, assumed and said so).
+import { ascii, Interner, startsWithBytes, trimStart, utf8 } from '../bytes.js';
 import { type Diagnostics } from '../diagnostics.js';
-import { type LineBatch, MAX_LINE } from '../lines.js';
-import { type Located, type TraceRecord } from '../records.js';
+import { type LineBatch, lineBytes, MAX_LINE } from '../lines.js';
+import { type LineContext, type Located } from '../records.js';
 import { ASSUMED_LAYOUT_SOURCE, assumedDmaLayout } from './dma-layouts.js';
 import { type EventFormat } from './event-format.js';
 import { FAMILIES, FIELD_FAMILIES } from './families.js';
 import { fieldsText } from './field-reader.js';
+import { BodyFields, FieldProblem } from './fields.js';
 import { FormatSet } from './format-set.js';
 import { readHeaderLine, type TraceHeader } from './header.js';
 import { type Parsed } from './iommu.js';
 import { FAILED_TO_PARSE, RawFieldReader } from './raw-fields.js';
 import { TimeOrder } from './time-order.js';
-import { type LineTokens, newTokens, tokenize } from './tokenize.js';
+import { newTokens, tokenize } from './tokenize.js';
 
 export { newHeader, type TraceHeader, type TraceSource } from './header.js';
 
@@ -31,11 +33,14 @@ function layoutOf(name: string, formats: FormatSet, header: TraceHeader, diag: D
   return assumed;
 }
 
-function decodeRawFields(tok: LineTokens, fmt: EventFormat): Parsed {
-  const reader = new RawFieldReader(fmt, tok.body.slice(FAILED_TO_PARSE.length).trimStart());
-  const decoder = FIELD_FAMILIES.get(tok.name);
-  return decoder ? decoder(reader) : { ok: true, record: { kind: 'raw', name: tok.name, text: fieldsText(reader) } };
+/** `fields`: the text after `[FAILED TO PARSE]` */
+function decodeRawFields(name: string, fields: string, fmt: EventFormat): Parsed {
+  const reader = new RawFieldReader(fmt, fields.trimStart());
+  const decoder = FIELD_FAMILIES.get(name);
+  return decoder ? decoder(reader) : { kind: 'raw', name, text: fieldsText(reader) };
 }
+
+const FAILED_BYTES = ascii(FAILED_TO_PARSE);
 
 /**
  * arch/x86/Kconfig (6.12) NR_CPUS_RANGE_END: 8192 with MAXSMP, the most any kernel is built for
@@ -47,6 +52,11 @@ const NR_CPUS_MAX = 8192;
 export async function* parseTrace(batches: AsyncIterable<LineBatch>, file: string, diag: Diagnostics, header: TraceHeader, formats = new FormatSet()): AsyncGenerator<Located[]> {
   const tok = newTokens();
   const order = new TimeOrder(file, diag);
+  const body = new BodyFields();
+  // task names, event names and irq columns repeat all through a trace: each is decoded once
+  const tasks = new Interner();
+  const events = new Interner();
+  const irqs = new Interner();
   for await (const b of batches) {
     const out: Located[] = [];
     const long = b.long ? new Set(b.long.map((l) => l.line)) : null;
@@ -54,19 +64,21 @@ export async function* parseTrace(batches: AsyncIterable<LineBatch>, file: strin
       diag.count('lines');
       diag.note({ file, line: l.line, field: 'line', problem: `${l.length} characters, longer than any trace line (limit ${MAX_LINE}): skipped` }, 'longLines');
     }
-    for (let i = 0; i < b.lines.length; i++) {
-      const line = b.lines[i];
+    const { buf, starts, ends } = b.text ?? lineBytes(b.lines);
+    for (let i = 0; i < starts.length; i++) {
+      const ls = starts[i];
+      const le = ends[i];
       const n = b.first + i;
       if (long?.has(n)) continue;
       diag.count('lines');
-      const r = tokenize(line, tok);
+      const r = tokenize(buf, ls, le, tok);
       if (r.kind === 'blank') {
         diag.count('blankLines');
         continue;
       }
       if (r.kind === 'header') {
         diag.count('headerLines');
-        readHeaderLine(line, header);
+        readHeaderLine(utf8(buf, ls, le), header);
         continue;
       }
       if (r.kind === 'lost') {
@@ -77,7 +89,7 @@ export async function* parseTrace(batches: AsyncIterable<LineBatch>, file: strin
       }
       if (r.kind === 'malformed') {
         // trace-cmd report prints a few lines of its own (cpus=N, version = N, CPU N is empty)
-        if (readHeaderLine(line, header)) {
+        if (readHeaderLine(utf8(buf, ls, le), header)) {
           diag.count('headerLines');
           continue;
         }
@@ -85,39 +97,42 @@ export async function* parseTrace(batches: AsyncIterable<LineBatch>, file: strin
         continue;
       }
       // trace-cmd report has no irq-flags column and pads the event name to a column
-      header.source ??= tok.irq === null ? 'trace-cmd-report' : 'tracefs';
+      header.source ??= tok.irqStart < 0 ? 'trace-cmd-report' : 'tracefs';
       if (tok.cpu >= (header.cpus ?? NR_CPUS_MAX)) {
         diag.problem({ file, line: n, field: 'cpu', problem: `CPU ${tok.cpu} is beyond ${header.cpus !== null ? `the trace's ${header.cpus} CPUs` : `any machine (${NR_CPUS_MAX} CPUs at most)`}: line skipped` });
         continue;
       }
-      if (tok.irq === null) tok.body = tok.body.trimStart();
-      const at = { line: n, ts: tok.ts, cpu: tok.cpu, task: tok.task, pid: tok.pid, irq: tok.irq };
+      if (tok.irqStart < 0) tok.bodyStart = trimStart(buf, tok.bodyStart, tok.bodyEnd);
+      const at = { line: n, ts: tok.ts, cpu: tok.cpu, task: tasks.get(buf, tok.taskStart, tok.taskEnd), pid: tok.pid, irq: tok.irqStart < 0 ? null : irqs.get(buf, tok.irqStart, tok.irqEnd) };
+      const name = events.get(buf, tok.nameStart, tok.nameEnd);
       diag.count('events');
       let p: Parsed;
-      if (tok.body.startsWith(FAILED_TO_PARSE)) {
-        const fmt = layoutOf(tok.name, formats, header, diag, file, n);
+      if (startsWithBytes(buf, tok.bodyStart, tok.bodyEnd, FAILED_BYTES)) {
+        const fmt = layoutOf(name, formats, header, diag, file, n);
         if (!fmt) {
           diag.count('unknownEvents');
-          out.push({ kind: 'raw', name: tok.name, text: line, at } as Located);
+          out.push({ kind: 'raw', name, text: utf8(buf, ls, le), at } as Located);
           continue;
         }
-        p = decodeRawFields(tok, fmt);
+        p = decodeRawFields(name, utf8(buf, tok.bodyStart + FAILED_BYTES.length, tok.bodyEnd), fmt);
       } else {
-        const parser = FAMILIES.get(tok.name);
+        const parser = FAMILIES.get(name);
         if (!parser) {
           diag.count('unknownEvents');
-          out.push({ kind: 'raw', name: tok.name, text: line, at } as Located);
+          out.push({ kind: 'raw', name, text: utf8(buf, ls, le), at } as Located);
           continue;
         }
-        p = parser(tok.body);
+        p = parser(body.bind(buf, tok.bodyStart, tok.bodyEnd));
       }
-      if (!p.ok) {
-        diag.problem({ file, line: n, field: `${tok.name}.${p.field}`, problem: p.problem });
+      if (p instanceof FieldProblem) {
+        diag.problem({ file, line: n, field: `${name}.${p.field}`, problem: p.problem });
         continue;
       }
-      if (p.record.kind === 'raw') diag.count('unknownEvents');
+      if (p.kind === 'raw') diag.count('unknownEvents');
       order.see(tok.cpu, tok.ts, n);
-      out.push({ ...(p.record as TraceRecord), at } as Located);
+      // the parser's record becomes the located record (no copy per event)
+      (p as { at?: LineContext }).at = at;
+      out.push(p as Located);
     }
     if (out.length) yield out;
   }

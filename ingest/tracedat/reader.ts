@@ -6,6 +6,7 @@
 // before it was yielded.
 import { type Diagnostics } from '../diagnostics.js';
 import { FIELD_FAMILIES } from '../ftrace/families.js';
+import { FieldProblem } from '../ftrace/fields.js';
 import { TimeOrder } from '../ftrace/time-order.js';
 import { fieldsText } from '../ftrace/field-reader.js';
 import { type TraceHeader } from '../ftrace/header.js';
@@ -140,9 +141,9 @@ function* records(file: DatFile, layout: TraceDatLayout, path: string, diag: Dia
       const at = { line, ts, cpu, task: pid === 0 ? '<idle>' : (cmdlines.get(pid) ?? '<...>'), pid, irq: irqColumn(v.getUint8(base + 2), v.getUint8(base + 3)) };
       const fields = dec.fields.bind(s.page, v, base, s.recLength);
       const p = dec.decode ? dec.decode(fields) : null;
-      if (p && !p.ok) diag.problem({ file: path, line, field: `${dec.name}.${p.field}`, problem: p.problem });
+      if (p instanceof FieldProblem) diag.problem({ file: path, line, field: `${dec.name}.${p.field}`, problem: p.problem });
       else {
-        const record: TraceRecord = p && p.ok ? p.record : { kind: 'raw', name: dec.name, text: fieldsText(fields) };
+        const record: TraceRecord = p ?? { kind: 'raw', name: dec.name, text: fieldsText(fields) };
         if (record.kind === 'raw') diag.count('unknownEvents');
         order.see(cpu, ts, line);
         // the decoder's record becomes the located record (no copy per event)

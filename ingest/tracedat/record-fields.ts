@@ -1,38 +1,20 @@
 // The fields of one binary record, read through its event format (offsets, sizes, __data_loc /
 // __rel_loc, array element sizes) in the file's byte order. One reader per format, bound to each
 // record in turn: no object per field.
+import { Interner } from '../bytes.js';
 import { type EventFormat, type FormatField } from '../ftrace/event-format.js';
 import { type FieldReader } from '../ftrace/field-reader.js';
 
 const U64 = (1n << 64n) - 1n;
 
-/** short strings seen, by hash of their bytes: device names repeat in every record */
-const interned = new Map<number, string>();
-
-function sameBytes(s: string, bytes: Uint8Array, start: number, end: number): boolean {
-  if (s.length !== end - start) return false;
-  for (let i = start; i < end; i++) if (s.charCodeAt(i - start) !== bytes[i]) return false;
-  return true;
-}
+/** short strings by their bytes: device names repeat in every record */
+const interned = new Interner();
 
 /** bytes as text up to the first NUL; short ASCII strings (device names) are interned, not built per record */
 export function cString(bytes: Uint8Array, start: number, end: number): string {
   let e = start;
-  let h = 0x811c9dc5;
-  let ascii = true;
-  while (e < end && bytes[e] !== 0) {
-    const b = bytes[e++];
-    if (b > 0x7f) ascii = false;
-    h = Math.imul(h ^ b, 0x01000193);
-  }
-  if (!ascii || e - start > 64) return Buffer.from(bytes.buffer, bytes.byteOffset + start, e - start).toString('utf8');
-  const key = (h ^ (e - start)) >>> 0;
-  const hit = interned.get(key);
-  if (hit !== undefined && sameBytes(hit, bytes, start, e)) return hit;
-  let s = '';
-  for (let i = start; i < e; i++) s += String.fromCharCode(bytes[i]);
-  if (interned.size < 65536) interned.set(key, s);
-  return s;
+  while (e < end && bytes[e] !== 0) e++;
+  return interned.get(bytes, start, e);
 }
 
 export class RecordFields implements FieldReader {
@@ -73,33 +55,42 @@ export class RecordFields implements FieldReader {
     return f && f.loc === 'fixed' && f.arrayLen === null ? this.scalar(f.offset, f.size, f.signed) : null;
   }
 
-  /** [start, end) of an array or string field's bytes within the record */
-  private span(f: FormatField): [number, number] | null {
+  /** where span() found the field: [spanStart, spanEnd) of the record (no tuple per call) */
+  private spanStart = 0;
+  private spanEnd = 0;
+
+  /** finds an array or string field's bytes within the record; false when they are not inside it */
+  private span(f: FormatField): boolean {
     if (f.loc === 'fixed') {
       const end = f.arrayLen === 0 ? this.len : f.offset + f.size;
-      return f.offset <= this.len && end <= this.len ? [f.offset, end] : null;
+      if (f.offset > this.len || end > this.len) return false;
+      this.spanStart = f.offset;
+      this.spanEnd = end;
+      return true;
     }
-    if (f.offset + 4 > this.len) return null;
+    if (f.offset + 4 > this.len) return false;
     const word = this.view.getUint32(this.base + f.offset, this.le);
     // __rel_loc offsets count from the end of the field itself (trace_events.h, 5.19+)
     const start = (word & 0xffff) + (f.loc === 'rel_loc' ? f.offset + f.size : 0);
     const end = start + (word >>> 16);
-    return end <= this.len ? [start, end] : null;
+    if (end > this.len) return false;
+    this.spanStart = start;
+    this.spanEnd = end;
+    return true;
   }
 
   str(name: string): string | null {
     const f = this.byName.get(name);
-    const s = f ? this.span(f) : null;
-    return s ? cString(this.bytes, this.base + s[0], this.base + s[1]) : null;
+    return f && this.span(f) ? cString(this.bytes, this.base + this.spanStart, this.base + this.spanEnd) : null;
   }
 
   array(name: string): bigint[] | null {
     const f = this.byName.get(name);
-    const s = f ? this.span(f) : null;
-    if (!f || !s) return null;
+    if (!f || !this.span(f)) return null;
     const out: bigint[] = [];
     const size = f.elementSize;
-    for (let at = s[0]; at + size <= s[1]; at += size) out.push(this.scalar(at, size, false)!);
+    const end = this.spanEnd;
+    for (let at = this.spanStart; at + size <= end; at += size) out.push(this.scalar(at, size, false)!);
     return out;
   }
 }

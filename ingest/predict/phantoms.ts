@@ -36,7 +36,8 @@ export function dropPhantoms(c: IovaCtx, cpu: number, pages: number, live: Reado
   for (const pfn of [...loaded, ...prev]) {
     if (live.has(pfn)) continue;
     const node = findIova(c.d, pfn);
-    if (!node) continue;
+    // a phantom inside another node (entered as found over a live range) has no node of its own
+    if (!node || node.pfnLo !== pfn) continue;
     const hints = phantomLeaves(c.d, node.pfnLo, node.pfnHi);
     c.emit(IovaFreed.make({ domain: c.domain, pfnLo: node.pfnLo, pfnHi: node.pfnHi, via: 'rcache-flush', cachedNode: pointer(hints.cachedNode), cached32Node: pointer(hints.cached32Node), max32AllocSize: c.d.max32AllocSize }, meta));
   }

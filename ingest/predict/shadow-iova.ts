@@ -252,7 +252,7 @@ export class ShadowIova {
     for (const p of pfns) {
       if (live.has(p)) continue;
       const lo = this.nodes.floorKey(p);
-      if (lo === undefined || this.nodes.get(lo)! < p) continue;
+      if (lo !== p) continue;
       const h = phantomLeaves(this, lo, this.nodes.get(lo)!);
       this.nodes = this.nodes.delete(lo, this.tx);
       this.cachedNode = pointer(h.cachedNode);

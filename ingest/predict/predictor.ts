@@ -88,7 +88,8 @@ export class Predictor {
       else if (got.pages === single) c.several++;
       this.grouping.set(key, c);
     }
-    const allocated = got?.pages ?? run;
+    // nothing gave the IOVA: the mirror entered the first size tried (mirror.force), so that is what the run holds
+    const allocated = got?.pages ?? first;
     if (!g) return allocated;
     if (allocatorOnly) this.score.byAllocatorOnly++;
     const hit = !allocatorOnly && g.req.domain === domain && g.iova === iova;

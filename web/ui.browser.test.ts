@@ -20,6 +20,7 @@ import { type EventStore } from './store.js';
 
 const TRACE_A = 'fixtures/traces/arm64-virt-smmuv3-strict/trace.txt';
 const TRACE_B = 'fixtures/traces/arm64-virt-smmuv3-lazy/trace.txt';
+const PLANTED = 'fixtures/faults/x86-q35-vtd-strict-planted/trace.txt';
 // the README's screenshots are rewritten only on request (UPDATE_SCREENSHOTS=1), so a test run
 // leaves the checkout as it was
 const SHOTS = process.env.UPDATE_SCREENSHOTS ? 'docs/screenshots' : mkdtempSync(join(tmpdir(), 'ij-shots-'));
@@ -152,16 +153,27 @@ describe.skipIf(!browserPath)('ui in a real browser', () => {
   });
 
   it('clicking a finding lands on its event and shows the history of its address', async () => {
-    const run = runChecks(ui.sessions[0].blocks());
-    expect(run.findings.length).toBeGreaterThan(0);
-    const f = run.findings.find((x) => x.severity === 'error') ?? run.findings[Math.floor(run.findings.length / 2)];
-    await page.locator(`#findings .row.finding[data-seq="${f.seq}"]`).first().click();
-    await settled(f.seq);
-    await page.waitForSelector(`#history .row.cur[data-seq="${f.seq}"]`);
-    // the history holds the earlier event the finding relates to
-    for (const r of f.related) expect(await page.locator(`#history .row[data-seq="${r.seq}"]`).count()).toBe(1);
-    expect(await page.locator(`#findings .row.cur[data-seq="${f.seq}"]`).count()).toBeGreaterThan(0);
-    await page.screenshot({ path: join(SHOTS, 'finding.png'), fullPage: true });
+    // the clean captures give no finding: the capture with three planted faults does
+    const store = await openUiInput(PLANTED);
+    const one = await createUiServer({ stores: [store], port: 0, runChecks: (blocks) => runChecks(blocks) });
+    try {
+      const p = await browser.newPage({ viewport: { width: 1500, height: 1000 } });
+      await p.goto(one.url);
+      await p.waitForSelector('body[data-ready="1"][data-busy="0"]', { timeout: 20000 });
+      const run = runChecks(one.sessions[0].blocks());
+      const f = run.findings.find((x) => x.severity === 'error');
+      expect(f, 'an error finding in the planted capture').toBeDefined();
+      await p.locator(`#findings .row.finding[data-seq="${f!.seq}"]`).first().click();
+      await p.waitForSelector(`body[data-seq="${f!.seq}"][data-busy="0"]`, { timeout: 20000 });
+      await p.waitForSelector(`#history .row.cur[data-seq="${f!.seq}"]`);
+      // the history holds the earlier event the finding relates to
+      for (const r of f!.related) expect(await p.locator(`#history .row[data-seq="${r.seq}"]`).count()).toBe(1);
+      expect(await p.locator(`#findings .row.cur[data-seq="${f!.seq}"]`).count()).toBeGreaterThan(0);
+      await p.screenshot({ path: join(SHOTS, 'finding.png'), fullPage: true });
+    } finally {
+      await one.close();
+      store.close();
+    }
   });
 
   it('a journal the model produced shows the allocator: ranges, rcache-held ranges and the doorbell, as the reducers have them', async () => {

@@ -1,7 +1,6 @@
 // The real captures (those with tracefs text) are clean kernels doing ordinary I/O: imported (maps attributed, the
 // allocator's side read by the model), every check must stay silent on them but for the
-// informational ones (README: what they report), and but for a few findings about lines the
-// import itself marks ambiguous.
+// informational ones (README: what they report).
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -19,14 +18,8 @@ describe.each(CAPTURES)('checks on the real capture %s', (name) => {
     const r = await importTrace(join(ROOT, name), { output: null });
     const run = runChecks([r.events!]);
     expect(run.events).toBe(r.summary.events);
-    // a finding about lines placed with confidence ≥ 0.9 is a false alarm on a clean capture;
-    // one about ambiguous lines (the finding says so) is the placement's doubt showing: few, and
-    // only where the capture has no dma:* events to place its lines (6.1)
-    const loud = run.findings.filter((f) => f.severity !== 'info');
-    expect(loud.filter((f) => f.confidence >= 0.9).map((f) => `${f.line}: ${f.check}: ${f.message}`)).toEqual([]);
-    const ambiguous = loud.filter((f) => f.confidence < 0.9);
-    if (/^(6\.12|[7-9]\.)/.test(r.summary.kernel ?? '')) expect(ambiguous).toEqual([]);
-    expect(ambiguous.length).toBeLessThanOrEqual(r.summary.attribution.mapLines / 500);
+    const loud = run.findings.filter((f) => f.severity !== 'info').map((f) => `${f.line}: ${f.check}: ${f.message}`);
+    expect(loud).toEqual([]);
     for (const f of run.findings.filter((x) => x.severity === 'info')) expect(f.check).toBe('iommu/phys-shared');
   });
 });

@@ -47,7 +47,7 @@ describe.each(CUTS)('%s cut at %f', (name, at) => {
 });
 
 describe('the predictor gap above', () => {
-  it.fails('a cut whose first multi-run maps the mirror cannot resolve records an allocation for every map line (fails until it is closed)', async () => {
+  it('a cut whose first multi-run maps the mirror cannot resolve records an allocation for every map line', async () => {
     const r = await importTrace(cutCapture(join(ROOT, 'x86-q35-vtd-strict-612'), 0.3), { output: null });
     expect(runChecks([r.events!]).findings.filter((f) => f.check === PREDICT_GAP && f.severity === 'error')).toEqual([]);
   });

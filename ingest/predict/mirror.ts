@@ -27,6 +27,13 @@ export interface MirrorDevice {
 }
 
 /** A device name as the kernel prints it (dev_name): PCI functions are domain:bus:slot.fn. */
+/** a node of the domain's allocator in `s` holds pfn */
+function holds(s: State, domain: number, pfn: number): boolean {
+  const d = s.iova.domains.get(domain);
+  const lo = d?.nodes.floorKey(pfn);
+  return lo !== undefined && d!.nodes.get(lo)! >= pfn;
+}
+
 export function isPciName(name: string): boolean {
   return /^[0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]$/.test(name);
 }
@@ -266,6 +273,11 @@ export class AllocatorMirror {
     const d = this.domains.get(domain);
     if (!d) return;
     const pfn = Number(iova / GRANULE);
+    // an unmap of a range the allocator never handed out in the trace: its allocation came before
+    // the trace started (however the line was placed), entered as found so that the free goes
+    // back to an allocator that holds it (iova.c (6.1, 6.12) free_iova_fast caches the pfn and
+    // the node stays: a node must be there)
+    if (!holds(this.stateOf(d), domain, pfn)) this.adopt(domain, iova, pages, cpu, ts);
     d.live.delete(pfn);
     d.frees.freed(cpu);
     if (d.lazy && ts !== null) return d.lazy.free(pfn, pages, cpu, ts);

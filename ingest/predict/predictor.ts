@@ -56,8 +56,10 @@ export class Predictor {
    */
   requestPages(domain: number, run: number, single: number, stated: boolean, gapNs: number | null, unmapPages: number | null): number {
     if (stated || run === single) return run;
-    // the unmap of the run says how it was allocated
-    if (unmapPages === run || unmapPages === single) return unmapPages;
+    // the unmap at the line's IOVA frees the allocation that starts there, whole (dma-iommu.c
+    // (6.1, 6.12) __iommu_dma_unmap frees the IOVA it unmaps): its size is the allocation's,
+    // though the lines contiguous after it run on (later calls the allocator placed above it)
+    if (unmapPages !== null && unmapPages >= single && unmapPages <= run) return unmapPages;
     const g = this.grouping.get(groupingKey(domain, gapNs));
     return g && g.several > g.one ? single : run;
   }

@@ -18,11 +18,10 @@ const CUTS: [string, number][] = [
 ];
 
 /**
- * Known gap in ingest/predict (the prediction engineer's): when the mirror cannot resolve a
- * multi-run map's allocation, predictor.settle reports the whole run as allocated while the mirror
- * entered only the request's first allocation, so the continuation lines beyond it get no
- * IovaAllocated in the journal and iommu/pgtable-iova-inconsistent reports them. One line fixes
- * it (settle: `got?.pages ?? first`); the test below says so until it lands.
+ * What a gap in ingest/predict used to show: a map whose allocation the mirror could not resolve
+ * left the continuation lines beyond it without an IovaAllocated, and an unmap of a pre-trace
+ * allocation placed by its dma:* event was freed into an allocator that never held it; both made
+ * iommu/pgtable-iova-inconsistent report clean lines. The test below holds it closed.
  */
 const PREDICT_GAP = 'iommu/pgtable-iova-inconsistent';
 
@@ -46,7 +45,7 @@ describe.each(CUTS)('%s cut at %f', (name, at) => {
   });
 });
 
-describe('the predictor gap above', () => {
+describe('the predictor gap above, closed', () => {
   it('a cut whose first multi-run maps the mirror cannot resolve records an allocation for every map line', async () => {
     const r = await importTrace(cutCapture(join(ROOT, 'x86-q35-vtd-strict-612'), 0.3), { output: null });
     expect(runChecks([r.events!]).findings.filter((f) => f.check === PREDICT_GAP && f.severity === 'error')).toEqual([]);

@@ -56,7 +56,7 @@ interface Fit {
 }
 
 /** a node of the domain's allocator in `s` holds pfn */
-function heldBy(s: State, domain: number, pfn: number): boolean {
+export function heldBy(s: State, domain: number, pfn: number): boolean {
   const d = s.iova.domains.get(domain);
   const lo = d?.nodes.floorKey(pfn);
   return lo !== undefined && d!.nodes.get(lo)! >= pfn;

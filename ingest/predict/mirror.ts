@@ -11,7 +11,7 @@ import { DMA_BIT_MASK_32, iommuDmaAllocIova } from '../../kernel/dma/alloc-iova.
 import { freeIovaFast, initIovaDomain, IovaCtx, orderBase2, reserveIova } from '../../kernel/iova/index.js';
 import { KernelCtx } from '../../kernel/machine/ctx.js';
 import { type Profile } from '../../kernel/profile.js';
-import { dmaLimit, LazyDomain } from './lazy-domain.js';
+import { dmaLimit, heldBy, LazyDomain } from './lazy-domain.js';
 import { dropPhantoms, FreeCpus } from './phantoms.js';
 import { TimerModel } from './timer-model.js';
 
@@ -27,13 +27,6 @@ export interface MirrorDevice {
 }
 
 /** A device name as the kernel prints it (dev_name): PCI functions are domain:bus:slot.fn. */
-/** a node of the domain's allocator in `s` holds pfn */
-function holds(s: State, domain: number, pfn: number): boolean {
-  const d = s.iova.domains.get(domain);
-  const lo = d?.nodes.floorKey(pfn);
-  return lo !== undefined && d!.nodes.get(lo)! >= pfn;
-}
-
 export function isPciName(name: string): boolean {
   return /^[0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]$/.test(name);
 }
@@ -277,7 +270,7 @@ export class AllocatorMirror {
     // the trace started (however the line was placed), entered as found so that the free goes
     // back to an allocator that holds it (iova.c (6.1, 6.12) free_iova_fast caches the pfn and
     // the node stays: a node must be there)
-    if (!holds(this.stateOf(d), domain, pfn)) this.adopt(domain, iova, pages, cpu, ts);
+    if (!heldBy(this.stateOf(d), domain, pfn)) this.adopt(domain, iova, pages, cpu, ts);
     d.live.delete(pfn);
     d.frees.freed(cpu);
     if (d.lazy && ts !== null) return d.lazy.free(pfn, pages, cpu, ts);

@@ -16,7 +16,7 @@ import { type AllocatorOracle, allocatorAgrees } from './evidence/allocator.js';
 import { freeIova } from './evidence/free-iova.js';
 import { type IovaReuse } from './evidence/iova-reuse.js';
 import { msiWindow } from './evidence/msi-window.js';
-import { phase } from './evidence/phase.js';
+import { phase, workerPhaseChange } from './evidence/phase.js';
 import { probe } from './evidence/probe.js';
 import { recent } from './evidence/recent.js';
 import { type MapQuery, type MapWeigher, type Scene, type Settled } from './evidence/scene.js';
@@ -67,6 +67,7 @@ export class MapLines {
     const cands = s.book.candidates();
     if (cands.length === 0) return null;
     const task = s.tasks.get(r.at, 'map');
+    workerPhaseChange(s, task, r);
     const q: MapQuery = { s, i, r, task, doorbell: isDoorbell(s, r) };
     const b = new Ballot(cands);
     s.tasks.weigh(task, b);

@@ -101,6 +101,13 @@ export class TaskBeliefs {
     for (const d of ballot.cands) ballot.add('task', d.id, (t.log.get(d.id) ?? t.base) + this.w.taskCap);
   }
 
+  /** Drops what the task was shown to drive (its facts stay: a fact counted is not new again). */
+  forget(t: Task): void {
+    t.log.clear();
+    t.anchored.clear();
+    t.base = 0;
+  }
+
   /** Whether `fact` is new for the task (and remember it). */
   firstTime(t: Task, fact: string): boolean {
     if (t.facts.has(fact)) return false;

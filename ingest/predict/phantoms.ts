@@ -7,7 +7,7 @@
 // them to every later allocation. Dropping them, magazine and rbtree node, is tracking: it is
 // tried only after the guess, and kept only when it gives the IOVA the trace shows. A phantom's
 // node was never in the kernel's tree, so its leaving does not move the kernel's cached-node
-// hints (iova.c __cached_rbnode_delete_update would): they stay, unless they point at it.
+// hints (iova.c (6.1, 6.12) __cached_rbnode_delete_update would): they stay, unless they point at it.
 import { IovaFreed, RcacheChanged } from '../../domain-events/index.js';
 import { cachedNodeDeleteUpdate, findIova, fromPointer, type IovaCtx, type IovaTree, orderBase2, pointer, roundupPowOfTwo } from '../../kernel/iova/index.js';
 import { IOVA_RANGE_CACHE_MAX_SIZE } from '../../reducers/index.js';

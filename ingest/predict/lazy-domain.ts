@@ -75,6 +75,8 @@ export class LazyDomain {
   private beam: Beam;
   /** the last step taken in (the log may have been committed since) */
   private lastStep: { kind: 'free' | 'alloc'; cpu: number; ts: number } | null = null;
+  /** the what-if copies of `base` retro.ts starts from */
+  private baseCopy: { of: State; iova: ShadowIova; fq: ShadowFq } | null = null;
 
   constructor(
     readonly id: number,
@@ -151,7 +153,11 @@ export class LazyDomain {
   /** The most probable world's history with the timer fired at a recent place instead (retro.ts). */
   private retro(device: ShadowDevice, pfn: number, sizes: readonly number[], masks: readonly number[], cpu: number, ts: number): Fit[] {
     const best = this.beam.best;
-    const root = () => ({ iova: ShadowIova.of(this.base.iova.domains.get(this.id)!, this.k.profile), fq: ShadowFq.of(this.base.flushQueues.domains.get(this.id), this.k.cpus) });
+    const root = () => {
+      // made once per committed state, forked for each pass (a fork leaves it as it was)
+      if (this.baseCopy?.of !== this.base) this.baseCopy = { of: this.base, iova: ShadowIova.of(this.base.iova.domains.get(this.id)!, this.k.profile), fq: ShadowFq.of(this.base.flushQueues.domains.get(this.id), this.k.cpus) };
+      return { iova: this.baseCopy.iova.fork(), fq: this.baseCopy.fq.fork() };
+    };
     const got = retroFire(root, this.log, best.fires, this.k.cpus, { pfn, sizes, masks, device, cpu, ts }, dmaLimit, best.w * RETRO_WEIGHT, this.live);
     return got.map((r) => ({ x: r.world, iova: r.iova, pages: r.pages, mask: r.mask, tried32: r.tried32 }));
   }
@@ -160,15 +166,18 @@ export class LazyDomain {
   private dropPhantoms(device: ShadowDevice, pfn: number, sizes: readonly number[], masks: readonly number[], cpu: number): Fit[] {
     const out: Fit[] = [];
     for (const x of this.beam.worlds)
-      search: for (const pages of sizes)
+      search: for (const pages of sizes) {
+        // the drop depends on the size, not the mask: made once, tried with each mask
+        const dropped = x.iova.fork();
+        if (!dropped.dropPhantoms(pages, cpu, this.live)) continue;
         for (const mask of masks) {
-          const iova = x.iova.fork();
-          if (!iova.dropPhantoms(pages, cpu, this.live)) continue;
+          const iova = dropped.fork();
           const r = iova.dmaAllocIova(pages, dmaLimit(mask), device, cpu);
           if (r.pfn !== pfn) continue;
           out.push({ x, iova, pages, mask, tried32: r.tried32 });
           break search;
         }
+      }
     return out;
   }
 

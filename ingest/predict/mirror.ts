@@ -5,13 +5,14 @@
 // taken in, the mirror says which IOVA the kernel should have chosen (the prediction trace
 // verify scores). Each domain has a state of its own: nothing in iova.c or the flush queue
 // crosses domains.
-import { type IommuEvent, IovaAllocated, type Meta } from '../../domain-events/index.js';
+import { type IommuEvent } from '../../domain-events/index.js';
 import { evolveBatch, initialState, type State } from '../../reducers/index.js';
 import { DMA_BIT_MASK_32, iommuDmaAllocIova } from '../../kernel/dma/alloc-iova.js';
-import { freeIovaFast, initIovaDomain, IovaCtx, orderBase2, reserveIova } from '../../kernel/iova/index.js';
+import { freeIovaFast, initIovaDomain, IovaCtx, reserveIova } from '../../kernel/iova/index.js';
 import { KernelCtx } from '../../kernel/machine/ctx.js';
 import { type Profile } from '../../kernel/profile.js';
 import { dmaLimit, heldBy, LazyDomain } from './lazy-domain.js';
+import { forceAlloc } from './force.js';
 import { dropPhantoms, FreeCpus } from './phantoms.js';
 import { TimerModel } from './timer-model.js';
 
@@ -220,31 +221,9 @@ export class AllocatorMirror {
     else d.state = s;
   }
 
-  /** Enter an allocation the model did not choose (it was wrong, or the trace lacks a free). */
+  /** Enter an allocation the model did not choose (it was wrong, or the trace lacks a free): force.ts. */
   force(k: KernelCtx, domain: number, pfn: number, pages: number, cpu: number): void {
-    const d = k.state.iova.domains.get(domain)!;
-    const rounded = pages < 32 ? 2 ** orderBase2(pages) : pages;
-    const order = orderBase2(rounded);
-    const meta: Meta = { ...k.meta, cpu, how: 'forced' };
-    const mags = d.rcaches?.[order]?.cpus ?? [];
-    for (let c = 0; c < mags.length; c++) {
-      const i = mags[c].loaded.indexOf(pfn);
-      if (i >= 0) {
-        k.emit(IovaAllocated.make({ domain, size: pages, limitPfn: pfn + rounded - 1, sizeAligned: true, pfnLo: pfn, pfnHi: pfn + rounded - 1, fromRcache: true, magIndex: i, cachedNode: d.cachedNode, cached32Node: d.cached32Node }, { ...meta, cpu: c }));
-        return;
-      }
-    }
-    // a range that starts inside an allocation the mirror holds: enter what lies beyond it
-    const lo = d.nodes.floorKey(pfn);
-    if (lo !== undefined && d.nodes.get(lo)! >= pfn) {
-      const after = d.nodes.get(lo)! + 1;
-      if (after < pfn + pages) this.force(k, domain, after, pfn + pages - after, cpu);
-      return;
-    }
-    const hi = pfn + rounded - 1;
-    const cached32 = hi < d.dma32bitPfn ? pfn : d.cached32Node;
-    const cached = hi < d.dma32bitPfn ? d.cachedNode : pfn;
-    k.emit(IovaAllocated.make({ domain, size: pages, limitPfn: hi, sizeAligned: true, pfnLo: pfn, pfnHi: hi, fromRcache: false, magIndex: null, cachedNode: cached, cached32Node: cached32 }, meta));
+    forceAlloc(k, domain, pfn, pages, cpu);
   }
 
   /**

@@ -2,9 +2,10 @@
 // dma-iommu.c iommu_dma_alloc_iova), for the mirror's hypotheses: the flush-queue timer fired
 // here or there, the request was this size or that. The journal's allocator events still come
 // from the kernel deciders (kernel/iova, kernel/dma), run once per trace line on the committed
-// state (commit.ts); this copy decides the same way without making events, on records it
-// changes in place, so that a hypothesis costs a fork and a few array writes instead of a replay
-// through the reducers. The rbtree search and the cached-node rules are the kernel model's own
+// state (commit.ts); this copy decides the same way without making events, on persistent
+// structures (the rbtree a PMap, the magazines immutable stacks, magazine.ts), so that a
+// hypothesis costs a fork of a few slot references and a cell per write instead of a replay
+// through the reducers or a copy of the magazines. The rbtree search and the cached-node rules are the kernel model's own
 // functions (kernel/iova/alloc.ts, cached-node.ts); the rcache is written out here, rule for rule
 // as in kernel/iova/rcache.ts and depot.ts, and a test holds the two to the same outcomes.
 import { type IovaDomainState, PMap, Tx } from '../../reducers/index.js';

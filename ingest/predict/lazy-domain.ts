@@ -55,7 +55,11 @@ export interface LazyFit {
   readonly tried32: boolean;
   /** the most probable hypothesis did not give it: the timer fired elsewhere than it put it */
   readonly timer: boolean;
+  /** what gave it: a kept hypothesis, a firing placed after the fact (retro.ts), or the CPU's phantoms dropped */
+  readonly via: LazyVia;
 }
+
+export type LazyVia = 'kept' | 'retro' | 'phantoms';
 
 interface Fit {
   readonly x: World;
@@ -133,24 +137,25 @@ export class LazyDomain {
         }
     // nothing the weights kept gives it: the timer may have fired where the model thought it
     // too unlikely to keep a world (retro.ts)
-    if (fits.length === 0) fits.push(...this.retro(device, pfn, sizes, masks, cpu, ts));
+    const kept = fits.length > 0;
+    if (!kept) fits.push(...this.retro(device, pfn, sizes, masks, cpu, ts));
     // or the CPU's magazines hold phantoms (phantoms.ts)
     const phantoms = fits.length === 0;
     if (phantoms) fits.push(...this.dropPhantoms(device, pfn, sizes, masks, cpu));
     let pick = fits[0];
     for (const f of fits) if (f.x.w > pick.x.w) pick = f;
     if (pick) {
-      const kept = fits.filter((f) => f.pages === pick.pages && f.mask === pick.mask);
-      for (const f of kept) f.x.iova = f.iova;
-      this.learnNotFired(kept.map((f) => f.x), ts);
-      this.beam.keep(kept.map((f) => f.x));
+      const same = fits.filter((f) => f.pages === pick.pages && f.mask === pick.mask);
+      for (const f of same) f.x.iova = f.iova;
+      this.learnNotFired(same.map((f) => f.x), ts);
+      this.beam.keep(same.map((f) => f.x));
     } else {
       top.iova.enter(pfn, sizes[0]);
       top.w = 1;
       this.beam.keep([top]);
     }
     this.logAlloc(device, pfn, pick?.pages ?? sizes[0], pick ? pick.mask : null, cpu, ts, phantoms && pick !== undefined);
-    return pick ? { pages: pick.pages, mask: pick.mask, tried32: pick.tried32, timer: !fits.some((f) => f.x === top) } : null;
+    return pick ? { pages: pick.pages, mask: pick.mask, tried32: pick.tried32, timer: !fits.some((f) => f.x === top), via: kept ? 'kept' : phantoms ? 'phantoms' : 'retro' } : null;
   }
 
   /** The most probable world's history with the timer fired at a recent place instead (retro.ts). */

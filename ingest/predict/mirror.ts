@@ -11,7 +11,7 @@ import { DMA_BIT_MASK_32, iommuDmaAllocIova } from '../../kernel/dma/alloc-iova.
 import { freeIovaFast, initIovaDomain, IovaCtx, reserveIova } from '../../kernel/iova/index.js';
 import { KernelCtx } from '../../kernel/machine/ctx.js';
 import { type Profile } from '../../kernel/profile.js';
-import { dmaLimit, heldBy, LazyDomain } from './lazy-domain.js';
+import { dmaLimit, heldBy, LazyDomain, type LazyVia } from './lazy-domain.js';
 import { forceAlloc } from './force.js';
 import { dropPhantoms, FreeCpus } from './phantoms.js';
 import { TimerModel } from './timer-model.js';
@@ -44,6 +44,8 @@ export interface Resolved {
   readonly mask: number;
   /** a lazy domain's flush timer fired elsewhere than the model put it */
   readonly timer: boolean;
+  /** a lazy domain: what gave it (lazy-domain.ts); null: strict */
+  readonly via: LazyVia | null;
 }
 
 interface DomainMirror {
@@ -176,17 +178,17 @@ export class AllocatorMirror {
   resolve(domain: number, device: MirrorDevice, iova: bigint, sizes: readonly number[], masks: readonly number[], cpu: number, ts: number | null): Resolved | null {
     const d = this.domains.get(domain);
     if (!d) return null;
-    let got: (Resolved & { tried32: boolean }) | null;
+    let got: (Omit<Resolved, 'via'> & { tried32: boolean; via?: LazyVia }) | null;
     if (d.lazy && ts !== null) {
       got = d.lazy.resolve(this.shadowDevice(device), Number(iova / GRANULE), sizes, masks, cpu, ts);
       if (got?.timer) this.timerDependent++;
     } else got = this.resolveNow(d, device, iova, sizes, masks, cpu, ts);
     if (this.profile.dma.pci32 === 'sticky-per-device' && iova > DMA_BIT_MASK_32 && (!got || got.tried32)) this.workaround.set(device.name, false);
     d.live.add(Number(iova / GRANULE));
-    return got ? { pages: got.pages, mask: got.mask, timer: got.timer } : null;
+    return got ? { pages: got.pages, mask: got.mask, timer: got.timer, via: got.via ?? null } : null;
   }
 
-  private resolveNow(d: DomainMirror, device: MirrorDevice, iova: bigint, sizes: readonly number[], masks: readonly number[], cpu: number, ts: number | null): (Resolved & { tried32: boolean }) | null {
+  private resolveNow(d: DomainMirror, device: MirrorDevice, iova: bigint, sizes: readonly number[], masks: readonly number[], cpu: number, ts: number | null): (Omit<Resolved, 'via'> & { tried32: boolean }) | null {
     const state = this.stateOf(d);
     for (const pages of sizes)
       for (const mask of masks) {

@@ -233,9 +233,12 @@ export class ShadowIova {
   }
 
   /**
-   * An allocation the model did not choose, entered as found (as the mirror's kernel-side force):
-   * a pfn a CPU's loaded magazine holds leaves it; a range starting inside a node the copy holds
-   * enters only what lies beyond that node; otherwise a new node, the cached-node hint updated.
+   * An allocation the model did not choose, entered as found: a pfn a CPU's loaded magazine holds
+   * leaves it; a range starting inside a node the copy holds enters only what lies beyond that
+   * node; otherwise a new node, the cached-node hint updated. Unlike the journal's force.ts it
+   * leaves a pfn a prev or depot magazine holds where it is: that says the copy's magazines are
+   * not the kernel's, and taking it out (or trimming its depot magazine) made the heavy lazy
+   * capture's first 300,000 lines predict 89.5 % instead of 92.4 %.
    */
   enter(pfn: number, pages: number): void {
     const rounded = pages < 2 ** (CLASSES - 1) ? roundupPowOfTwo(pages) : pages;

@@ -212,6 +212,12 @@ export class LazyDomain {
 
   /** The allocation taken into the journal now (decided on the journal's state), and logged for the commit. */
   private logAlloc(device: (ShadowDevice & { name: string }) | null, pfn: number, pages: number, mask: number | null, cpu: number, ts: number, phantoms = false): void {
+    // the trace shows the range allocated again: the firing that freed it happened, so the steps
+    // up to the most probable world's last firing are committed now (the timer model learns the
+    // firing at once; the other worlds go on, each with its own state; retro.ts only places
+    // firings after it)
+    const last = this.beam.best.fires.at(-1);
+    if (last !== undefined && heldBy(this.state, this.id, pfn)) this.commit(last.at, true);
     this.flushFor(pfn, pages, ts);
     this.journal({ ts, cpu, ...(device ? {} : { how: 'pre-trace' }) }, (k) => {
       if (device && mask !== null) {

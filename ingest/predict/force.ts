@@ -9,7 +9,7 @@
 // they say what the trace implies, not a step the kernel took.
 import { IovaAllocated, type Meta, RcacheChanged } from '../../domain-events/index.js';
 import { type KernelCtx } from '../../kernel/machine/ctx.js';
-import { magazineFreePfns, orderBase2 } from '../../kernel/iova/index.js';
+import { magazineFreePfns, orderBase2, removeIova } from '../../kernel/iova/index.js';
 import { type IovaDomainState, IOVA_RANGE_CACHE_MAX_SIZE } from '../../reducers/index.js';
 
 /** Enters [pfn, pfn + pages) as allocated in the journal's domain, taking any cached node it lies in out of its magazine. */
@@ -25,37 +25,51 @@ export function forceAlloc(k: KernelCtx, domain: number, pfn: number, pages: num
     return;
   }
   const rounded = pages < 32 ? 2 ** orderBase2(pages) : pages;
-  // the new node ends where the next one starts, if that is sooner (a range the trace shows
-  // mapped beyond it is entered there in turn)
-  const next = d.nodes.higherKey(pfn);
+  // a cached node inside the range is one the kernel did not have (the allocation the trace shows
+  // covers it): it leaves its magazine and the tree; the new node ends where a node in use
+  // starts, if that is sooner (what lies beyond is entered there in turn)
+  let next = k.state.iova.domains.get(domain)!.nodes.higherKey(pfn);
+  while (next !== undefined && next <= pfn + rounded - 1) {
+    const now = k.state.iova.domains.get(domain)!;
+    const nextHi = now.nodes.get(next)!;
+    if (!claimCached(k, domain, now, next, nextHi, meta)) break;
+    k.withIova(domain, (x) => removeIova(x, { pfnLo: next!, pfnHi: nextHi }, 'rcache-flush', cpu));
+    next = k.state.iova.domains.get(domain)!.nodes.higherKey(pfn);
+  }
+  const e = k.state.iova.domains.get(domain)!;
   const hi = next !== undefined && next <= pfn + rounded - 1 ? next - 1 : pfn + rounded - 1;
-  const cached32 = hi < d.dma32bitPfn ? pfn : d.cached32Node;
-  const cached = hi < d.dma32bitPfn ? d.cachedNode : pfn;
+  const cached32 = hi < e.dma32bitPfn ? pfn : e.cached32Node;
+  const cached = hi < e.dma32bitPfn ? e.cachedNode : pfn;
   k.emit(IovaAllocated.make({ domain, size: hi - pfn + 1, limitPfn: hi, sizeAligned: true, pfnLo: pfn, pfnHi: hi, fromRcache: false, magIndex: null, cachedNode: cached, cached32Node: cached32 }, meta));
   if (hi + 1 < pfn + pages) forceAlloc(k, domain, hi + 1, pfn + pages - hi - 1, cpu);
 }
 
-/** The node [lo, hi] leaves the magazine that holds it, if one does (it stays a node: allocated). */
-function claimCached(k: KernelCtx, domain: number, d: IovaDomainState, lo: number, hi: number, meta: Meta): void {
+/** The node [lo, hi] leaves the magazine that holds it, if one does (it stays a node: allocated); whether one did. */
+function claimCached(k: KernelCtx, domain: number, d: IovaDomainState, lo: number, hi: number, meta: Meta): boolean {
   const order = orderBase2(hi - lo + 1);
   const sc = order < IOVA_RANGE_CACHE_MAX_SIZE ? d.rcaches?.[order] : undefined;
-  if (!sc) return;
+  if (!sc) return false;
   const taken = (c: number, i: number) =>
     IovaAllocated.make({ domain, size: hi - lo + 1, limitPfn: hi, sizeAligned: true, pfnLo: lo, pfnHi: hi, fromRcache: true, magIndex: i, cachedNode: d.cachedNode, cached32Node: d.cached32Node }, { ...meta, cpu: c });
   for (let c = 0; c < sc.cpus.length; c++) {
     const i = sc.cpus[c].loaded.indexOf(lo);
-    if (i >= 0) return k.emit(taken(c, i));
+    if (i >= 0) {
+      k.emit(taken(c, i));
+      return true;
+    }
     const j = sc.cpus[c].prev.indexOf(lo);
     if (j < 0) continue;
     // the reducer pops from the loaded magazine: prev is swapped in for the pop and back out
     const swap = () => RcacheChanged.make({ domain, order, op: 'swap', index: null }, { ...meta, cpu: c });
-    return k.emit(swap(), taken(c, j), swap());
+    k.emit(swap(), taken(c, j), swap());
+    return true;
   }
   for (let at = 0; at < sc.depot.length; at++) {
     if (!sc.depot[at].includes(lo)) continue;
     const others = sc.depot[at].filter((p) => p !== lo);
     k.emit(RcacheChanged.make({ domain, order, op: 'depot-remove', index: sc.depot.length - 1 - at }, { ...meta, cpu: null }));
     k.withIova(domain, (x) => magazineFreePfns(x, others, 'depot-trim'));
-    return;
+    return true;
   }
+  return false;
 }

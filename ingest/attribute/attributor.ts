@@ -163,11 +163,12 @@ export class Attributor {
 
   private handle(i: number, r: Located): void {
     this.truth?.observe(this.window, i);
-    const meta = this.meta(r);
     if (r.kind === 'map' || r.kind === 'unmap') {
-      if (!this.sawTraffic) this.firstTraffic(meta);
-      return r.kind === 'map' ? this.map(i, r, meta) : this.unmap(i, r, meta);
+      // their events carry how and conf: map and unmap make their own meta once placed
+      if (!this.sawTraffic) this.firstTraffic(this.meta(r));
+      return r.kind === 'map' ? this.map(i, r) : this.unmap(i, r);
     }
+    const meta = this.meta(r);
     if (r.kind !== 'dma') this.runs.interrupted(r);
     switch (r.kind) {
       case 'group-add':
@@ -221,19 +222,19 @@ export class Attributor {
     this.emit(DmaApiCalled.make({ device: r.device, call: r.call, dir: r.dir, dmaAddr: r.dmaAddr, phys: r.phys, size: r.size, attrs: r.attrs, gfp: r.gfp, sg: r.sg, errno: null, domain: d?.id ?? null }, meta));
   }
 
-  private map(i: number, r: MapRecord, meta: Meta): void {
+  private map(i: number, r: MapRecord): void {
     this.stats.mapLines++;
     const truth = this.truth?.truthOf(this.window, i) ?? null;
     let p = this.maps.place(i, r);
     if (!p && this.book.candidates().length === 0 && this.capture.groups.length === 0) {
       // a bare trace that starts mid-run: the first allocator stream
-      this.book.discoverAnonymous(meta);
+      this.book.discoverAnonymous(this.meta(r));
       this.stats.discoveredDomains++;
       p = this.maps.place(i, r);
     }
     if (p && p.how !== 'dma-event' && p.how !== 'continuation' && p.how !== 'direct-region' && p.how !== 'msi-window' && this.capture.groups.length === 0 && this.blockedEverywhere(r)) {
       // live in every known domain at once: another domain's allocator stream
-      const d = this.book.discoverAnonymous(meta);
+      const d = this.book.discoverAnonymous(this.meta(r));
       this.stats.discoveredDomains++;
       p = { ...p, domain: d, pre: p.pre, conf: 0.5, how: 'free-iova' };
     }
@@ -259,7 +260,7 @@ export class Attributor {
     }
     const m = this.meta(r, p.how, conf === 1 && p.how === 'dma-event' ? null : conf);
     let allocated = p.pages;
-    if (p.kernelChosen && this.predictor.has(p.domain.id)) allocated = this.predict(r, p, meta);
+    if (p.kernelChosen && this.predictor.has(p.domain.id)) allocated = this.predict(r, p, m);
     else if (p.how !== 'continuation') this.predictor.callerChosen();
     if (p.how !== 'continuation') this.runs.started(r, p.domain, p.conf, allocated);
     this.emit(Mapped.make({ domain: p.domain.id, iova: r.iova, paddr: r.paddr, size: r.size, prot: null, leaves: null, warn: 0 }, m));
@@ -317,7 +318,7 @@ export class Attributor {
     return cands.length > 0 && cands.every((d) => (this.scene.live.blocker(d.id, pfn, pages)?.conf ?? 0) >= 0.9);
   }
 
-  private unmap(i: number, r: UnmapRecord, meta: Meta): void {
+  private unmap(i: number, r: UnmapRecord): void {
     this.stats.unmapLines++;
     const truth = this.truth?.truthOf(this.window, i) ?? null;
     const p = this.unmaps.place(i, r);
@@ -353,7 +354,7 @@ export class Attributor {
     const m = this.meta(r, p.how, p.how === 'dma-event' ? null : conf);
     this.emit(Unmapped.make({ domain: p.domain.id, iova: r.iova, size: r.size, unmappedSize: r.unmapped, warn: 0 }, m));
     // __iommu_dma_unmap: the page tables first, then the IOVA goes back to the allocator
-    this.emitMirror(meta, conf);
+    this.emitMirror(m, conf);
   }
 
   /**

@@ -94,7 +94,7 @@ export class Attributor {
         const d = this.book.domains.get(domain);
         return d && this.predictor.has(domain) ? this.predictor.guess({ domain, device: this.deviceOf(d), pages, kind: 'map', cpu, ts }).iova : null;
       },
-      agreement: (domain) => this.predictor.agreementOf(domain),
+      agreement: (domain, prior) => this.predictor.agreementOf(domain, prior),
     });
     this.unmaps = new UnmapLines(this.scene, this.claims);
     this.truth = blind ? new GroundTruth(this.book) : null;

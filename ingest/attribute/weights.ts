@@ -17,6 +17,8 @@ export interface EvidenceWeights {
   readonly devicePage: number;
   /** distinct tasks that must have mapped a page for it to count as device memory */
   readonly devicePageTasks: number;
+  /** the physical page was mapped at two IOVAs at once for the domain (driver objects) */
+  readonly driverObject: number;
   /** exponent of the learned completion-CPU likelihood */
   readonly completion: number;
   /** a map's IOVA live in a domain: that domain's factor when the blocking placement is certain */
@@ -38,6 +40,8 @@ export interface EvidenceWeights {
   readonly callerMap: number;
   /** the domains whose allocator gives the line's IOVA, when nothing else is confident */
   readonly allocator: number;
+  /** how right the allocator of a domain the trace shows from its creation is taken to be before its answers show it */
+  readonly allocatorFromStart: number;
   /** the most a task's accumulated evidence may favour one domain over another (log) */
   readonly taskCap: number;
   /** how fast a kernel worker's or an interrupt context's evidence fades (they serve several devices) */
@@ -51,6 +55,7 @@ export const WEIGHTS: EvidenceWeights = {
   attach: 18,
   devicePage: 1.2,
   devicePageTasks: 2,
+  driverObject: 30,
   completion: 0.3,
   blocked: 0.00018,
   blockedTask: 0.027,
@@ -62,6 +67,7 @@ export const WEIGHTS: EvidenceWeights = {
   doorbell: 50,
   callerMap: 20,
   allocator: 20,
+  allocatorFromStart: 0.9,
   taskCap: 36,
   workerForgetNs: 45000000,
 };

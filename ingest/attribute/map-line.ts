@@ -22,7 +22,7 @@ import { probe } from './evidence/probe.js';
 import { recent } from './evidence/recent.js';
 import { type MapQuery, type MapWeigher, type Scene, type Settled } from './evidence/scene.js';
 import { type CallKind } from '../predict/predictor.js';
-import { type MapRecord, unmapExtent } from './window.js';
+import { type MapRecord, pagesOf, unmapExtent } from './window.js';
 
 /** How a map line was placed, and what its prediction needs. */
 export interface MapPlacement extends Decision {
@@ -80,7 +80,7 @@ export class MapLines {
     this.reuse.weigh(q, b);
     let d = b.decide('recent');
     if (d.conf < CONFIDENT_AT && !q.doorbell) {
-      allocatorAgrees(q, b, this.allocator, this.reuse, pages);
+      allocatorAgrees(q, b, this.allocator, this.reuse, { run: pages, single: pagesOf(r.size), gapNs, unmapPages });
       d = b.decide('recent');
     }
     for (const p of b.persisted) s.tasks.add(task, p.domain, p.lr, p.anchor);

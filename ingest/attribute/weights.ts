@@ -4,7 +4,9 @@
 // dist/bench/attribution-weights.js` attributes each of them blind with candidate weights and
 // keeps those that maximise the log-likelihood of the right domain on the other captures
 // (leave-one-capture-out); docs/attribution.md gives the figures. The combination is calibrated
-// when, among lines attributed with confidence >= 0.9, at least 99.5 % are right.
+// when, among lines attributed with confidence >= 0.9, at least 99.5 % are right. driverObject and
+// allocatorFromStart were set, not fitted (the bench searches them too): the 6.12 captures have
+// few lines where they decide (a VFIO capture's first reads of a disk, the boot probes).
 export interface EvidenceWeights {
   /** the marker names the disk of the domain's device (process context) */
   readonly phase: number;

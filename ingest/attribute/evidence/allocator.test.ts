@@ -23,6 +23,8 @@ const oracle: AllocatorOracle = {
   agreement: (_domain, prior) => prior,
 };
 
+const ONE_PAGE = { run: 1, single: 1, gapNs: null, unmapPages: null };
+
 function query(iova: bigint): MapQuery {
   const s = { tasks: new TaskBeliefs(WEIGHTS), w: WEIGHTS } as unknown as Scene;
   const at: LineContext = { line: 30, ts: 2.045e9, cpu: 0, task: 'kworker/0:1H', pid: 38, irq: 'd..1.' };
@@ -33,7 +35,7 @@ function query(iova: bigint): MapQuery {
 describe("the allocator's answer of a domain shown from its creation", () => {
   it('places the first read after a ring allocation in the domain that holds the ring (its allocator gives the next IOVA below)', () => {
     const b = new Ballot([dom(VIRTIO), dom(NVME)]);
-    allocatorAgrees(query(0xffffd000n), b, oracle, new IovaReuse(), 1);
+    allocatorAgrees(query(0xffffd000n), b, oracle, new IovaReuse(), ONE_PAGE);
     const d = b.decide('recent');
     expect(d.domain.id).toBe(VIRTIO);
     expect(d.how).toBe('allocator');
@@ -45,7 +47,7 @@ describe("the allocator's answer of a domain shown from its creation", () => {
 
   it('gives nothing for a domain found mid-run (its mirror may miss allocations from before the trace)', () => {
     const b = new Ballot([dom(VIRTIO, false), dom(NVME, false)]);
-    allocatorAgrees(query(0xffffd000n), b, oracle, new IovaReuse(), 1);
+    allocatorAgrees(query(0xffffd000n), b, oracle, new IovaReuse(), ONE_PAGE);
     expect(b.has('allocator')).toBe(false);
   });
 
@@ -53,7 +55,7 @@ describe("the allocator's answer of a domain shown from its creation", () => {
     const reuse = new IovaReuse();
     reuse.unmapped(0xfffff000n, VIRTIO, 1e9, 0.9, 'map:91');
     const b = new Ballot([dom(VIRTIO), dom(NVME)]);
-    allocatorAgrees(query(0xfffff000n), b, oracle, reuse, 1);
+    allocatorAgrees(query(0xfffff000n), b, oracle, reuse, ONE_PAGE);
     expect(b.has('allocator')).toBe(false);
   });
 });

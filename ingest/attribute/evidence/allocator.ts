@@ -17,14 +17,26 @@ import { type Ballot } from '../combine.js';
 import { type IovaReuse } from './iova-reuse.js';
 import { type MapQuery } from './scene.js';
 
+/** What the line asks the allocator for, as the prediction reads it (predictor.ts requestPages). */
+export interface AllocatorRequest {
+  /** pages of the line and the lines contiguous after it */
+  readonly run: number;
+  /** pages of the line alone */
+  readonly single: number;
+  /** the pause before its first continuation line (null: none) */
+  readonly gapNs: number | null;
+  /** the pages its unmap frees, if seen in the window (the allocation, whole) */
+  readonly unmapPages: number | null;
+}
+
 export interface AllocatorOracle {
-  /** the IOVA `domain`'s allocator would give `pages` pages now (null: no DMA domain, or none) */
-  answer(domain: number, pages: number, cpu: number, ts: number): bigint | null;
+  /** the IOVA `domain`'s allocator would give the request now (null: no DMA domain, or none) */
+  answer(domain: number, req: AllocatorRequest, cpu: number, ts: number): bigint | null;
   /** how often that allocator's answers have lately been the kernel's, the average started at `prior` */
   agreement(domain: number, prior: number): number;
 }
 
-export function allocatorAgrees(q: MapQuery, b: Ballot, oracle: AllocatorOracle, reuse: IovaReuse, pages: number): void {
+export function allocatorAgrees(q: MapQuery, b: Ballot, oracle: AllocatorOracle, reuse: IovaReuse, req: AllocatorRequest): void {
   if (q.s.w.allocator <= 1) return;
   const freedIn = reuse.lastFreedIn(q.r.iova);
   for (const d of b.cands) {
@@ -32,6 +44,6 @@ export function allocatorAgrees(q: MapQuery, b: Ballot, oracle: AllocatorOracle,
     // as strong as the mirror has shown itself right in that domain lately
     const known = d.fromStart && (freedIn === null || freedIn === d.id);
     const a = oracle.agreement(d.id, known ? q.s.w.allocatorFromStart : 0);
-    if (a > 0 && oracle.answer(d.id, pages, q.r.at.cpu, q.r.at.ts) === q.r.iova) b.add('allocator', d.id, Math.log(1 - a + a * q.s.w.allocator));
+    if (a > 0 && oracle.answer(d.id, req, q.r.at.cpu, q.r.at.ts) === q.r.iova) b.add('allocator', d.id, Math.log(1 - a + a * q.s.w.allocator));
   }
 }

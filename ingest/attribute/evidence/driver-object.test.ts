@@ -45,16 +45,24 @@ describe('driver objects: a page mapped at two IOVAs at once', () => {
     // given the probe's partition read mapping a request's header and status byte, one page, at two IOVAs
     const s = scene();
     const objects = new DriverObjects();
-    placed(s, objects, query(s, 'insmod', 137, 0xffffd000n, 0x4730000n), VIRTIO, 0.5);
-    placed(s, objects, query(s, 'insmod', 137, 0xffffb000n, 0x4730000n), VIRTIO, 0.55);
+    placed(s, objects, query(s, 'insmod', 137, 0xffffd000n, 0x4730000n), VIRTIO, 0.85);
+    placed(s, objects, query(s, 'insmod', 137, 0xffffb000n, 0x4730000n), VIRTIO, 0.88);
     // when a new task's GET_ID request maps that page
     const b = weigh(s, objects, query(s, 'cat', 183, 0xffffb000n, 0x4730000n));
-    // then the virtio disk's domain is favoured by 1 - c + c * w, c the surer of the two being 0.5
+    // then the virtio disk's domain is favoured by 1 - c + c * w, c the less sure of the two being 0.85
     const d = b.decide('recent');
     expect(d.domain.id).toBe(VIRTIO);
     expect(d.how).toBe('driver-object');
-    expect(b.persisted).toEqual([{ kind: 'driver-object', domain: VIRTIO, lr: Math.log(0.5 + 0.5 * WEIGHTS.driverObject), anchor: false }]);
+    expect(b.persisted).toEqual([{ kind: 'driver-object', domain: VIRTIO, lr: Math.log(0.15 + 0.85 * WEIGHTS.driverObject), anchor: false }]);
     expect(d.conf).toBeLessThan(0.9);
+  });
+
+  it('is not taught by guesses as likely wrong as right (it would carry them to every task that maps the page)', () => {
+    const s = scene();
+    const objects = new DriverObjects();
+    placed(s, objects, query(s, 'insmod', 137, 0xffffd000n, 0x4730000n), VIRTIO, 0.5);
+    placed(s, objects, query(s, 'insmod', 137, 0xffffb000n, 0x4730000n), VIRTIO, 0.55);
+    expect(weigh(s, objects, query(s, 'cat', 183, 0xffffb000n, 0x4730000n)).persisted).toEqual([]);
   });
 
   it('anchors when both maps were placed surely', () => {

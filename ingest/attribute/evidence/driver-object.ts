@@ -8,9 +8,10 @@
 // page live at two IOVAs at once is the driver's, not a buffer recycled between processes: unlike
 // device-page.ts it needs no second task to show it.
 //
-// Learned from where attribution placed those two maps, and only as surely: a page taught by
-// placements of confidence c weighs log(1 - c + c * w.driverObject); it anchors (kinds.ts) only
-// when both were sure (confident), else it weighs and cannot make the placement sure.
+// Learned from where attribution placed those two maps, only when both were at least 0.8 sure,
+// and only as surely: a page taught by placements of confidence c weighs
+// log(1 - c + c * w.driverObject); it anchors (kinds.ts) only when both were sure (confident),
+// else it weighs and cannot make the placement sure.
 import { type Ballot } from '../combine.js';
 import { type MapQuery, type MapWeigher } from './scene.js';
 
@@ -31,6 +32,13 @@ interface ObjectPage {
   /** the task that showed it (its own later maps carry that as their own placements) */
   readonly task: string;
 }
+
+/**
+ * the least confidence of the two maps that teaches a page: a page taught by a guess as likely
+ * wrong as right would carry the guess to every task that maps it (on the heavy capture cut in its
+ * concurrent phase, where half the placements are wrong, it spread them)
+ */
+const TEACHES_FROM = 0.8;
 
 /** pages remembered at most (bounded memory on long traces) */
 const MAX_PAGES = 1 << 20;
@@ -55,8 +63,8 @@ export class DriverObjects implements MapWeigher {
     const ppfn = Number(q.r.paddr >> 12n);
     const pfn = Number(q.r.iova >> 12n);
     const was = this.last.get(ppfn);
-    if (was && was.domain === domain && was.task === q.task.key && was.pfn !== pfn && q.s.live.blocker(domain, was.pfn, 1)?.line === was.line) {
-      const c = Math.min(conf, was.conf);
+    const c = Math.min(conf, was?.conf ?? 0);
+    if (was && c >= TEACHES_FROM && was.domain === domain && was.task === q.task.key && was.pfn !== pfn && q.s.live.blocker(domain, was.pfn, 1)?.line === was.line) {
       const known = this.objects.get(ppfn);
       if (!known || known.domain !== domain || known.conf < c) {
         if (this.objects.size >= MAX_PAGES) this.objects.clear();

@@ -92,11 +92,13 @@ export class Attributor {
     const w = opts.weights ?? WEIGHTS;
     this.scene = { window: this.window, book: this.book, live: new LiveIndex(), tasks: new TaskBeliefs(w), hints: new DeviceHints(capture), capture, w, sighted: !blind && major >= 612, phase: null, phaseSeq: 0, phaseTs: -Infinity };
     this.maps = new MapLines(this.scene, this.runs, new DevicePages(), this.reuse, {
-      answer: (domain, pages, cpu, ts) => {
+      answer: (domain, req, cpu, ts) => {
         const d = this.book.domains.get(domain);
-        return d && this.predictor.has(domain) ? this.predictor.guess({ domain, device: this.deviceOf(d), pages, kind: 'map', cpu, ts }).iova : null;
+        if (!d || !this.predictor.has(domain)) return null;
+        const pages = this.predictor.requestPages(domain, req.run, req.single, false, req.gapNs, req.unmapPages);
+        return this.predictor.guess({ domain, device: this.deviceOf(d), pages, kind: 'map', cpu, ts }).iova;
       },
-      agreement: (domain) => this.predictor.agreementOf(domain),
+      agreement: (domain, prior) => this.predictor.agreementOf(domain, prior),
     });
     this.unmaps = new UnmapLines(this.scene, this.claims);
     this.truth = blind ? new GroundTruth(this.book) : null;

@@ -2,14 +2,24 @@
 // the CPU's flush queue and arms a 10 ms timer; fq_flush_timeout frees the queued IOVAs into the
 // timer CPU's rcache. The trace shows the unmaps and the allocations, never the timer: the
 // domain keeps hypotheses about when and where it fired (worlds.ts), predicts with their weights,
-// lets each allocation the trace shows prune them, and commits to the journal the steps every
-// remaining hypothesis agrees on (commit.ts). The work per trace line is one shadow operation per
-// hypothesis (at most MAX_WORLDS) plus, once, the kernel deciders when the step is committed.
+// lets each allocation the trace shows prune them, and runs the steps every remaining hypothesis
+// agrees on into its committed copy (commit.ts).
+//
+// The journal's allocator is kept apart from the hypotheses, and takes every step at its own
+// trace line with the kernel's deciders (kernel/iova, kernel/dma): an unmap queues its IOVA at
+// once, an allocation is decided (or entered as found) on the state the journal has then, and a
+// firing goes in when the hypotheses agree on it. Each recorded event is thus decided on the
+// state the journal has when it reads it, so the allocator events never contradict each other.
+// They must not contradict the trace either: a range the trace allocates again must have left
+// the flush queue first, so a firing the hypotheses have not agreed on yet goes in then
+// (flushFor). The work per trace line is one shadow operation per hypothesis (at most
+// MAX_WORLDS) plus, once, the kernel deciders on the journal's state.
 import { type IommuEvent } from '../../domain-events/index.js';
-import { evolveBatch, type State } from '../../reducers/index.js';
+import { type State } from '../../reducers/index.js';
+import { fqFlushTimeout, IOVA_FQ_TIMEOUT_NS, queueIova } from '../../kernel/dma/flush-queue.js';
 import { KernelCtx } from '../../kernel/machine/ctx.js';
 import { type Profile } from '../../kernel/profile.js';
-import { commitSteps, type LogStep } from './commit.js';
+import { commitSteps, type Copy, type LogStep } from './commit.js';
 import { dropPhantoms } from './phantoms.js';
 import { ShadowFq } from './shadow-fq.js';
 import { type ShadowDevice, ShadowIova } from './shadow-iova.js';
@@ -45,7 +55,11 @@ export interface LazyFit {
   readonly tried32: boolean;
   /** the most probable hypothesis did not give it: the timer fired elsewhere than it put it */
   readonly timer: boolean;
+  /** what gave it: a kept hypothesis, a firing placed after the fact (retro.ts), or the CPU's phantoms dropped */
+  readonly via: LazyVia;
 }
+
+export type LazyVia = 'kept' | 'retro' | 'phantoms';
 
 interface Fit {
   readonly x: World;
@@ -67,10 +81,10 @@ export function dmaLimit(maskBits: number): bigint {
 }
 
 export class LazyDomain {
-  /** the domain as the journal has it: committed steps, and the allocations logged since */
+  /** the domain as the journal has it: every allocator event recorded so far, in order */
   state: State;
-  /** the committed model state the log runs from */
-  private base: State;
+  /** the committed what-if copy the log runs from */
+  private readonly base: Copy;
   private log: LogStep[] = [];
   private beam: Beam;
   /** the last step taken in (the log may have been committed since) */
@@ -83,14 +97,9 @@ export class LazyDomain {
     /** the pfns of the allocations the trace shows live in the domain */
     private readonly live: ReadonlySet<number>,
   ) {
-    this.state = this.base = state;
-    this.beam = this.rootBeam();
-  }
-
-  private rootBeam(): Beam {
-    const iova = ShadowIova.of(this.base.iova.domains.get(this.id)!, this.k.profile);
-    const fq = ShadowFq.of(this.base.flushQueues.domains.get(this.id), this.k.cpus);
-    return new Beam(new World(iova, fq, 1, []), Math.max(1, this.k.cpus), this.k.timers, this.k.odds);
+    this.state = state;
+    this.base = { iova: ShadowIova.of(state.iova.domains.get(id)!, k.profile), fq: ShadowFq.of(state.flushQueues.domains.get(id), k.cpus) };
+    this.beam = new Beam(new World(this.base.iova.fork(), this.base.fq.fork(), 1, []), Math.max(1, k.cpus), k.timers, k.odds);
   }
 
   /** The IOVA pfn (0: none) the worlds' weights favour for the request, at `ts` on `cpu`. */
@@ -128,30 +137,31 @@ export class LazyDomain {
         }
     // nothing the weights kept gives it: the timer may have fired where the model thought it
     // too unlikely to keep a world (retro.ts)
-    if (fits.length === 0) fits.push(...this.retro(device, pfn, sizes, masks, cpu, ts));
+    const kept = fits.length > 0;
+    if (!kept) fits.push(...this.retro(device, pfn, sizes, masks, cpu, ts));
     // or the CPU's magazines hold phantoms (phantoms.ts)
     const phantoms = fits.length === 0;
     if (phantoms) fits.push(...this.dropPhantoms(device, pfn, sizes, masks, cpu));
     let pick = fits[0];
     for (const f of fits) if (f.x.w > pick.x.w) pick = f;
     if (pick) {
-      const kept = fits.filter((f) => f.pages === pick.pages && f.mask === pick.mask);
-      for (const f of kept) f.x.iova = f.iova;
-      this.learnNotFired(kept.map((f) => f.x), ts);
-      this.beam.keep(kept.map((f) => f.x));
+      const same = fits.filter((f) => f.pages === pick.pages && f.mask === pick.mask);
+      for (const f of same) f.x.iova = f.iova;
+      this.learnNotFired(same.map((f) => f.x), ts);
+      this.beam.keep(same.map((f) => f.x));
     } else {
       top.iova.enter(pfn, sizes[0]);
       top.w = 1;
       this.beam.keep([top]);
     }
     this.logAlloc(device, pfn, pick?.pages ?? sizes[0], pick ? pick.mask : null, cpu, ts, phantoms && pick !== undefined);
-    return pick ? { pages: pick.pages, mask: pick.mask, tried32: pick.tried32, timer: !fits.some((f) => f.x === top) } : null;
+    return pick ? { pages: pick.pages, mask: pick.mask, tried32: pick.tried32, timer: !fits.some((f) => f.x === top), via: kept ? 'kept' : phantoms ? 'phantoms' : 'retro' } : null;
   }
 
   /** The most probable world's history with the timer fired at a recent place instead (retro.ts). */
   private retro(device: ShadowDevice, pfn: number, sizes: readonly number[], masks: readonly number[], cpu: number, ts: number): Fit[] {
     const best = this.beam.best;
-    const root = () => ({ iova: ShadowIova.of(this.base.iova.domains.get(this.id)!, this.k.profile), fq: ShadowFq.of(this.base.flushQueues.domains.get(this.id), this.k.cpus) });
+    const root = () => ({ iova: this.base.iova.fork(), fq: this.base.fq.fork() });
     const got = retroFire(root, this.log, best.fires, this.k.cpus, { pfn, sizes, masks, device, cpu, ts }, dmaLimit, best.w * RETRO_WEIGHT, this.live);
     return got.map((r) => ({ x: r.world, iova: r.iova, pages: r.pages, mask: r.mask, tried32: r.tried32 }));
   }
@@ -160,15 +170,18 @@ export class LazyDomain {
   private dropPhantoms(device: ShadowDevice, pfn: number, sizes: readonly number[], masks: readonly number[], cpu: number): Fit[] {
     const out: Fit[] = [];
     for (const x of this.beam.worlds)
-      search: for (const pages of sizes)
+      search: for (const pages of sizes) {
+        // the drop depends on the size, not the mask: made once, tried with each mask
+        const dropped = x.iova.fork();
+        if (!dropped.dropPhantoms(pages, cpu, this.live)) continue;
         for (const mask of masks) {
-          const iova = x.iova.fork();
-          if (!iova.dropPhantoms(pages, cpu, this.live)) continue;
+          const iova = dropped.fork();
           const r = iova.dmaAllocIova(pages, dmaLimit(mask), device, cpu);
           if (r.pfn !== pfn) continue;
           out.push({ x, iova, pages, mask, tried32: r.tried32 });
           break search;
         }
+      }
     return out;
   }
 
@@ -180,6 +193,7 @@ export class LazyDomain {
     this.beam.advance(ts, this.log.length, !inBurst);
     for (const x of this.beam.worlds) x.fq!.queue(x.iova, pfn, pages, cpu, ts);
     this.log.push({ kind: 'free', pfn, pages, cpu, ts, burst: inBurst });
+    this.journal({ ts, cpu }, (k) => queueIova(k, this.id, pfn, pages));
     this.commitAgreed();
   }
 
@@ -196,9 +210,16 @@ export class LazyDomain {
     this.commit(this.log.length, true);
   }
 
-  /** The allocation taken into the journal now (its decision on the journal's state), and logged for the commit. */
+  /** The allocation taken into the journal now (decided on the journal's state), and logged for the commit. */
   private logAlloc(device: (ShadowDevice & { name: string }) | null, pfn: number, pages: number, mask: number | null, cpu: number, ts: number, phantoms = false): void {
-    const take = (k: KernelCtx) => {
+    // the trace shows the range allocated again: the firing that freed it happened, so the steps
+    // up to the most probable world's last firing are committed now (the timer model learns the
+    // firing at once; the other worlds go on, each with its own state; retro.ts only places
+    // firings after it)
+    const last = this.beam.best.fires.at(-1);
+    if (last !== undefined && heldBy(this.state, this.id, pfn)) this.commit(last.at, true);
+    this.flushFor(pfn, pages, ts);
+    this.journal({ ts, cpu, ...(device ? {} : { how: 'pre-trace' }) }, (k) => {
       if (device && mask !== null) {
         const before = k.state;
         const n = k.events.length;
@@ -211,19 +232,40 @@ export class LazyDomain {
         k.events.length = n;
       }
       this.k.force(k, this.id, pfn, pages, cpu);
-    };
-    // the trace shows the range allocated again: the journal must have had it freed first (its
-    // unmap's flush), so the steps up to the most probable world's last firing go to the journal
-    // now (the other worlds go on, each with its own state; retro.ts only places firings after it)
-    const last = this.beam.best.fires.at(-1);
-    if (last !== undefined && heldBy(this.state, this.id, pfn)) this.commit(last.at, true);
-    const k = new KernelCtx(this.state, this.k.profile, { ts, cpu, ...(device ? {} : { how: 'pre-trace' }) });
-    take(k);
+    });
+    this.log.push({ kind: 'alloc', pfn, pages, ts, cpu, device, mask, phantoms });
+    this.commitAgreed();
+  }
+
+  /** Runs `step` on the journal's state and records its events. */
+  private journal(meta: { ts: number; cpu: number; how?: 'pre-trace' }, step: (k: KernelCtx) => void): void {
+    const k = new KernelCtx(this.state, this.k.profile, meta);
+    step(k);
     this.state = k.state;
     this.k.record(k.events);
-    // in the commit the decision runs again on the committed state, its events already recorded
-    this.log.push({ kind: 'alloc', pfn, pages, ts, cpu, device, mask, phantoms, decide: take });
-    this.commitAgreed();
+  }
+
+  /** the trace time the journal's pending flush-queue timer was armed at (null: none pending) */
+  private journalTimer(): number | null {
+    const d = this.state.flushQueues.domains.get(this.id)?.timerDeadline;
+    return d === null || d === undefined ? null : d - IOVA_FQ_TIMEOUT_NS;
+  }
+
+  /**
+   * The trace allocates [pfn, pfn + pages) again while the journal still has part of it on a
+   * flush queue: in the kernel the timer has fired since its unmap (dma-iommu.c (6.1, 6.12)
+   * fq_flush_timeout is the only way a queued IOVA gets back to the allocator once its ring has
+   * room), the hypotheses have just not agreed where. The journal's timer fires now, on the CPU
+   * the most probable hypothesis fires it on (else the CPU that armed it).
+   */
+  private flushFor(pfn: number, pages: number, ts: number): void {
+    const fq = this.state.flushQueues.domains.get(this.id);
+    if (!fq || fq.timerDeadline === null) return;
+    const hi = pfn + pages - 1;
+    if (!fq.queues.some((q) => q.some((e) => e.pfn <= hi && e.pfn + e.pages - 1 >= pfn))) return;
+    const armed = fq.timerDeadline - IOVA_FQ_TIMEOUT_NS;
+    const cpu = this.beam.best.fires.find((f) => f.armed === armed)?.cpu ?? fq.timerCpu ?? 0;
+    this.journal({ ts, cpu }, (k) => fqFlushTimeout(k, this.id, cpu));
   }
 
   /** A timer every surviving world still has pending, that worlds which fired it no longer explain. */
@@ -240,19 +282,22 @@ export class LazyDomain {
     if (n > 0) this.commit(n, false);
   }
 
-  /** The first n steps (and with `trailing`, the firings after the last of them) go to the journal. */
+  /**
+   * The first n steps (and with `trailing`, the firings after the last of them) run into the
+   * committed copy. Their firings go to the journal too, unless it fired that timer already
+   * (flushFor): its pending timer, if any, was armed after the firing's place.
+   */
   private commit(n: number, trailing: boolean): void {
     const fires = this.beam.best.fires;
     const until = trailing ? n + 1 : n;
-    const c = commitSteps(this.base, this.k.profile, this.id, this.log, n, fires, until);
+    commitSteps(this.base, this.log, n, fires, until, dmaLimit, this.live);
     for (const f of fires)
       if (f.at < until) {
         this.k.timers.firedBetween(f.armed, f.after, f.before);
         this.k.odds.fired(f.armedCpu, f.cpu);
+        const armed = this.journalTimer();
+        if (armed !== null && armed <= f.before) this.journal({ ts: f.before, cpu: f.cpu }, (k) => fqFlushTimeout(k, this.id, f.cpu));
       }
-    this.base = c.state;
-    this.state = evolveBatch(this.state, c.events);
-    this.k.record(c.events);
     this.log = this.log.slice(n);
     this.beam.shift(n, until);
   }

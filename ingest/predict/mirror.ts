@@ -5,13 +5,14 @@
 // taken in, the mirror says which IOVA the kernel should have chosen (the prediction trace
 // verify scores). Each domain has a state of its own: nothing in iova.c or the flush queue
 // crosses domains.
-import { type IommuEvent, IovaAllocated, type Meta } from '../../domain-events/index.js';
+import { type IommuEvent } from '../../domain-events/index.js';
 import { evolveBatch, initialState, type State } from '../../reducers/index.js';
 import { DMA_BIT_MASK_32, iommuDmaAllocIova } from '../../kernel/dma/alloc-iova.js';
-import { freeIovaFast, initIovaDomain, IovaCtx, orderBase2, reserveIova } from '../../kernel/iova/index.js';
+import { freeIovaFast, initIovaDomain, IovaCtx, reserveIova } from '../../kernel/iova/index.js';
 import { KernelCtx } from '../../kernel/machine/ctx.js';
 import { type Profile } from '../../kernel/profile.js';
-import { dmaLimit, heldBy, LazyDomain } from './lazy-domain.js';
+import { dmaLimit, heldBy, LazyDomain, type LazyVia } from './lazy-domain.js';
+import { forceAlloc } from './force.js';
 import { dropPhantoms, FreeCpus } from './phantoms.js';
 import { TimerModel } from './timer-model.js';
 
@@ -43,6 +44,8 @@ export interface Resolved {
   readonly mask: number;
   /** a lazy domain's flush timer fired elsewhere than the model put it */
   readonly timer: boolean;
+  /** a lazy domain: what gave it (lazy-domain.ts); null: strict */
+  readonly via: LazyVia | null;
 }
 
 interface DomainMirror {
@@ -175,17 +178,17 @@ export class AllocatorMirror {
   resolve(domain: number, device: MirrorDevice, iova: bigint, sizes: readonly number[], masks: readonly number[], cpu: number, ts: number | null): Resolved | null {
     const d = this.domains.get(domain);
     if (!d) return null;
-    let got: (Resolved & { tried32: boolean }) | null;
+    let got: (Omit<Resolved, 'via'> & { tried32: boolean; via?: LazyVia }) | null;
     if (d.lazy && ts !== null) {
       got = d.lazy.resolve(this.shadowDevice(device), Number(iova / GRANULE), sizes, masks, cpu, ts);
       if (got?.timer) this.timerDependent++;
     } else got = this.resolveNow(d, device, iova, sizes, masks, cpu, ts);
     if (this.profile.dma.pci32 === 'sticky-per-device' && iova > DMA_BIT_MASK_32 && (!got || got.tried32)) this.workaround.set(device.name, false);
     d.live.add(Number(iova / GRANULE));
-    return got ? { pages: got.pages, mask: got.mask, timer: got.timer } : null;
+    return got ? { pages: got.pages, mask: got.mask, timer: got.timer, via: got.via ?? null } : null;
   }
 
-  private resolveNow(d: DomainMirror, device: MirrorDevice, iova: bigint, sizes: readonly number[], masks: readonly number[], cpu: number, ts: number | null): (Resolved & { tried32: boolean }) | null {
+  private resolveNow(d: DomainMirror, device: MirrorDevice, iova: bigint, sizes: readonly number[], masks: readonly number[], cpu: number, ts: number | null): (Omit<Resolved, 'via'> & { tried32: boolean }) | null {
     const state = this.stateOf(d);
     for (const pages of sizes)
       for (const mask of masks) {
@@ -220,31 +223,9 @@ export class AllocatorMirror {
     else d.state = s;
   }
 
-  /** Enter an allocation the model did not choose (it was wrong, or the trace lacks a free). */
+  /** Enter an allocation the model did not choose (it was wrong, or the trace lacks a free): force.ts. */
   force(k: KernelCtx, domain: number, pfn: number, pages: number, cpu: number): void {
-    const d = k.state.iova.domains.get(domain)!;
-    const rounded = pages < 32 ? 2 ** orderBase2(pages) : pages;
-    const order = orderBase2(rounded);
-    const meta: Meta = { ...k.meta, cpu, how: 'forced' };
-    const mags = d.rcaches?.[order]?.cpus ?? [];
-    for (let c = 0; c < mags.length; c++) {
-      const i = mags[c].loaded.indexOf(pfn);
-      if (i >= 0) {
-        k.emit(IovaAllocated.make({ domain, size: pages, limitPfn: pfn + rounded - 1, sizeAligned: true, pfnLo: pfn, pfnHi: pfn + rounded - 1, fromRcache: true, magIndex: i, cachedNode: d.cachedNode, cached32Node: d.cached32Node }, { ...meta, cpu: c }));
-        return;
-      }
-    }
-    // a range that starts inside an allocation the mirror holds: enter what lies beyond it
-    const lo = d.nodes.floorKey(pfn);
-    if (lo !== undefined && d.nodes.get(lo)! >= pfn) {
-      const after = d.nodes.get(lo)! + 1;
-      if (after < pfn + pages) this.force(k, domain, after, pfn + pages - after, cpu);
-      return;
-    }
-    const hi = pfn + rounded - 1;
-    const cached32 = hi < d.dma32bitPfn ? pfn : d.cached32Node;
-    const cached = hi < d.dma32bitPfn ? d.cachedNode : pfn;
-    k.emit(IovaAllocated.make({ domain, size: pages, limitPfn: hi, sizeAligned: true, pfnLo: pfn, pfnHi: hi, fromRcache: false, magIndex: null, cachedNode: cached, cached32Node: cached32 }, meta));
+    forceAlloc(k, domain, pfn, pages, cpu);
   }
 
   /**

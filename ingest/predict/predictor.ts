@@ -81,7 +81,9 @@ export class Predictor {
     const key = maskKey(device, kind);
     const learned = this.masks.get(key) ?? 64;
     const first = g?.req.pages ?? run;
-    const sizes = [...new Set([first, run, single])];
+    // iommu_map maps within one allocation (dma-iommu.c (6.1, 6.12) __iommu_dma_map,
+    // iommu_dma_map_sg): the allocation holds at least the line's own pages
+    const sizes = [...new Set([first, run, single])].filter((n) => n >= single);
     const masks = learned === 64 ? [64, 32] : [learned, 64, 32];
     const got = this.mirror.resolve(domain, device, iova, sizes, masks, cpu, ts);
     if (got) this.masks.set(key, got.mask);
@@ -109,10 +111,14 @@ export class Predictor {
     if (allocatorOnly) return 'only the allocator told the domain apart (not counted)';
     if (g.req.domain !== domain) return 'predicted in another domain than the line was placed in';
     if (g.iova === null) return 'the model found no free IOVA';
-    if (got?.timer) return "lazy: the flush-queue timer fired at another time than the model's estimate";
     if (got && got.mask !== g.mask) return `the allocation followed a ${got.mask}-bit DMA mask, ${g.mask} bits were learned`;
     if (got && got.pages !== g.req.pages) return `the allocation was ${got.pages} pages, the request read ${g.req.pages}`;
-    return this.mirror.isLazy(domain) ? 'lazy: no flush-queue timing gives the kernel\'s IOVA' : 'the model chose another IOVA';
+    if (!this.mirror.isLazy(domain)) return 'the model chose another IOVA';
+    if (!got) return "lazy: no timer firing the model can place, nor the CPU's rcache without phantoms, gives the kernel's IOVA (entered as found)";
+    if (got.via === 'retro') return 'lazy: the flush-queue timer fired where no kept hypothesis had it (placed after the fact)';
+    if (got.via === 'phantoms') return "lazy: the allocating CPU's rcache held IOVAs the kernel's did not (phantoms)";
+    if (got.timer) return "lazy: a less probable hypothesis of the flush-queue timer's firing gave it";
+    return 'lazy: the most probable hypothesis gave it, the weighted vote of the hypotheses another';
   }
 
   /**

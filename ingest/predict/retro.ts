@@ -7,14 +7,9 @@
 // CPU, and the places whose later allocations all come out as the trace showed, this one
 // included, become the worlds. The work is one pass over the recent steps plus, per place and
 // CPU, the steps after it: bounded by the number of steps kept.
-import { type ShadowFq } from './shadow-fq.js';
+import { type Copy, type LogStep, replayStep } from './commit.js';
 import { type ShadowDevice, type ShadowIova } from './shadow-iova.js';
 import { type Fire, World } from './worlds.js';
-
-/** what a logged step needs to be run again in a what-if copy */
-export type ReplayStep =
-  | { readonly kind: 'free'; readonly pfn: number; readonly pages: number; readonly cpu: number; readonly ts: number; readonly burst: boolean }
-  | { readonly kind: 'alloc'; readonly pfn: number; readonly pages: number; readonly cpu: number; readonly ts: number; readonly device: ShadowDevice | null; readonly mask: number | null; readonly phantoms: boolean };
 
 /** the latest places tried */
 const PLACES = 12;
@@ -36,25 +31,11 @@ export interface Retro {
   readonly tried32: boolean;
 }
 
-/** Runs one step in a copy; false when an allocation does not come out as the trace showed. */
-function step(iova: ShadowIova, fq: ShadowFq, s: ReplayStep, limit: (mask: number) => bigint, live: ReadonlySet<number>): boolean {
-  if (s.kind === 'free') {
-    fq.queue(iova, s.pfn, s.pages, s.cpu, s.ts);
-    return true;
-  }
-  if (s.device === null || s.mask === null) {
-    iova.enter(s.pfn, s.pages);
-    return true;
-  }
-  if (s.phantoms) iova.dropPhantoms(s.pages, s.cpu, live);
-  return iova.dmaAllocIova(s.pages, limit(s.mask), s.device, s.cpu).pfn === s.pfn;
-}
-
 /**
  * The worlds in which the timer pending after `fires` fired at one of the latest places of
  * `steps`, on one of `cpus`, and every later allocation and `want` come out as the trace shows.
  */
-export function retroFire(root: () => { iova: ShadowIova; fq: ShadowFq }, steps: readonly ReplayStep[], fires: readonly Fire[], cpus: number, want: Wanted, limit: (mask: number) => bigint, weight: number, live: ReadonlySet<number>): Retro[] {
+export function retroFire(root: () => Copy, steps: readonly LogStep[], fires: readonly Fire[], cpus: number, want: Wanted, limit: (mask: number) => bigint, weight: number, live: ReadonlySet<number>): Retro[] {
   const after = fires.length ? fires[fires.length - 1].at : -1;
   const places: number[] = [];
   for (let i = steps.length; i > after && places.length < PLACES; i--) {
@@ -63,16 +44,16 @@ export function retroFire(root: () => { iova: ShadowIova; fq: ShadowFq }, steps:
   }
   if (places.length === 0) return [];
   // one pass: the copy at each place, the known firings taken as they come
-  const { iova, fq } = root();
-  const at = new Map<number, { iova: ShadowIova; fq: ShadowFq }>();
+  const x0 = root();
+  const at = new Map<number, Copy>();
   let f = 0;
   const lowest = places[places.length - 1];
   for (let i = 0; i <= steps.length; i++) {
-    for (; f < fires.length && fires[f].at === i; f++) if (fq.timer !== null) fq.fire(iova, fires[f].cpu);
-    if (i >= lowest && places.includes(i) && fq.timer !== null) at.set(i, { iova: iova.fork(), fq: fq.fork() });
+    for (; f < fires.length && fires[f].at === i; f++) if (x0.fq.timer !== null) x0.fq.fire(x0.iova, fires[f].cpu);
+    if (i >= lowest && places.includes(i) && x0.fq.timer !== null) at.set(i, { iova: x0.iova.fork(), fq: x0.fq.fork() });
     if (i === steps.length) break;
     // the known history itself may not come out (the model's world was already off): no place then
-    if (!step(iova, fq, steps[i], limit, live)) return [];
+    if (!replayStep(x0, steps[i], limit, live)) return [];
   }
   const out: Retro[] = [];
   for (const [i, snap] of at)
@@ -81,7 +62,7 @@ export function retroFire(root: () => { iova: ShadowIova; fq: ShadowFq }, steps:
       const t = x.fq.timer!;
       x.fq.fire(x.iova, c);
       let ok = true;
-      for (let j = i; j < steps.length && ok; j++) ok = step(x.iova, x.fq, steps[j], limit, live);
+      for (let j = i; j < steps.length && ok; j++) ok = replayStep(x, steps[j], limit, live);
       if (!ok) continue;
       const fire: Fire = { at: i, cpu: c, armed: t.at, armedCpu: t.cpu, after: i > 0 ? steps[i - 1].ts : t.at, before: i < steps.length ? steps[i].ts : want.ts };
       for (const pages of want.sizes)

@@ -76,7 +76,67 @@ function run(profile: Profile, seed: number, n: number, lazy: boolean) {
   return outcomes;
 }
 
+/** One hypothesis: a kernel model and the what-if copies that must decide as it does. */
+interface Lane {
+  k: KernelCtx;
+  iova: ShadowIova;
+  fq: ShadowFq;
+  live: { pfn: number; pages: number }[];
+}
+
+/**
+ * Lazy domains whose copies fork and all go on, interleaved: the copies share magazines and ring
+ * logs (magazine.ts, shadow-fq.ts), so a write by one must never show in another.
+ */
+function runForked(profile: Profile, seed: number, n: number) {
+  const r = new Prng(seed);
+  const pick = (hi: number) => Number(r.between(0n, BigInt(hi)));
+  const k0 = new KernelCtx(fresh(profile), profile, { ts: 0, cpu: 0 });
+  const lanes: Lane[] = [{ k: k0, iova: ShadowIova.of(k0.state.iova.domains.get(D)!, profile), fq: ShadowFq.of(undefined, CPUS), live: [] }];
+  const outcomes: [number, number][] = [];
+  let ts = 0;
+  for (let i = 0; i < n; i++) {
+    ts += 1000;
+    const cpu = pick(CPUS - 1);
+    const x = lanes[pick(lanes.length - 1)];
+    x.k = new KernelCtx(x.k.state, profile, { ts, cpu });
+    const op = pick(99);
+    if (x.live.length > 0 && op < 45) {
+      const { pfn, pages } = x.live.splice(pick(x.live.length - 1), 1)[0];
+      queueIova(x.k, D, pfn, pages);
+      x.fq.queue(x.iova, pfn, pages, cpu, ts);
+    } else if (op < 52) {
+      if (x.fq.timer !== null) {
+        fqFlushTimeout(x.k, D, cpu);
+        x.fq.fire(x.iova, cpu);
+      }
+    } else if (op < 58) {
+      // a hypothesis forked off: both go on, at most four at a time
+      const y = { k: x.k, iova: x.iova.fork(), fq: x.fq.fork(), live: x.live.slice() };
+      if (lanes.length < 4) lanes.push(y);
+      else lanes[pick(3)] = y;
+    } else {
+      const pages = [1, 1, 2, 3, 4, 7, 8, 16, 31, 32, 33, 64][pick(11)];
+      const limit = pick(3) === 0 ? 0xfffff : 2 ** 36 - 1;
+      const want = x.k.withIova(D, (c) => allocIovaFast(c, pages, limit, true));
+      outcomes.push([want, x.iova.allocIovaFast(pages, limit, true, cpu)]);
+      if (want) x.live.push({ pfn: want, pages });
+    }
+  }
+  return outcomes;
+}
+
 describe('the shadow allocator and flush queue decide as the kernel model does', () => {
+  it.each([
+    ['linux-6.1', linux61],
+    ['linux-6.12', linux612],
+  ] as const)('given lazy copies forked and all going on interleaved, each decides as its own kernel model (%s)', (_, profile) => {
+    const out = runForked(profile, 78, 6000);
+    expect(out.length).toBeGreaterThan(2000);
+    const diff = out.findIndex(([a, b]) => a !== b);
+    expect({ diff, at: out[diff] }).toEqual({ diff: -1, at: undefined });
+  });
+
   it.each([
     ['linux-6.1', linux61],
     ['linux-6.12', linux612],

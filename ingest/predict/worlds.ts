@@ -28,7 +28,18 @@ export interface Fire {
   readonly before: number;
 }
 
+/** where a world spawned by Beam.advance fires, made only if the world outlives the prune */
+interface Birth {
+  readonly at: number;
+  readonly cpu: number;
+  readonly after: number;
+  readonly before: number;
+}
+
 export class World {
+  /** set while the world is a spawned child still sharing its parent's state (Beam.advance) */
+  birth: Birth | null = null;
+
   constructor(
     public iova: ShadowIova,
     public fq: ShadowFq | null,
@@ -39,8 +50,21 @@ export class World {
     public pendingFrom: number | null = null,
   ) {}
 
-  fork(w: number): World {
-    return new World(this.iova.fork(), this.fq ? this.fq.fork() : null, w, this.fires.slice());
+  /** The child the parent's state will become once it is known to survive: nothing copied yet. */
+  unborn(w: number, birth: Birth): World {
+    const c = new World(this.iova, this.fq, w, this.fires);
+    c.birth = birth;
+    return c;
+  }
+
+  /** The spawned child takes a copy of its parent's state and fires as its birth says. */
+  born(): void {
+    const b = this.birth!;
+    this.birth = null;
+    this.iova = this.iova.fork();
+    this.fq = this.fq!.fork();
+    this.fires = this.fires.slice();
+    this.fire(b.at, b.cpu, b.after, b.before);
   }
 
   fire(at: number, cpu: number, after: number, before: number): void {
@@ -106,7 +130,9 @@ export class Beam {
     }
     if (born.length) {
       this.worlds.push(...born);
+      // the prune reads only weights: a child it drops is never copied nor fired
       this.prune();
+      for (const x of this.worlds) if (x.birth !== null) x.born();
     }
   }
 
@@ -122,9 +148,7 @@ export class Beam {
     for (let cpu = 0; cpu < this.cpus; cpu++) {
       const p = cpu === arming ? same : (1 - same) / (this.cpus - 1);
       if (mass * p <= 0) continue;
-      const c = x.fork(mass * p);
-      c.fire(at, cpu, after, ts);
-      out.push(c);
+      out.push(x.unborn(mass * p, { at, cpu, after, before: ts }));
     }
     return out;
   }

@@ -11,7 +11,7 @@ import { type EvidenceWeights, WEIGHTS } from '../ingest/attribute/weights.js';
 import { type BlindScore } from '../ingest/attribute/ground-truth.js';
 
 /** the weights searched, each over a grid of multiples of its current value */
-const TUNED: (keyof EvidenceWeights)[] = ['phase', 'reuse', 'reuseTask', 'probe', 'attach', 'devicePage', 'completion', 'blocked', 'blockedTask', 'newest', 'recent', 'taskCap', 'workerForgetNs'];
+const TUNED: (keyof EvidenceWeights)[] = ['phase', 'reuse', 'reuseTask', 'probe', 'attach', 'devicePage', 'driverObject', 'completion', 'blocked', 'blockedTask', 'newest', 'recent', 'allocatorFromStart', 'taskCap', 'workerForgetNs'];
 const STEPS = [0.3, 3];
 
 interface Result {
@@ -48,7 +48,7 @@ async function fit(captures: readonly string[], passes: number, log: (m: string)
       for (const f of STEPS) {
         const v = (best[k] as number) * f;
         // likelihood ratios stay on their side of 1 (evidence for stays evidence for)
-        const w = { ...best, [k]: k === 'blocked' || k === 'blockedTask' ? Math.min(v, 0.99) : k === 'completion' || k.endsWith('Ns') || k === 'taskCap' || k === 'devicePageTasks' ? v : Math.max(v, 1) };
+        const w = { ...best, [k]: k === 'blocked' || k === 'blockedTask' || k === 'allocatorFromStart' ? Math.min(v, 0.99) : k === 'completion' || k.endsWith('Ns') || k === 'taskCap' || k === 'devicePageTasks' ? v : Math.max(v, 1) };
         const l = await total(captures, w, cache);
         if (l < bestLoss - 1e-6) {
           best = w;

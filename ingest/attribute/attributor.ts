@@ -14,6 +14,7 @@ import { Predictor } from '../predict/predictor.js';
 import { PredictionScore } from '../predict/score.js';
 import { type Located } from '../records.js';
 import { type BookDomain, DomainBook } from './book.js';
+import { type EvidenceKind } from './evidence/kinds.js';
 import { recorded } from './combine.js';
 import { Completions } from './evidence/completion.js';
 import { Continuations } from './evidence/continuation.js';
@@ -26,6 +27,7 @@ import { inInterrupt, TaskBeliefs } from './evidence/task.js';
 import { GroundTruth } from './ground-truth.js';
 import { DeviceHints } from './hints.js';
 import { LiveIndex } from './live-index.js';
+import { restamp } from './restamp.js';
 import { MapLines, type MapPlacement } from './map-line.js';
 import { type AttributionStats, countPlaced, newStats } from './stats.js';
 import { UnmapLines, type UnmapPlacement } from './unmap-line.js';
@@ -90,11 +92,13 @@ export class Attributor {
     const w = opts.weights ?? WEIGHTS;
     this.scene = { window: this.window, book: this.book, live: new LiveIndex(), tasks: new TaskBeliefs(w), hints: new DeviceHints(capture), capture, w, sighted: !blind && major >= 612, phase: null, phaseSeq: 0, phaseTs: -Infinity };
     this.maps = new MapLines(this.scene, this.runs, new DevicePages(), this.reuse, {
-      answer: (domain, pages, cpu, ts) => {
+      answer: (domain, req, cpu, ts) => {
         const d = this.book.domains.get(domain);
-        return d && this.predictor.has(domain) ? this.predictor.guess({ domain, device: this.deviceOf(d), pages, kind: 'map', cpu, ts }).iova : null;
+        if (!d || !this.predictor.has(domain)) return null;
+        const pages = this.predictor.requestPages(domain, req.run, req.single, false, req.gapNs, req.unmapPages);
+        return this.predictor.guess({ domain, device: this.deviceOf(d), pages, kind: 'map', cpu, ts }).iova;
       },
-      agreement: (domain) => this.predictor.agreementOf(domain),
+      agreement: (domain, prior) => this.predictor.agreementOf(domain, prior),
     });
     this.unmaps = new UnmapLines(this.scene, this.claims);
     this.truth = blind ? new GroundTruth(this.book) : null;
@@ -149,17 +153,24 @@ export class Attributor {
     }
   }
 
-  private meta(r: Located): Meta {
-    return { ts: r.at.ts, cpu: r.at.cpu, src: this.file, line: r.at.line, task: r.at.task || null, pid: r.at.pid >= 0 ? r.at.pid : null, irq: r.at.irq };
+  /**
+   * The envelope of a record's events. Every meta made here has one shape (all of Meta's keys,
+   * how and conf null until a placement sets them), so the event constructors read it
+   * monomorphically; a spread `{ ...meta, how, conf }` per map/unmap was a tenth of attribution.
+   */
+  private meta(r: Located, how: EvidenceKind | null = null, conf: number | null = null): Meta {
+    const at = r.at;
+    return { ts: at.ts, cpu: at.cpu, src: this.file, line: at.line, cmd: null, task: at.task || null, pid: at.pid >= 0 ? at.pid : null, irq: at.irq, how, conf };
   }
 
   private handle(i: number, r: Located): void {
     this.truth?.observe(this.window, i);
-    const meta = this.meta(r);
     if (r.kind === 'map' || r.kind === 'unmap') {
-      if (!this.sawTraffic) this.firstTraffic(meta);
-      return r.kind === 'map' ? this.map(i, r, meta) : this.unmap(i, r, meta);
+      // their events carry how and conf: map and unmap make their own meta once placed
+      if (!this.sawTraffic) this.firstTraffic(this.meta(r));
+      return r.kind === 'map' ? this.map(i, r) : this.unmap(i, r);
     }
+    const meta = this.meta(r);
     if (r.kind !== 'dma') this.runs.interrupted(r);
     switch (r.kind) {
       case 'group-add':
@@ -213,19 +224,19 @@ export class Attributor {
     this.emit(DmaApiCalled.make({ device: r.device, call: r.call, dir: r.dir, dmaAddr: r.dmaAddr, phys: r.phys, size: r.size, attrs: r.attrs, gfp: r.gfp, sg: r.sg, errno: null, domain: d?.id ?? null }, meta));
   }
 
-  private map(i: number, r: MapRecord, meta: Meta): void {
+  private map(i: number, r: MapRecord): void {
     this.stats.mapLines++;
     const truth = this.truth?.truthOf(this.window, i) ?? null;
     let p = this.maps.place(i, r);
     if (!p && this.book.candidates().length === 0 && this.capture.groups.length === 0) {
       // a bare trace that starts mid-run: the first allocator stream
-      this.book.discoverAnonymous(meta);
+      this.book.discoverAnonymous(this.meta(r));
       this.stats.discoveredDomains++;
       p = this.maps.place(i, r);
     }
     if (p && p.how !== 'dma-event' && p.how !== 'continuation' && p.how !== 'direct-region' && p.how !== 'msi-window' && this.capture.groups.length === 0 && this.blockedEverywhere(r)) {
       // live in every known domain at once: another domain's allocator stream
-      const d = this.book.discoverAnonymous(meta);
+      const d = this.book.discoverAnonymous(this.meta(r));
       this.stats.discoveredDomains++;
       p = { ...p, domain: d, pre: p.pre, conf: 0.5, how: 'free-iova' };
     }
@@ -249,9 +260,9 @@ export class Attributor {
       p.domain.lastActivity = ++this.activity;
       p.domain.lastConf = p.conf;
     }
-    const m = { ...meta, how: p.how, conf: conf === 1 && p.how === 'dma-event' ? null : conf };
+    const m = this.meta(r, p.how, conf === 1 && p.how === 'dma-event' ? null : conf);
     let allocated = p.pages;
-    if (p.kernelChosen && this.predictor.has(p.domain.id)) allocated = this.predict(r, p, meta);
+    if (p.kernelChosen && this.predictor.has(p.domain.id)) allocated = this.predict(r, p, m);
     else if (p.how !== 'continuation') this.predictor.callerChosen();
     if (p.how !== 'continuation') this.runs.started(r, p.domain, p.conf, allocated);
     this.emit(Mapped.make({ domain: p.domain.id, iova: r.iova, paddr: r.paddr, size: r.size, prot: null, leaves: null, warn: 0 }, m));
@@ -309,7 +320,7 @@ export class Attributor {
     return cands.length > 0 && cands.every((d) => (this.scene.live.blocker(d.id, pfn, pages)?.conf ?? 0) >= 0.9);
   }
 
-  private unmap(i: number, r: UnmapRecord, meta: Meta): void {
+  private unmap(i: number, r: UnmapRecord): void {
     this.stats.unmapLines++;
     const truth = this.truth?.truthOf(this.window, i) ?? null;
     const p = this.unmaps.place(i, r);
@@ -342,10 +353,10 @@ export class Attributor {
       if (this.interruptsMap(i, r)) this.deferredFrees.push({ domain: p.domain.id, iova: r.iova, pages, cpu: r.at.cpu, ts: r.at.ts });
       else this.mirror.free(p.domain.id, r.iova, pages, r.at.cpu, r.at.ts);
     }
-    const m = { ...meta, how: p.how, conf: p.how === 'dma-event' ? null : conf };
+    const m = this.meta(r, p.how, p.how === 'dma-event' ? null : conf);
     this.emit(Unmapped.make({ domain: p.domain.id, iova: r.iova, size: r.size, unmappedSize: r.unmapped, warn: 0 }, m));
     // __iommu_dma_unmap: the page tables first, then the IOVA goes back to the allocator
-    this.emitMirror(meta, conf);
+    this.emitMirror(m, conf);
   }
 
   /**
@@ -354,6 +365,6 @@ export class Attributor {
    * them: the IOVA tree of an imported trace is the model's reading of it (how 'allocator-model').
    */
   private emitMirror(meta: Meta, conf: number): void {
-    for (const e of this.mirror.drain()) this.emit({ ...e, ts: meta.ts ?? e.ts, src: meta.src ?? null, line: meta.line ?? null, how: 'allocator-model', conf } as IommuEvent);
+    for (const e of this.mirror.drain()) this.emit(restamp(e, meta.ts ?? e.ts, meta.src ?? null, meta.line ?? null, 'allocator-model', conf));
   }
 }

@@ -9,6 +9,7 @@ import { callerMap } from './evidence/caller-map.js';
 import { type Continuations } from './evidence/continuation.js';
 import { type DevicePages } from './evidence/device-page.js';
 import { directRegion } from './evidence/direct-region.js';
+import { DriverObjects } from './evidence/driver-object.js';
 import { mapCall } from './evidence/dma-event.js';
 import { doorbell, isDoorbell } from './evidence/doorbell.js';
 import { CONFIDENT_AT } from '../../domain-events/index.js';
@@ -21,7 +22,7 @@ import { probe } from './evidence/probe.js';
 import { recent } from './evidence/recent.js';
 import { type MapQuery, type MapWeigher, type Scene, type Settled } from './evidence/scene.js';
 import { type CallKind } from '../predict/predictor.js';
-import { type MapRecord, unmapExtent } from './window.js';
+import { type MapRecord, pagesOf, unmapExtent } from './window.js';
 
 /** How a map line was placed, and what its prediction needs. */
 export interface MapPlacement extends Decision {
@@ -41,6 +42,7 @@ export interface MapPlacement extends Decision {
 
 export class MapLines {
   private readonly beforeIova: readonly MapWeigher[];
+  private readonly objects = new DriverObjects();
 
   constructor(
     private readonly s: Scene,
@@ -49,7 +51,7 @@ export class MapLines {
     private readonly reuse: IovaReuse,
     private readonly allocator: AllocatorOracle,
   ) {
-    this.beforeIova = [phase, probe, pages, doorbell, callerMap];
+    this.beforeIova = [phase, probe, pages, this.objects, doorbell, callerMap];
   }
 
   /** Places the map line at window index i; null when no domain exists to take it. */
@@ -78,7 +80,7 @@ export class MapLines {
     this.reuse.weigh(q, b);
     let d = b.decide('recent');
     if (d.conf < CONFIDENT_AT && !q.doorbell) {
-      allocatorAgrees(q, b, this.allocator, pages);
+      allocatorAgrees(q, b, this.allocator, this.reuse, { run: pages, single: pagesOf(r.size), gapNs, unmapPages });
       d = b.decide('recent');
     }
     for (const p of b.persisted) s.tasks.add(task, p.domain, p.lr, p.anchor);
@@ -86,10 +88,12 @@ export class MapLines {
     return { ...d, pre: pre.domain, kernelChosen, kind: q.doorbell ? 'msi' : 'map', pages, gapNs, unmapPages, doorbell: q.doorbell };
   }
 
-  /** A task's map line was placed (device memory learns from it). */
+  /** A task's map line was placed (device memory and driver objects learn from it). */
   placed(i: number, r: MapRecord, p: MapPlacement, confident: number): void {
     const task = this.s.tasks.get(r.at, 'map');
-    this.pages.placed({ s: this.s, i, r, task, doorbell: p.doorbell }, p.domain.id, p.conf, confident);
+    const q = { s: this.s, i, r, task, doorbell: p.doorbell };
+    this.pages.placed(q, p.domain.id, p.conf, confident);
+    this.objects.placed(q, p.domain.id, p.conf, confident);
   }
 
   private stated(i: number, r: MapRecord): Settled | null {

@@ -4,7 +4,9 @@
 // dist/bench/attribution-weights.js` attributes each of them blind with candidate weights and
 // keeps those that maximise the log-likelihood of the right domain on the other captures
 // (leave-one-capture-out); docs/attribution.md gives the figures. The combination is calibrated
-// when, among lines attributed with confidence >= 0.9, at least 99.5 % are right.
+// when, among lines attributed with confidence >= 0.9, at least 99.5 % are right. driverObject and
+// allocatorFromStart were set, not fitted (the bench searches them too): the 6.12 captures have
+// few lines where they decide (a VFIO capture's first reads of a disk, the boot probes).
 export interface EvidenceWeights {
   /** the marker names the disk of the domain's device (process context) */
   readonly phase: number;
@@ -17,6 +19,8 @@ export interface EvidenceWeights {
   readonly devicePage: number;
   /** distinct tasks that must have mapped a page for it to count as device memory */
   readonly devicePageTasks: number;
+  /** the physical page was mapped at two IOVAs at once for the domain (driver objects) */
+  readonly driverObject: number;
   /** exponent of the learned completion-CPU likelihood */
   readonly completion: number;
   /** a map's IOVA live in a domain: that domain's factor when the blocking placement is certain */
@@ -38,6 +42,8 @@ export interface EvidenceWeights {
   readonly callerMap: number;
   /** the domains whose allocator gives the line's IOVA, when nothing else is confident */
   readonly allocator: number;
+  /** how right the allocator of a domain the trace shows from its creation is taken to be before its answers show it */
+  readonly allocatorFromStart: number;
   /** the most a task's accumulated evidence may favour one domain over another (log) */
   readonly taskCap: number;
   /** how fast a kernel worker's or an interrupt context's evidence fades (they serve several devices) */
@@ -51,6 +57,7 @@ export const WEIGHTS: EvidenceWeights = {
   attach: 18,
   devicePage: 1.2,
   devicePageTasks: 2,
+  driverObject: 30,
   completion: 0.3,
   blocked: 0.00018,
   blockedTask: 0.027,
@@ -62,6 +69,7 @@ export const WEIGHTS: EvidenceWeights = {
   doorbell: 50,
   callerMap: 20,
   allocator: 20,
+  allocatorFromStart: 0.9,
   taskCap: 36,
   workerForgetNs: 45000000,
 };

@@ -30,6 +30,8 @@ export interface Guess {
 export class Predictor {
   /** per domain: how often its mirror's guess was the kernel's IOVA lately (a moving average) */
   private readonly agreement = new Map<number, number>();
+  /** per domain: how much of the average is still the prior (1 before its first guess settles) */
+  private readonly priorLeft = new Map<number, number>();
   /** the DMA mask each device's allocations of a kind were last seen to follow */
   private readonly masks = new Map<string, number>();
   /**
@@ -97,7 +99,10 @@ export class Predictor {
     if (!g) return allocated;
     if (allocatorOnly) this.score.byAllocatorOnly++;
     const hit = !allocatorOnly && g.req.domain === domain && g.iova === iova;
-    if (g.req.domain === domain) this.agreement.set(domain, (this.agreement.get(domain) ?? 0) * (1 - AGREEMENT_RATE) + (g.iova === iova ? AGREEMENT_RATE : 0));
+    if (g.req.domain === domain) {
+      this.agreement.set(domain, (this.agreement.get(domain) ?? 0) * (1 - AGREEMENT_RATE) + (g.iova === iova ? AGREEMENT_RATE : 0));
+      this.priorLeft.set(domain, (this.priorLeft.get(domain) ?? 1) * (1 - AGREEMENT_RATE));
+    }
     this.score.guessed(line, iova, g.iova, hit, hit ? '' : this.why(g, domain, got, allocatorOnly));
     return allocated;
   }
@@ -116,9 +121,13 @@ export class Predictor {
     return 'lazy: the most probable hypothesis gave it, the weighted vote of the hypotheses another';
   }
 
-  /** how often the domain's mirror has lately given the kernel's IOVA (0 at first: a mirror that has not shown it knows nothing) */
-  agreementOf(domain: number): number {
-    return this.agreement.get(domain) ?? 0;
+  /**
+   * how often the domain's mirror has lately given the kernel's IOVA: the moving average started
+   * at `prior` (0: a mirror that has not shown it knows nothing; a domain the trace shows from its
+   * creation starts with an allocator known to be empty)
+   */
+  agreementOf(domain: number, prior = 0): number {
+    return (this.agreement.get(domain) ?? 0) + prior * (this.priorLeft.get(domain) ?? 1);
   }
 
   callerChosen(): void {

@@ -31,6 +31,11 @@ export class IovaReuse implements MapWeigher {
     if (recent) b.add('iova-reuse', f.domain, lr(q.s.w.reuseTask), true);
   }
 
+  /** The domain that unmapped the allocation starting at `iova` last (null: none remembered). */
+  lastFreedIn(iova: bigint): number | null {
+    return this.freed.get(Number(iova >> 12n))?.domain ?? null;
+  }
+
   /** An unmap at `iova` was placed in `domain` with confidence `conf`; `task` had mapped it (null: unknown). */
   unmapped(iova: bigint, domain: number, ts: number, conf: number, task: string | null): void {
     if (this.freed.size >= MAX_IOVAS) this.freed.clear();

@@ -11,6 +11,7 @@ export const EVIDENCE_KINDS = {
   phase: 'a phase marker names the disk the workload drives (RUN dd if=/dev/sda), dmesg names its device',
   probe: "the device's driver was probing (dmesg), or the task attached it (attach_device_to_domain)",
   'device-page': 'the physical page is device memory (request headers, rings) other tasks mapped for this device',
+  'driver-object': 'the physical page holds driver objects of this device: it was mapped at two IOVAs at once (a request header and its status byte)',
   completion: "where the task's mappings were unmapped (the CPU a device's interrupts run on)",
   task: 'what the task was shown to drive before (its accumulated evidence)',
   'free-iova': 'the IOVA range is live in the other candidate domains (a map needs it free)',
@@ -34,4 +35,4 @@ export type EvidenceKind = keyof typeof EVIDENCE_KINDS;
  * (map CPU, unmap CPU) pair can suggest a device, never make it sure; on the heavy capture the
  * placements it alone anchored were the confident wrong ones.
  */
-export const ANCHORS: ReadonlySet<EvidenceKind> = new Set(['dma-event', 'direct-region', 'msi-window', 'doorbell', 'caller-map', 'phase', 'probe', 'device-page']);
+export const ANCHORS: ReadonlySet<EvidenceKind> = new Set(['dma-event', 'direct-region', 'msi-window', 'doorbell', 'caller-map', 'phase', 'probe', 'device-page', 'driver-object']);

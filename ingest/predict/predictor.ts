@@ -60,13 +60,14 @@ export class Predictor {
     // the unmap at the line's IOVA frees the allocation that starts there, whole (dma-iommu.c
     // (6.1, 6.12) __iommu_dma_unmap frees the one IOVA allocation it unmaps): an unmap longer
     // than the run says the run was read short (iommu_dma_map_sg allocates the whole list before
-    // its first iommu_map, and the mapping paused longer than RUN_GAP_NS inside it), even where
-    // a dma:* event delimits the call
-    if (unmapPages !== null && unmapPages > run) return unmapPages;
+    // its first iommu_map, and the mapping paused longer than RUN_GAP_NS inside it). Only where a
+    // dma:* event states the call: without it the unmap at the same IOVA may be another domain's
+    // or another call's (taken so, blind placement on the heavy capture fell from 92.7 % to 89.9 %)
+    if (stated && unmapPages !== null && unmapPages > run) return unmapPages;
     if (stated || run === single) return run;
     // and an unmap shorter than the run: its size is the allocation's, though the lines
     // contiguous after it run on (later calls the allocator placed above it)
-    if (unmapPages !== null && unmapPages >= single) return unmapPages;
+    if (unmapPages !== null && unmapPages >= single && unmapPages <= run) return unmapPages;
     const g = this.grouping.get(groupingKey(domain, gapNs));
     return g && g.several > g.one ? single : run;
   }

@@ -58,26 +58,4 @@ describe('forceAlloc', () => {
     expect(nodes.get(cached)).toBeUndefined();
     expect(where(k.state, cached)).toEqual([]);
   });
-
-  it('given two cached single pages, when a 2-page range starting at the lower is entered as found, then one node holds both pages', () => {
-    const { state, pfns } = cachedOn(1, 2);
-    const [upper, lower] = pfns;
-    expect(upper).toBe(lower + 1);
-    const k = new KernelCtx(state, linux612, { cpu: 0 });
-    forceAlloc(k, D, lower, 2, 0);
-    const nodes = k.state.iova.domains.get(D)!.nodes;
-    expect(nodes.get(lower)).toBe(upper);
-    expect(nodes.get(upper)).toBeUndefined();
-    expect([...where(k.state, lower), ...where(k.state, upper)]).toEqual([]);
-  });
-
-  it('given a cached single page, when a range within it is entered as found, then the cached node itself is handed out', () => {
-    const { state, pfns } = cachedOn(1, 1);
-    const cached = pfns[0];
-    const k = new KernelCtx(state, linux612, { cpu: 0 });
-    forceAlloc(k, D, cached, 1, 0);
-    expect(k.state.iova.domains.get(D)!.nodes.get(cached)).toBe(cached);
-    expect(where(k.state, cached)).toEqual([]);
-    expect(k.events.map((e) => e.type)).toEqual(['IovaAllocated']);
-  });
 });

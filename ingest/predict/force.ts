@@ -20,17 +20,9 @@ export function forceAlloc(k: KernelCtx, domain: number, pfn: number, pages: num
   if (lo !== undefined && d.nodes.get(lo)! >= pfn) {
     // a node holds the start: cached (the kernel handed it out again) or already in use
     const hi = d.nodes.get(lo)!;
-    const cached = claimCached(k, domain, d, lo, hi, meta);
-    if (!cached || hi >= pfn + pages - 1) {
-      if (hi + 1 < pfn + pages) forceAlloc(k, domain, hi + 1, pfn + pages - hi - 1, cpu);
-      return;
-    }
-    // a cached node that ends before the range does is not the one the kernel handed out: iova.c
-    // (6.1, 6.12) alloc_iova_fast gives one node per allocation and iova_rcache_get only ranges of
-    // the size asked, and dma-iommu.c __iommu_dma_map maps one allocation per iommu_map. The
-    // kernel no longer had it (the mirror missed a flush or trim): it leaves the tree too, and the
-    // range is entered below as one node
-    k.withIova(domain, (x) => removeIova(x, { pfnLo: lo, pfnHi: hi }, 'rcache-flush', cpu));
+    claimCached(k, domain, d, lo, hi, meta);
+    if (hi + 1 < pfn + pages) forceAlloc(k, domain, hi + 1, pfn + pages - hi - 1, cpu);
+    return;
   }
   const rounded = pages < 32 ? 2 ** orderBase2(pages) : pages;
   // a cached node inside the range is one the kernel did not have (the allocation the trace shows

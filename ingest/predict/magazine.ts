@@ -1,4 +1,4 @@
-// An rcache magazine (iova.c struct iova_magazine, a stack of at most IOVA_MAG_SIZE pfns) as an
+// An rcache magazine (iova.c (6.1, 6.12) struct iova_magazine, a stack of at most IOVA_MAG_SIZE = 127 pfns) as an
 // immutable linked stack for the what-if allocator copies (shadow-iova.ts): a copy shares every
 // magazine with the world it forked from, and a push or a pop makes one cell instead of copying
 // the array. Indexes count from the bottom, as iova_magazine's pfns[] does.

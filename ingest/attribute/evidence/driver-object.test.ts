@@ -34,6 +34,12 @@ function placed(s: Scene, objects: DriverObjects, q: MapQuery, domain: number, c
   objects.placed(q, domain, conf, 0.99);
 }
 
+/** insmod's probe maps a virtio request's header and status byte (one page) at two IOVAs, placed as sure as given */
+function probeMapsObjectPage(s: Scene, objects: DriverObjects, first: number, second: number): void {
+  placed(s, objects, query(s, 'insmod', 137, 0xffffd000n, 0x4730000n), VIRTIO, first);
+  placed(s, objects, query(s, 'insmod', 137, 0xffffb000n, 0x4730000n), VIRTIO, second);
+}
+
 function weigh(s: Scene, objects: DriverObjects, q: MapQuery): Ballot {
   const b = new Ballot([dom(VIRTIO), dom(AHCI)]);
   objects.weigh(q, b);
@@ -45,8 +51,7 @@ describe('driver objects: a page mapped at two IOVAs at once', () => {
     // given the probe's partition read mapping a request's header and status byte, one page, at two IOVAs
     const s = scene();
     const objects = new DriverObjects();
-    placed(s, objects, query(s, 'insmod', 137, 0xffffd000n, 0x4730000n), VIRTIO, 0.85);
-    placed(s, objects, query(s, 'insmod', 137, 0xffffb000n, 0x4730000n), VIRTIO, 0.88);
+    probeMapsObjectPage(s, objects, 0.85, 0.88);
     // when a new task's GET_ID request maps that page
     const b = weigh(s, objects, query(s, 'cat', 183, 0xffffb000n, 0x4730000n));
     // then the virtio disk's domain is favoured by 1 - c + c * w, c the less sure of the two being 0.85
@@ -60,16 +65,14 @@ describe('driver objects: a page mapped at two IOVAs at once', () => {
   it('is not taught by guesses as likely wrong as right (it would carry them to every task that maps the page)', () => {
     const s = scene();
     const objects = new DriverObjects();
-    placed(s, objects, query(s, 'insmod', 137, 0xffffd000n, 0x4730000n), VIRTIO, 0.5);
-    placed(s, objects, query(s, 'insmod', 137, 0xffffb000n, 0x4730000n), VIRTIO, 0.55);
+    probeMapsObjectPage(s, objects, 0.5, 0.55);
     expect(weigh(s, objects, query(s, 'cat', 183, 0xffffb000n, 0x4730000n)).persisted).toEqual([]);
   });
 
   it('anchors when both maps were placed surely', () => {
     const s = scene();
     const objects = new DriverObjects();
-    placed(s, objects, query(s, 'insmod', 137, 0xffffd000n, 0x4730000n), VIRTIO, 0.995);
-    placed(s, objects, query(s, 'insmod', 137, 0xffffb000n, 0x4730000n), VIRTIO, 0.999);
+    probeMapsObjectPage(s, objects, 0.995, 0.999);
     const b = weigh(s, objects, query(s, 'cat', 183, 0xffffb000n, 0x4730000n));
     expect(b.persisted[0]).toMatchObject({ kind: 'driver-object', domain: VIRTIO, anchor: true });
   });
@@ -83,16 +86,14 @@ describe('driver objects: a page mapped at two IOVAs at once', () => {
     placed(s, objects, query(s, 'dd', 145, 0xffffc000n, 0x760cd000n), AHCI, 0.999);
     expect(weigh(s, objects, query(s, 'dd', 146, 0xffffb000n, 0x760cd000n)).persisted).toEqual([]);
     // and the task that showed a page carries its own placements, not this evidence again
-    placed(s, objects, query(s, 'insmod', 137, 0xffffd000n, 0x4730000n), VIRTIO, 0.999);
-    placed(s, objects, query(s, 'insmod', 137, 0xffffb000n, 0x4730000n), VIRTIO, 0.999);
+    probeMapsObjectPage(s, objects, 0.999, 0.999);
     expect(weigh(s, objects, query(s, 'insmod', 137, 0xffffa000n, 0x4730000n)).persisted).toEqual([]);
   });
 
   it('counts once per task and domain: the same page again in that task adds nothing', () => {
     const s = scene();
     const objects = new DriverObjects();
-    placed(s, objects, query(s, 'insmod', 137, 0xffffd000n, 0x4730000n), VIRTIO, 0.9);
-    placed(s, objects, query(s, 'insmod', 137, 0xffffb000n, 0x4730000n), VIRTIO, 0.9);
+    probeMapsObjectPage(s, objects, 0.9, 0.9);
     expect(weigh(s, objects, query(s, 'cat', 183, 0xffffb000n, 0x4730000n)).persisted).toHaveLength(1);
     expect(weigh(s, objects, query(s, 'cat', 183, 0xffffd000n, 0x4730000n)).persisted).toEqual([]);
   });

@@ -24,6 +24,7 @@ import { dropPhantoms } from './phantoms.js';
 import { ShadowFq } from './shadow-fq.js';
 import { type ShadowDevice, ShadowIova } from './shadow-iova.js';
 import { retroFire } from './retro.js';
+import { RetroMemo } from './retro-memo.js';
 import { type TimerModel } from './timer-model.js';
 import { Beam, type CpuOdds, World } from './worlds.js';
 
@@ -89,6 +90,8 @@ export class LazyDomain {
   private beam: Beam;
   /** the last step taken in (the log may have been committed since) */
   private lastStep: { kind: 'free' | 'alloc'; cpu: number; ts: number } | null = null;
+  /** retro.ts's copies, kept from one allocation to the next */
+  private readonly retroMemo = new RetroMemo();
 
   constructor(
     readonly id: number,
@@ -162,7 +165,7 @@ export class LazyDomain {
   private retro(device: ShadowDevice, pfn: number, sizes: readonly number[], masks: readonly number[], cpu: number, ts: number): Fit[] {
     const best = this.beam.best;
     const root = () => ({ iova: this.base.iova.fork(), fq: this.base.fq.fork() });
-    const got = retroFire(root, this.log, best.fires, this.k.cpus, { pfn, sizes, masks, device, cpu, ts }, dmaLimit, best.w * RETRO_WEIGHT, this.live);
+    const got = retroFire(root, this.log, best.fires, this.k.cpus, { pfn, sizes, masks, device, cpu, ts }, dmaLimit, best.w * RETRO_WEIGHT, this.live, this.retroMemo);
     return got.map((r) => ({ x: r.world, iova: r.iova, pages: r.pages, mask: r.mask, tried32: r.tried32 }));
   }
 
@@ -291,6 +294,7 @@ export class LazyDomain {
     const fires = this.beam.best.fires;
     const until = trailing ? n + 1 : n;
     commitSteps(this.base, this.log, n, fires, until, dmaLimit, this.live);
+    this.retroMemo.committed(n, until, fires);
     for (const f of fires)
       if (f.at < until) {
         this.k.timers.firedBetween(f.armed, f.after, f.before);

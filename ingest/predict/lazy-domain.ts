@@ -15,7 +15,7 @@
 // (flushFor). The work per trace line is one shadow operation per hypothesis (at most
 // MAX_WORLDS) plus, once, the kernel deciders on the journal's state.
 import { type IommuEvent } from '../../domain-events/index.js';
-import { type State } from '../../reducers/index.js';
+import { type State, Tx } from '../../reducers/index.js';
 import { fqFlushTimeout, IOVA_FQ_TIMEOUT_NS, queueIova } from '../../kernel/dma/flush-queue.js';
 import { KernelCtx } from '../../kernel/machine/ctx.js';
 import { type Profile } from '../../kernel/profile.js';
@@ -77,7 +77,11 @@ export function heldBy(s: State, domain: number, pfn: number): boolean {
   return lo !== undefined && d!.nodes.get(lo)! >= pfn;
 }
 
+/** the limits by mask width, made once: dmaLimit runs per hypothesis and per replayed step */
+const limits: bigint[] = [];
+
 export function dmaLimit(maskBits: number): bigint {
+  if (Number.isInteger(maskBits) && maskBits >= 0 && maskBits <= 64) return (limits[maskBits] ??= maskBits >= 64 ? (1n << 64n) - 1n : (1n << BigInt(maskBits)) - 1n);
   return maskBits >= 64 ? (1n << 64n) - 1n : (1n << BigInt(maskBits)) - 1n;
 }
 
@@ -242,7 +246,9 @@ export class LazyDomain {
 
   /** Runs `step` on the journal's state and records its events. */
   private journal(meta: { ts: number; cpu: number; how?: 'pre-trace' }, step: (k: KernelCtx) => void): void {
-    const k = new KernelCtx(this.state, this.k.profile, meta);
+    // one Tx for the step: its emits after the first change in place what the first copied
+    // (logAlloc goes back only to the state the step started from)
+    const k = new KernelCtx(this.state, this.k.profile, meta, undefined, null, new Tx());
     step(k);
     this.state = k.state;
     this.k.record(k.events);

@@ -178,7 +178,9 @@ export class LazyDomain {
     const out: Fit[] = [];
     for (const x of this.beam.worlds)
       search: for (const pages of sizes) {
-        // the drop depends on the size, not the mask: made once, tried with each mask
+        // the drop depends on the size, not the mask: made once, tried with each mask (no copy
+        // made for a world with nothing to drop)
+        if (!x.iova.holdsCached(pages, cpu)) continue;
         const dropped = x.iova.fork();
         if (!dropped.dropPhantoms(pages, cpu, this.live)) continue;
         for (const mask of masks) {

@@ -289,6 +289,15 @@ export class ShadowIova {
     this.cached32Node = pointer(p.cached32Node);
   }
 
+  /** whether dropPhantoms(pages, cpu) has anything to drop (it changes nothing when not) */
+  holdsCached(pages: number, cpu: number): boolean {
+    const rounded = pages < 2 ** (CLASSES - 1) ? roundupPowOfTwo(pages) : pages;
+    const order = orderBase2(rounded);
+    if (!this.has(order, cpu)) return false;
+    const slot = order * this.stride + cpu;
+    return this.loaded[slot] !== null || this.prev[slot] !== null;
+  }
+
   /** As phantoms.ts dropPhantoms: `cpu`'s magazines of the size class of `pages` emptied, their nodes freed. */
   dropPhantoms(pages: number, cpu: number, live: ReadonlySet<number>): boolean {
     const rounded = pages < 2 ** (CLASSES - 1) ? roundupPowOfTwo(pages) : pages;

@@ -4,7 +4,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { magazinePopIndex } from '../../kernel/iova/index.js';
-import { magAt, magFromArray, magIndexOf, magPopIndex, magPush, magRemoveAt, magSize, magToArray, type Stack } from './magazine.js';
+import { magAt, magFromArray, magIndexOf, magPopIndex, magPush, magRemoveAt, magSize, magToArray, magWithout, type Stack } from './magazine.js';
 
 /** iova_magazine_pop on the array: the top element takes the popped slot */
 function popArray(a: number[], i: number): void {
@@ -48,6 +48,19 @@ describe('magazine', () => {
         }
         // then: every earlier magazine still holds what it held
         for (const [old, was] of seen) expect(magToArray(old)).toEqual(was);
+      }),
+    );
+  });
+
+  it('given a magazine, when one pfn is taken out without a pop, then the others keep their order and the original is unchanged', () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: 1000 }), { minLength: 1, maxLength: 130 }), fc.nat(), (a, k) => {
+        const m = magFromArray(a)!;
+        const i = k % a.length;
+        const left = magWithout(m, i);
+        expect(magToArray(left)).toEqual([...a.slice(0, i), ...a.slice(i + 1)]);
+        expect(magSize(left)).toBe(a.length - 1);
+        expect(magToArray(m)).toEqual(a);
       }),
     );
   });

@@ -67,3 +67,17 @@ export function magRemoveAt(m: Mag, i: number): Stack {
   for (let j = above.length - 1; j >= 0; j--) out = magPush(out, above[j]);
   return out;
 }
+
+/** the magazine without the pfn at index i, the others in their order (not a pop: nothing moves into its slot) */
+export function magWithout(m: Mag, i: number): Stack {
+  if (i === m.size - 1) return m.below;
+  const above: number[] = [];
+  let c: Mag = m;
+  while (c.size - 1 > i) {
+    above.push(c.pfn);
+    c = c.below!;
+  }
+  let out = c.below;
+  for (let j = above.length - 1; j >= 0; j--) out = magPush(out, above[j]);
+  return out;
+}

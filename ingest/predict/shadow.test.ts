@@ -149,3 +149,23 @@ describe('the shadow allocator and flush queue decide as the kernel model does',
     }
   });
 });
+
+describe('an allocation entered as found in a what-if copy', () => {
+  it.each([
+    ['a prev magazine', 200, 5],
+    ['a depot magazine', 300, 130],
+  ])('given its pfn cached in %s, when entered as found, then no later allocation hands it out again', (_where, frees, nth) => {
+    // given: CPU 0 frees `frees` single pages it allocated, so that the nth freed sits in its prev
+    // magazine (200: 127 in prev, 73 loaded) or in the depot (300: a full loaded pushed there)
+    const iova = ShadowIova.of(fresh(linux612).iova.domains.get(D)!, linux612);
+    const pfns = Array.from({ length: frees }, () => iova.allocIovaFast(1, 0xfffff, true, 0));
+    for (const p of pfns) iova.freeIovaFast(p, 1, 0);
+    // when: the kernel is seen to hand that pfn out
+    iova.enter(pfns[nth], 1);
+    // then: CPU 0's caches give every other pfn once, and never that one
+    const given = Array.from({ length: frees - 1 }, () => iova.allocIovaFast(1, 0xfffff, false, 0));
+    expect(given).not.toContain(pfns[nth]);
+    expect(new Set(given).size).toBe(frees - 1);
+    expect(new Set(given)).toEqual(new Set(pfns.filter((_, i) => i !== nth)));
+  });
+});

@@ -22,12 +22,7 @@ export const freeIova: MapWeigher = {
       if (!p) continue;
       b.add('free-iova', d.id, Math.log(q.s.w.blocked));
       if (p.conf >= SURE) b.ruleOut(d.id);
-      // evidence about the task: every time from a sure placement; from a guess, once per domain
-      // (a guess that blocks, learned at every map, pushed whole tasks away from their device for
-      // good: on the heavy capture cut in its concurrent phase, the virtio disk's readers, blocked
-      // by NVMe lines misplaced in the virtio domain, went to the AHCI disk's)
-      const teaches = p.conf >= SURE || (p.conf > 0.5 && q.s.tasks.firstTime(q.task, `blocked:${d.id}`));
-      if (teaches) b.add('free-iova', d.id, Math.log(1 - p.conf + p.conf * q.s.w.blockedTask), true);
+      if (p.conf > 0.5) b.add('free-iova', d.id, Math.log(1 - p.conf + p.conf * q.s.w.blockedTask), true);
     }
   },
 };

@@ -19,7 +19,8 @@ export class QuietDevices implements MapWeigher {
   private readonly quiet = new Map<number, boolean | null>();
 
   weigh(q: MapQuery, b: Ballot): void {
-    if (q.s.w.quietDevice <= 1) return;
+    // a quiet device still maps its MSI doorbell when its driver sets up its vectors at probe
+    if (q.s.w.quietDevice <= 1 || q.doorbell) return;
     for (const d of b.cands) if (this.isQuiet(q, d.id)) b.add('quiet-device', d.id, -Math.log(q.s.w.quietDevice));
   }
 

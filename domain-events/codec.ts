@@ -57,20 +57,49 @@ function decodeColumn(code: ColumnCode, col: Column, n: number, where: string): 
       return prev;
     });
   }
-  if (code === 'u') {
-    let prev = 0n;
-    return col.map((d) => {
-      if (d === null) return null;
-      prev += typeof d === 'bigint' ? d : BigInt(d as number);
-      if (prev >= U64 && typeof d === 'bigint' && d > 0n) prev -= U64;
-      else if (prev < 0n && typeof d === 'bigint' && d < 0n) prev += U64;
-      // a journal whose bits were changed must not produce out-of-range addresses silently
-      if (prev < 0n || prev >= 1n << 64n) throw new Error(`${where}: 64-bit value out of range`);
-      return prev;
-    });
-  }
+  if (code === 'u') return decodeU64Column(col, n, where);
   if (code !== 'r') throw new Error(`${where}: unknown column code ${String(code)}`);
   return col;
+}
+
+/**
+ * A 'u' column back to absolute values. While the running value and the deltas stay below 2^53
+ * (almost every address) the sum is taken in doubles, where it is exact, and one bigint is made
+ * per value; a bigint delta, or a value at or past 2^53, goes through bigint arithmetic (the
+ * writer's wrap-around at 2^64 included). A seek decodes a block per restore: three bigints a
+ * value were a third of what decoding a block allocated.
+ */
+function decodeU64Column(col: unknown[], n: number, where: string): (bigint | null)[] {
+  const out: (bigint | null)[] = new Array(n);
+  let prev = 0n;
+  let prevNum = 0;
+  let exact = true;
+  for (let j = 0; j < n; j++) {
+    const d = col[j];
+    if (d === null) {
+      out[j] = null;
+      continue;
+    }
+    if (exact && typeof d === 'number') {
+      const x = prevNum + d;
+      // doubles are exact here: |prevNum|, |d| < 2^53 and the sum checked below 2^53 before use
+      if (Number.isSafeInteger(d) && x >= 0 && x <= Number.MAX_SAFE_INTEGER) {
+        prevNum = x;
+        out[j] = prev = BigInt(x);
+        continue;
+      }
+    }
+    if (exact) prev = BigInt(prevNum);
+    prev += typeof d === 'bigint' ? d : BigInt(d as number);
+    if (prev >= U64 && typeof d === 'bigint' && d > 0n) prev -= U64;
+    else if (prev < 0n && typeof d === 'bigint' && d < 0n) prev += U64;
+    // a journal whose bits were changed must not produce out-of-range addresses silently
+    if (prev < 0n || prev >= U64) throw new Error(`${where}: 64-bit value out of range`);
+    exact = prev <= U64_SAFE;
+    prevNum = exact ? Number(prev) : 0;
+    out[j] = prev;
+  }
+  return out;
 }
 
 /** Encodes a block of events: its columns as msgpack (packBlock), deflated. */

@@ -120,7 +120,9 @@ export class ByteWriter {
 
 export class ByteReader {
   private pos: number;
-  private readonly strings: string[] = [];
+  private strings: string[] = [];
+  /** a fork's strings are its parent's, already complete: a new string read again is not added */
+  private forked = false;
 
   constructor(
     private readonly buf: Uint8Array,
@@ -128,6 +130,17 @@ export class ByteReader {
     private readonly end = buf.length,
   ) {
     this.pos = start;
+  }
+
+  /**
+   * A reader at `start` (a position this reader has passed) that knows every string this one
+   * has seen: a value read lazily, long after the pass that skipped it, decodes as it would have.
+   */
+  fork(start: number): ByteReader {
+    const f = new ByteReader(this.buf, start, this.end);
+    f.strings = this.strings;
+    f.forked = true;
+    return f;
   }
 
   private short(): never {
@@ -176,6 +189,13 @@ export class ByteReader {
     return this.byte() === 0 ? null : this.u64();
   }
 
+  /** past a u64, checked as u64() checks it, without making the bigint */
+  skipU64(): void {
+    const hi = this.uint();
+    const lo = this.uint();
+    if (hi >= TWO32 || lo >= TWO32) throw new Error(`checkpoint data: 64-bit value out of range at byte ${this.pos}`);
+  }
+
   byte(): number {
     if (this.pos >= this.end) this.short();
     return this.buf[this.pos++];
@@ -189,7 +209,7 @@ export class ByteReader {
       if (this.pos + n > this.end) this.short();
       const s = utf8Decoder.decode(this.buf.subarray(this.pos, this.pos + n));
       this.pos += n;
-      this.strings.push(s);
+      if (!this.forked) this.strings.push(s);
       return s;
     }
     if (k - 2 >= this.strings.length) throw new Error(`checkpoint data: unknown string #${k - 2} at byte ${this.pos}`);

@@ -83,21 +83,53 @@ function decodeDevices(base: DmaApiState | null, r: ByteReader): DmaApiState {
     const unmatched = r.int();
     let live: PMap<readonly DmaEntry[]>;
     if (how === AGAINST) live = decodeMapDelta(b!.live, r, tx, () => decodeList(r));
-    else {
-      const kn = r.count();
-      const keys: number[] = new Array(kn);
-      const lists: DmaEntry[][] = new Array(kn);
-      let prev = 0;
-      for (let j = 0; j < kn; j++) {
-        prev = keys[j] = prev + r.int();
-        lists[j] = decodeList(r);
-      }
-      live = PMap.fromSorted(keys, lists);
-    }
+    else live = decodeLive(r);
     // the field order of dma-api.ts emptyDevice()
     devices[name] = { device, live, count, liveBytes, maps, unmaps, unmatched };
   }
   return { devices };
+}
+
+/**
+ * A device's live entries, whole: the keys now, the entries of a leaf when it is first used (a
+ * seek replays a few hundred events after the restore and touches a few leaves). The pass over
+ * the lists checks every count, string and value as decoding them does, so a list decoded later
+ * cannot fail; the body's bytes stay with the leaves not yet decoded.
+ */
+function decodeLive(r: ByteReader): PMap<readonly DmaEntry[]> {
+  const kn = r.count();
+  const keys: number[] = new Array(kn);
+  const at = new Uint32Array(kn);
+  let prev = 0;
+  for (let j = 0; j < kn; j++) {
+    prev = keys[j] = prev + r.int();
+    at[j] = r.offset;
+    skipList(r);
+  }
+  return PMap.fromSortedLazy(keys, (from, to) => {
+    const lists: DmaEntry[][] = new Array(to - from);
+    const f = r.fork(at[from]);
+    for (let j = from; j < to; j++) {
+      // past the key written before each list but the first
+      if (j > from) f.int();
+      lists[j - from] = decodeList(f);
+    }
+    return lists;
+  });
+}
+
+function skipList(r: ByteReader): void {
+  for (let n = r.count(); n > 0; n--) {
+    r.skipU64();
+    r.skipU64();
+    if (r.byte() !== 0) r.skipU64();
+    r.str();
+    r.str();
+    r.optInt();
+    const pn = r.count();
+    for (let i = 1; i < pn; i++) r.skipU64();
+    r.int();
+  }
 }
 
 function encodeList(list: readonly DmaEntry[], w: ByteWriter): void {

@@ -179,3 +179,47 @@ describe('PMap (persistent B+tree with transient edits)', () => {
     expect(p.size).toBe(1_000_000);
   });
 });
+
+describe('PMap.fromSortedLazy', () => {
+  it('decodes the values of a leaf only when it is used, and then as fromSorted would', () => {
+    // given 1,000 keys whose values are made on demand
+    const keys = Array.from({ length: 1000 }, (_, i) => i * 2);
+    const asked: [number, number][] = [];
+    const lazy = PMap.fromSortedLazy(keys, (from, to) => {
+      asked.push([from, to]);
+      return keys.slice(from, to).map((k) => k + 1);
+    });
+    // when nothing is read, nothing is made
+    expect(asked).toEqual([]);
+    expect(lazy.size).toBe(1000);
+    // when one key is read, only its leaf is made, once
+    expect(lazy.get(1000)).toBe(1001);
+    expect(lazy.get(1002)).toBe(1003);
+    expect(asked).toHaveLength(1);
+    expect(asked[0][0]).toBeLessThanOrEqual(500);
+    expect(asked[0][1]).toBeGreaterThan(501);
+    // then the whole map reads as the eager one
+    expect(lazy.entries()).toEqual(PMap.fromSorted(keys, keys.map((k) => k + 1)).entries());
+  });
+
+  it('edits a lazy map as an eager one, at any size (seeded)', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 700 }), fc.array(fc.tuple(fc.boolean(), fc.integer({ min: 0, max: 1500 })), { maxLength: 80 }), (n, ops) => {
+        const keys = Array.from({ length: n }, (_, i) => i * 2);
+        let eager = PMap.fromSorted(keys, keys.slice());
+        let lazy = PMap.fromSortedLazy(keys, (from, to) => keys.slice(from, to));
+        const leafSizes: number[] = [];
+        lazy.forEachLeaf((k) => void leafSizes.push(k.length));
+        if (leafSizes.length > 1) expect(Math.min(...leafSizes)).toBeGreaterThanOrEqual(16);
+        const tx = new Tx();
+        for (const [del, k] of ops) {
+          eager = del ? eager.delete(k, tx) : eager.set(k, -k, tx);
+          lazy = del ? lazy.delete(k, tx) : lazy.set(k, -k, tx);
+        }
+        expect(lazy.entries()).toEqual(eager.entries());
+        expect(lazy.size).toBe(eager.size);
+      }),
+      { seed: 14, numRuns: 200 },
+    );
+  });
+});

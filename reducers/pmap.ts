@@ -20,11 +20,42 @@ const MAX = 64;
 const MIN = 16;
 
 class Leaf<V> {
+  private v: V[] | null;
+  /** a leaf of a restored map whose values are decoded on first use (PMap.fromSortedLazy) */
+  private fill: ((from: number, to: number) => V[]) | null = null;
+  private from = 0;
+
   constructor(
     public owner: Tx | null,
     public keys: number[],
-    public vals: V[],
-  ) {}
+    vals: V[] | null,
+  ) {
+    this.v = vals;
+  }
+
+  get vals(): V[] {
+    const v = this.v;
+    return v !== null ? v : this.load();
+  }
+
+  set vals(v: V[]) {
+    this.v = v;
+    this.fill = null;
+  }
+
+  static lazy<V>(keys: number[], fill: (from: number, to: number) => V[], from: number): Leaf<V> {
+    const l = new Leaf<V>(null, keys, null);
+    l.fill = fill;
+    l.from = from;
+    return l;
+  }
+
+  private load(): V[] {
+    const v = this.fill!(this.from, this.from + this.keys.length);
+    if (v.length !== this.keys.length) throw new Error('PMap: a lazy leaf decoded to the wrong number of values');
+    this.vals = v;
+    return v;
+  }
 }
 
 class Branch<V> {
@@ -416,16 +447,38 @@ export class PMap<V> {
   /** Builds a map from keys in strictly increasing order (snapshot restore): O(n). */
   static fromSorted<V>(keys: readonly number[], vals: readonly V[]): PMap<V> {
     if (keys.length !== vals.length) throw new Error('PMap.fromSorted: keys and values differ in length');
+    return PMap.build(keys, (i, j) => new Leaf<V>(null, keys.slice(i, j), vals.slice(i, j)));
+  }
+
+  /**
+   * As fromSorted, with the values of keys[from..to) made by `vals(from, to)` only when a leaf
+   * holding them is first read or copied (a restored checkpoint: a seek touches a few leaves of
+   * a map of thousands). `vals` must give the same values whenever it is called.
+   */
+  static fromSortedLazy<V>(keys: readonly number[], vals: (from: number, to: number) => V[]): PMap<V> {
+    return PMap.build(keys, (i, j) => Leaf.lazy<V>(keys.slice(i, j), vals, i));
+  }
+
+  private static build<V>(keys: readonly number[], leaf: (from: number, to: number) => Leaf<V>): PMap<V> {
     for (let i = 1; i < keys.length; i++) if (!(keys[i] > keys[i - 1])) throw new Error('PMap.fromSorted: keys not strictly increasing');
     if (keys.length === 0) return PMap.empty();
     const fill = Math.max(MIN, Math.floor((MAX * 3) / 4));
     let level: Node<V>[] = [];
     let mins: number[] = [];
-    for (let i = 0; i < keys.length; i += fill) {
-      level.push(new Leaf<V>(null, keys.slice(i, i + fill), vals.slice(i, i + fill)));
+    // leaves of `fill` keys; a last one short of MIN shares the last two leaves' keys evenly
+    // with the one before (as fixTail does for branches), so no leaf is made twice
+    const n = keys.length;
+    const shortTail = n > fill && n % fill !== 0 && n % fill < MIN;
+    const even = shortTail ? n - (n % fill) - fill : n;
+    for (let i = 0; i < even; i += fill) {
+      level.push(leaf(i, Math.min(i + fill, n)));
       mins.push(keys[i]);
     }
-    fixTail(level, mins);
+    if (shortTail) {
+      const h = even + ((n - even) >>> 1);
+      level.push(leaf(even, h), leaf(h, n));
+      mins.push(keys[even], keys[h]);
+    }
     while (level.length > 1) {
       const next: Node<V>[] = [];
       const nextMins: number[] = [];
@@ -645,21 +698,12 @@ function leavesOf<V>(n: Node<V>, fn: (keys: readonly number[], vals: readonly V[
   else for (const kid of n.kids) leavesOf(kid, fn);
 }
 
-/** Keeps the last node of a bulk-loaded level at least MIN full by borrowing from its left. */
+/** Keeps the last branch of a bulk-loaded level at least MIN full by borrowing from its left (leaves: PMap.build). */
 function fixTail<V>(level: Node<V>[], mins: number[]): void {
   if (level.length < 2) return;
   const last = level[level.length - 1];
   if (nodeLen(last) >= MIN) return;
   const prev = level[level.length - 2];
-  if (last instanceof Leaf && prev instanceof Leaf) {
-    const all = prev.keys.concat(last.keys);
-    const vals = prev.vals.concat(last.vals);
-    const h = all.length >>> 1;
-    level[level.length - 2] = new Leaf(null, all.slice(0, h), vals.slice(0, h));
-    level[level.length - 1] = new Leaf(null, all.slice(h), vals.slice(h));
-    mins[mins.length - 1] = all[h];
-    return;
-  }
   const pb = prev as Branch<V>;
   const lb = last as Branch<V>;
   const kids = pb.kids.concat(lb.kids);

@@ -60,6 +60,26 @@ describe('Timeline', () => {
     expect(tl.stats.eventsReplayed - before).toBeLessThanOrEqual(256);
   });
 
+  it('keeps the states of the last two places seeked to, not of every place', () => {
+    // given a journal long enough for three places more than 8192 events apart
+    const long = syntheticJournal(60_000, 5);
+    const path = join(dir, 'places.journal');
+    const rec = JournalRecorder.create(path, { checkpointEvery: 3000, blockEvents: 1000 });
+    for (let i = 0; i < long.length; i += 1000) rec.append(long.slice(i, i + 1000));
+    rec.close();
+    const t = Timeline.open(path);
+    // when three places are visited, each from a checkpoint
+    for (const seq of [10_500, 30_500, 50_500]) t.stateAt(seq);
+    expect(t.stats.checkpointsRestored).toBe(3);
+    // then the second place is still in memory, the first is restored again
+    t.stateAt(30_400);
+    expect(t.stats.checkpointsRestored).toBe(3);
+    const again = t.stateAt(10_400);
+    expect(t.stats.checkpointsRestored).toBe(4);
+    expect(stateHash(again)).toBe(stateHash(evolveBatch(initialState(), long.slice(0, 10_401))));
+    t.close();
+  });
+
   it('finds events by trace time', () => {
     const e = events[12_345];
     expect(tl.seqAtTime(e.ts!)).toBeGreaterThanOrEqual(12_345);

@@ -33,6 +33,16 @@ export const PIN_SPACING = 1024;
  * (and makes less garbage).
  */
 const RESTORE_SAVES = 1024;
+/**
+ * Places kept: the anchors within REGION_EVENTS of the last KEPT_REGIONS places stateAt was
+ * asked for (a place: a target farther than that from the newest one); the anchors of older
+ * places go when a checkpoint is restored. Jumping back and forth between two places stays
+ * cheap, while random seeks do not pile up states of places nobody returns to: each costs
+ * 1–2 MB at 10 M events, which young-generation GCs copied and promoted and full GCs marked
+ * (with up to 64 anchors from a dozen places, GC set a random seek's p95).
+ */
+const KEPT_REGIONS = 2;
+const REGION_EVENTS = 8 * RESTORE_SAVES;
 
 interface Anchor {
   /** events applied: the state after event `applied - 1` */
@@ -60,6 +70,8 @@ export class Timeline implements TimeSearchable {
   readonly total: number;
   readonly stats: SeekStats = { checkpointsRestored: 0, eventsReplayed: 0, blocksDecoded: 0 };
   private jumps: readonly TimeJump[] | null = null;
+  /** the last KEPT_REGIONS places stateAt was asked for, newest last */
+  private places: number[] = [];
 
   private constructor(
     readonly reader: JournalReader,
@@ -201,12 +213,14 @@ export class Timeline implements TimeSearchable {
   stateAt(seq: number): State {
     this.checkSeq(seq, '--at');
     const target = seq + 1;
+    this.visit(target);
     let anchor = this.bestAnchor(target);
     const pin = latestAtOrBefore(this.pinned, target);
     if (pin !== null && pin.applied > anchor.applied) anchor = pin;
     const cp = this.bestCheckpoint(target);
     // restoring a checkpoint costs about what replaying a few thousand events does
     if (cp !== null && cp.firstSeq > anchor.applied + RESTORE_SAVES) {
+      this.dropOtherPlaces();
       anchor = { applied: cp.firstSeq, state: this.reader.decodeCheckpoint(cp) };
       this.stats.checkpointsRestored++;
       this.addAnchor(anchor);
@@ -272,6 +286,21 @@ export class Timeline implements TimeSearchable {
       } else hi = mid - 1;
     }
     return best;
+  }
+
+  private visit(target: number): void {
+    const p = this.places;
+    if (p.length > 0 && Math.abs(p[p.length - 1] - target) <= REGION_EVENTS) p[p.length - 1] = target;
+    else {
+      p.push(target);
+      if (p.length > KEPT_REGIONS) p.shift();
+    }
+  }
+
+  /** Before a restore: the anchors far from every place kept go (the start stays). */
+  private dropOtherPlaces(): void {
+    const p = this.places;
+    this.anchors = this.anchors.filter((a, i) => i === 0 || p.some((c) => Math.abs(a.applied - c) <= REGION_EVENTS));
   }
 
   private addAnchor(x: Anchor): void {

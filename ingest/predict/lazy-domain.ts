@@ -15,7 +15,7 @@
 // (flushFor). The work per trace line is one shadow operation per hypothesis (at most
 // MAX_WORLDS) plus, once, the kernel deciders on the journal's state.
 import { type IommuEvent } from '../../domain-events/index.js';
-import { type State } from '../../reducers/index.js';
+import { type State, Tx } from '../../reducers/index.js';
 import { fqFlushTimeout, IOVA_FQ_TIMEOUT_NS, queueIova } from '../../kernel/dma/flush-queue.js';
 import { KernelCtx } from '../../kernel/machine/ctx.js';
 import { type Profile } from '../../kernel/profile.js';
@@ -24,6 +24,7 @@ import { dropPhantoms } from './phantoms.js';
 import { ShadowFq } from './shadow-fq.js';
 import { type ShadowDevice, ShadowIova } from './shadow-iova.js';
 import { retroFire } from './retro.js';
+import { RetroMemo } from './retro-memo.js';
 import { type TimerModel } from './timer-model.js';
 import { Beam, type CpuOdds, World } from './worlds.js';
 
@@ -76,7 +77,11 @@ export function heldBy(s: State, domain: number, pfn: number): boolean {
   return lo !== undefined && d!.nodes.get(lo)! >= pfn;
 }
 
+/** the limits by mask width, made once: dmaLimit runs per hypothesis and per replayed step */
+const limits: bigint[] = [];
+
 export function dmaLimit(maskBits: number): bigint {
+  if (Number.isInteger(maskBits) && maskBits >= 0 && maskBits <= 64) return (limits[maskBits] ??= maskBits >= 64 ? (1n << 64n) - 1n : (1n << BigInt(maskBits)) - 1n);
   return maskBits >= 64 ? (1n << 64n) - 1n : (1n << BigInt(maskBits)) - 1n;
 }
 
@@ -89,6 +94,8 @@ export class LazyDomain {
   private beam: Beam;
   /** the last step taken in (the log may have been committed since) */
   private lastStep: { kind: 'free' | 'alloc'; cpu: number; ts: number } | null = null;
+  /** retro.ts's copies, kept from one allocation to the next */
+  private readonly retroMemo = new RetroMemo();
 
   constructor(
     readonly id: number,
@@ -162,7 +169,7 @@ export class LazyDomain {
   private retro(device: ShadowDevice, pfn: number, sizes: readonly number[], masks: readonly number[], cpu: number, ts: number): Fit[] {
     const best = this.beam.best;
     const root = () => ({ iova: this.base.iova.fork(), fq: this.base.fq.fork() });
-    const got = retroFire(root, this.log, best.fires, this.k.cpus, { pfn, sizes, masks, device, cpu, ts }, dmaLimit, best.w * RETRO_WEIGHT, this.live);
+    const got = retroFire(root, this.log, best.fires, this.k.cpus, { pfn, sizes, masks, device, cpu, ts }, dmaLimit, best.w * RETRO_WEIGHT, this.live, this.retroMemo);
     return got.map((r) => ({ x: r.world, iova: r.iova, pages: r.pages, mask: r.mask, tried32: r.tried32 }));
   }
 
@@ -171,7 +178,9 @@ export class LazyDomain {
     const out: Fit[] = [];
     for (const x of this.beam.worlds)
       search: for (const pages of sizes) {
-        // the drop depends on the size, not the mask: made once, tried with each mask
+        // the drop depends on the size, not the mask: made once, tried with each mask (no copy
+        // made for a world with nothing to drop)
+        if (!x.iova.holdsCached(pages, cpu)) continue;
         const dropped = x.iova.fork();
         if (!dropped.dropPhantoms(pages, cpu, this.live)) continue;
         for (const mask of masks) {
@@ -239,7 +248,9 @@ export class LazyDomain {
 
   /** Runs `step` on the journal's state and records its events. */
   private journal(meta: { ts: number; cpu: number; how?: 'pre-trace' }, step: (k: KernelCtx) => void): void {
-    const k = new KernelCtx(this.state, this.k.profile, meta);
+    // one Tx for the step: its emits after the first change in place what the first copied
+    // (logAlloc goes back only to the state the step started from)
+    const k = new KernelCtx(this.state, this.k.profile, meta, undefined, null, new Tx());
     step(k);
     this.state = k.state;
     this.k.record(k.events);
@@ -291,6 +302,7 @@ export class LazyDomain {
     const fires = this.beam.best.fires;
     const until = trailing ? n + 1 : n;
     commitSteps(this.base, this.log, n, fires, until, dmaLimit, this.live);
+    this.retroMemo.committed(n, until, fires);
     for (const f of fires)
       if (f.at < until) {
         this.k.timers.firedBetween(f.armed, f.after, f.before);

@@ -18,6 +18,30 @@ import { phantomLeaves } from './phantoms.js';
 /** iova.c IOVA_RANGE_CACHE_MAX_SIZE: size classes of 1..32 pfns */
 const CLASSES = 6;
 
+const APERTURE = (1n << 48n) - 1n;
+const PFN_32 = Number(DMA_BIT_MASK_32 >> 12n);
+
+/** a DMA limit under the 48-bit aperture as dmaAllocIova needs it */
+interface Limit {
+  readonly dma: bigint;
+  /** the last pfn it allows */
+  readonly pfn: number;
+  /** above DMA_BIT_MASK(32): the 32-bit try may come first */
+  readonly above32: boolean;
+}
+
+/** the last limits seen (a trace has one or two DMA masks): worked out once, not per hypothesis */
+const seenLimits: Limit[] = [];
+
+function limitOf(dmaLimit: bigint): Limit {
+  for (const l of seenLimits) if (l.dma === dmaLimit) return l;
+  const limit = APERTURE < dmaLimit ? APERTURE : dmaLimit;
+  const l = { dma: dmaLimit, pfn: Number(limit >> 12n), above32: limit > DMA_BIT_MASK_32 };
+  if (seenLimits.length >= 4) seenLimits.shift();
+  seenLimits.push(l);
+  return l;
+}
+
 /** The device side of iommu_dma_alloc_iova: its bus, and the sticky 6.12 workaround flag. */
 export interface ShadowDevice {
   readonly pci: boolean;
@@ -265,6 +289,15 @@ export class ShadowIova {
     this.cached32Node = pointer(p.cached32Node);
   }
 
+  /** whether dropPhantoms(pages, cpu) has anything to drop (it changes nothing when not) */
+  holdsCached(pages: number, cpu: number): boolean {
+    const rounded = pages < 2 ** (CLASSES - 1) ? roundupPowOfTwo(pages) : pages;
+    const order = orderBase2(rounded);
+    if (!this.has(order, cpu)) return false;
+    const slot = order * this.stride + cpu;
+    return this.loaded[slot] !== null || this.prev[slot] !== null;
+  }
+
   /** As phantoms.ts dropPhantoms: `cpu`'s magazines of the size class of `pages` emptied, their nodes freed. */
   dropPhantoms(pages: number, cpu: number, live: ReadonlySet<number>): boolean {
     const rounded = pages < 2 ** (CLASSES - 1) ? roundupPowOfTwo(pages) : pages;
@@ -297,17 +330,16 @@ export class ShadowIova {
    * bus limit): as kernel/dma/alloc-iova.ts iommuDmaAllocIova.
    */
   dmaAllocIova(pages: number, dmaLimit: bigint, dev: ShadowDevice, cpu: number): ShadowAlloc {
-    const aperture = (1n << 48n) - 1n;
-    const limit = aperture < dmaLimit ? aperture : dmaLimit;
-    if (this.profile.dma.iovaApi === 'alloc_iova') return { pfn: this.allocIova(pages, Number(limit >> 12n)) ?? 0, tried32: false };
+    const l = limitOf(dmaLimit);
+    if (this.profile.dma.iovaApi === 'alloc_iova') return { pfn: this.allocIova(pages, l.pfn) ?? 0, tried32: false };
     const rule = this.profile.dma.pci32;
     let tried32 = false;
     let pfn = 0;
-    if (limit > DMA_BIT_MASK_32 && (rule === 'every-time' ? dev.pci : rule === 'sticky-per-device' && dev.pci32Workaround)) {
+    if (l.above32 && (rule === 'every-time' ? dev.pci : rule === 'sticky-per-device' && dev.pci32Workaround)) {
       tried32 = true;
-      pfn = this.allocIovaFast(pages, Number(DMA_BIT_MASK_32 >> 12n), false, cpu);
+      pfn = this.allocIovaFast(pages, PFN_32, false, cpu);
     }
-    if (!pfn) pfn = this.allocIovaFast(pages, Number(limit >> 12n), true, cpu);
+    if (!pfn) pfn = this.allocIovaFast(pages, l.pfn, true, cpu);
     return { pfn, tried32 };
   }
 }

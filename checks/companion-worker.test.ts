@@ -1,14 +1,14 @@
 // The checks in the journal writer's thread: importing a real capture with the fault checks
 // gives the same journal, byte for byte, and the same finding totals as in one thread.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { importTrace } from '../ingest/importer.js';
 import { pinJournalDate } from '../replay/test-support/pinned-date.js';
 import { checkCompanion } from './companion.js';
+import { scratchDir } from '../ingest/test-support/scratch.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'ij-cw-'));
+const dir = scratchDir('ij-cw-');
 pinJournalDate();
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

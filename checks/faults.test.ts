@@ -1,8 +1,7 @@
 // The planted-fault copy of a real capture (fixtures/faults/README.md): check reports every
 // planted fault at its line, bisect names the first one, and the unmodified capture gives no
 // error finding.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type IommuEvent } from '../domain-events/index.js';
@@ -11,8 +10,9 @@ import { bisectScan, bisectState } from '../replay/bisect.js';
 import { parsePredicate } from '../replay/predicate.js';
 import { Timeline } from '../replay/seek.js';
 import { firstFinding, runChecks } from './index.js';
+import { scratchDir } from '../ingest/test-support/scratch.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'ij-faults-'));
+const dir = scratchDir('ij-faults-');
 let planted: Timeline;
 let clean: Timeline;
 

@@ -1,8 +1,7 @@
 // bisect --check over the checks records: the same first finding as a scan from the first event,
 // found with O(log n) record probes and one segment replay; a scan (with the reason) when the
 // journal cannot answer.
-import { mkdtempSync, rmSync, truncateSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { syntheticStream } from '../bench/synthetic.js';
@@ -12,8 +11,9 @@ import { type IommuEvent, Unmapped } from '../domain-events/index.js';
 import { importTrace } from '../ingest/importer.js';
 import { JournalReader, JournalRecorder, RecordKind, Timeline } from '../replay/index.js';
 import { bisectChecks } from './check-bisect.js';
+import { scratchDir } from '../ingest/test-support/scratch.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'ij-check-bisect-'));
+const dir = scratchDir('ij-check-bisect-');
 let n = 0;
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

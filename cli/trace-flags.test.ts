@@ -1,7 +1,6 @@
 // Bare trace files as users bring them (no capture folder): what the tool infers, what it says it
 // assumed, the flags that override both, and the checks that cannot run without a fact.
-import { mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { JournalReader } from '../replay/index.js';
@@ -9,8 +8,9 @@ import { openUiInput } from '../web/open.js';
 import { createUiServer } from '../web/server.js';
 import { factNotes, RUN_CHECKS } from './commands/ui.js';
 import { jsonLines, runCli } from './test-support/run-cli.js';
+import { scratchDir } from '../ingest/test-support/scratch.js';
 
-const tmp = () => mkdtempSync(join(tmpdir(), 'ij-bare-'));
+const tmp = () => scratchDir('ij-bare-');
 const X86_612 = 'fixtures/traces/x86-q35-vtd-strict-612/trace.txt';
 const ARM_LAZY = 'fixtures/traces/arm64-virt-smmuv3-lazy/trace.txt';
 

@@ -45,6 +45,8 @@ export interface CaptureInfo {
   readonly platformRegions: readonly CaptureRegion[];
   /** physical pages known to be MSI doorbells when /proc/iomem is not there to tell MMIO from RAM */
   readonly doorbellPages: readonly bigint[];
+  /** guest/interrupts.txt (/proc/interrupts, read after the recording): interrupts per PCI device, summed over its vectors and CPUs */
+  readonly interrupts?: ReadonlyMap<string, number>;
 }
 
 /** The reserved regions of a group: as sysfs lists them, else the platform's own. */
@@ -142,5 +144,18 @@ export function readCapture(input: string): CaptureInfo {
     dmesg,
     platformRegions: [],
     doorbellPages: [],
+    interrupts: parseInterrupts(read(folder, 'guest/interrupts.txt') ?? ''),
   };
+}
+
+/** /proc/interrupts: " 26:  51854  0  IR-PCI-MSIX-0000:00:04.0  1-edge  virtio0-req.0" → per PCI device, the sum of its rows */
+export function parseInterrupts(text: string): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const raw of text.split('\n')) {
+    const m = /^\s*\d+:((?:\s+\d+)+)\s+\S*?([0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7])\b/.exec(raw);
+    if (!m) continue;
+    const n = m[1].trim().split(/\s+/).reduce((a, x) => a + Number(x), 0);
+    out.set(m[2], (out.get(m[2]) ?? 0) + n);
+  }
+  return out;
 }

@@ -2,8 +2,7 @@
 // restoring to the state a replay from zero reaches; journals written with the msgpack
 // checkpoints of before still read; a delta that cannot find its base is a clear error that
 // costs nothing written before it.
-import { appendFileSync, copyFileSync, truncateSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync, copyFileSync, truncateSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { rng, syntheticJournal } from '../bench/synthetic.js';
@@ -15,8 +14,9 @@ import { JournalReader } from './journal-reader.js';
 import { deltaEveryFor, JournalRecorder } from './recorder.js';
 import { Timeline } from './seek.js';
 import { verifyJournal } from './verify.js';
+import { scratchDir } from '../ingest/test-support/scratch.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'ij-cpj-'));
+const dir = scratchDir('ij-cpj-');
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const LEGACY = join(import.meta.dirname, '..', 'fixtures', 'journals', 'legacy-checkpoints.journal');

@@ -1,8 +1,7 @@
 // A journal says whether its writer finished: the end record (format v2) against the file, a cut
 // at any byte named as the writer stopping there, a changed or moved record caught by the chained
 // checksum, a damaged header length said to be corrupt, format v1 read as before.
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { rng } from '../bench/synthetic.js';
@@ -14,8 +13,9 @@ import { JournalReader } from './journal-reader.js';
 import { JournalWriter } from './journal-writer.js';
 import { JournalRecorder } from './recorder.js';
 import { verifyJournal } from './verify.js';
+import { scratchDir } from '../ingest/test-support/scratch.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'ij-end-'));
+const dir = scratchDir('ij-end-');
 let n = 0;
 const tmp = (name: string) => join(dir, `${n++}-${name}`);
 

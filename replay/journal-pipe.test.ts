@@ -1,8 +1,7 @@
 // The journal writer in two threads writes what the one-thread writer writes, byte for byte,
 // with a companion in its thread saving the same data at the same checkpoints; its errors reach
 // the caller as the one-thread writer's would.
-import { readFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { rng, syntheticJournal } from '../bench/synthetic.js';
@@ -12,8 +11,9 @@ import { RecordKind } from './journal-format.js';
 import { type CheckpointCompanion, JournalRecorder } from './recorder.js';
 import { workerModule } from './worker-thread.js';
 import { pinJournalDate } from './test-support/pinned-date.js';
+import { scratchDir } from '../ingest/test-support/scratch.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'ij-pipe-'));
+const dir = scratchDir('ij-pipe-');
 const COUNTING = workerModule('test-support/counting-companion', import.meta.url).href;
 pinJournalDate();
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -1,5 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
@@ -18,8 +17,9 @@ import { JournalWriter } from './journal-writer.js';
 import { parseJsonl, eventToJsonLine } from './jsonl.js';
 import { JournalRecorder } from './recorder.js';
 import { verifyJournal } from './verify.js';
+import { scratchDir } from '../ingest/test-support/scratch.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'ij-journal-'));
+const dir = scratchDir('ij-journal-');
 let n = 0;
 const tmp = (name: string) => join(dir, `${n++}-${name}`);
 

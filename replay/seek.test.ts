@@ -1,7 +1,6 @@
 // Seek gives the same state as a replay from zero, wherever it starts from (checkpoint, anchor,
 // or a step back), and says clearly when asked for a point that does not exist.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rng, syntheticJournal } from '../bench/synthetic.js';
@@ -11,8 +10,9 @@ import { bisectState } from './bisect.js';
 import { parsePredicate } from './predicate.js';
 import { JournalRecorder } from './recorder.js';
 import { parseTraceTime, Timeline } from './seek.js';
+import { scratchDir } from '../ingest/test-support/scratch.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'ij-seek-'));
+const dir = scratchDir('ij-seek-');
 let events: IommuEvent[];
 let tl: Timeline;
 

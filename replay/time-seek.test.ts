@@ -2,8 +2,7 @@
 // time answers (never "after event #-1" because a later block started earlier); a time no
 // stretch holds, or several hold, is an error naming the stretches. The writer keeps the jumps
 // in the end record; a journal without one finds the same jumps by reading.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { eventToJson, type IommuEvent, isInputError } from '../domain-events/index.js';
@@ -11,8 +10,9 @@ import { domainAllocated, mapped } from '../domain-events/test-events.js';
 import { runCli } from '../cli/test-support/run-cli.js';
 import { JournalWriter } from './journal-writer.js';
 import { Timeline } from './seek.js';
+import { scratchDir } from '../ingest/test-support/scratch.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'ij-tseek-'));
+const dir = scratchDir('ij-tseek-');
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** 2000 events: #0..#999 at 4.000–4.999 s, then the clock restarts: #1000..#1999 at 0.000–0.999 s. */

@@ -1,5 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { run } from '../cli/main.js';
@@ -7,9 +6,10 @@ import { type IommuEvent, isInputError } from '../domain-events/index.js';
 import { REDACT_BASE } from '../ingest/redact.js';
 import { MAGIC } from '../replay/index.js';
 import { openUiInput } from './open.js';
+import { scratchDir } from '../ingest/test-support/scratch.js';
 
 const TRACE = 'fixtures/traces/arm64-virt-smmuv3-vfio-612/trace.txt';
-const dir = mkdtempSync(join(tmpdir(), 'ui-open-'));
+const dir = scratchDir('ui-open-');
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 async function error(p: Promise<unknown>): Promise<string> {

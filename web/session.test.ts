@@ -2,8 +2,7 @@
 // states its load pass offered the Timeline (one per PIN_SPACING events at block ends), whether
 // the journal has checkpoints or not. A domain that does not exist is a 404 in the command
 // line's words.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { rng, syntheticJournal } from '../bench/synthetic.js';
@@ -13,9 +12,10 @@ import { JournalWriter, PIN_SPACING } from '../replay/index.js';
 import { createUiServer } from './server.js';
 import { UiSession } from './session.js';
 import { journalStore, memoryStore } from './store.js';
+import { scratchDir } from '../ingest/test-support/scratch.js';
 
 const EVENTS = syntheticJournal(20_000, 5, 3);
-const dir = mkdtempSync(join(tmpdir(), 'ij-session-'));
+const dir = scratchDir('ij-session-');
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const replayTo = (seq: number) => stateHash(evolveBatch(initialState(), EVENTS.slice(0, seq + 1)));

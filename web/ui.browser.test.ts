@@ -3,8 +3,7 @@
 // test computes itself. Findings and diff come from small checks defined here that compute
 // real results from the events. Screenshots go to docs/screenshots/ for the README.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,13 +16,14 @@ import { openUiInput } from './open.js';
 import { diffWithFindings } from '../cli/diff-findings.js';
 import { createUiServer, type UiServer } from './server.js';
 import { type EventStore } from './store.js';
+import { scratchDir } from '../ingest/test-support/scratch.js';
 
 const TRACE_A = 'fixtures/traces/arm64-virt-smmuv3-strict/trace.txt';
 const TRACE_B = 'fixtures/traces/arm64-virt-smmuv3-lazy/trace.txt';
 const PLANTED = 'fixtures/faults/x86-q35-vtd-strict-planted/trace.txt';
 // the README's screenshots are rewritten only on request (UPDATE_SCREENSHOTS=1), so a test run
 // leaves the checkout as it was
-const SHOTS = process.env.UPDATE_SCREENSHOTS ? 'docs/screenshots' : mkdtempSync(join(tmpdir(), 'ij-shots-'));
+const SHOTS = process.env.UPDATE_SCREENSHOTS ? 'docs/screenshots' : scratchDir('ij-shots-');
 
 function findChromium(): string | null {
   const env = process.env.CHROMIUM_PATH;

@@ -1,13 +1,13 @@
 // The check / bisect / history / state command lines: JSON shapes, exit codes, clear errors.
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { mkdtempSync, readdirSync, rmSync, statSync, truncateSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, rmSync, statSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
 import { syntheticStream } from '../../bench/synthetic.js';
 import { runChecks } from '../../checks/index.js';
 import { type IommuEvent } from '../../domain-events/index.js';
 import { JournalReader, JournalRecorder, readJsonl } from '../../replay/index.js';
 import { run } from '../main.js';
+import { scratchDir } from '../../ingest/test-support/scratch.js';
 
 function capture(): { out: () => string; err: () => string } {
   let out = '';
@@ -75,7 +75,7 @@ describe('check, bisect, history, state on the command line', () => {
   });
 
   it('check streams a journal: one JSON line, findings as reported, a truncated tail warned about', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'ij-check-'));
+    const dir = scratchDir('ij-check-');
     try {
       const path = join(dir, 'long.journal');
       const rec = JournalRecorder.create(path, { blockEvents: 512, checkpointEvery: 0 });

@@ -1,13 +1,13 @@
 // events --range and history --iova answer one question the same way: on a real capture, for
 // seeded ranges (with and without a domain, with and without --type), both list the same events.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rng } from '../../bench/synthetic.js';
 import { jsonLines, runCli } from '../test-support/run-cli.js';
+import { scratchDir } from '../../ingest/test-support/scratch.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'ij-events-'));
+const dir = scratchDir('ij-events-');
 const J = join(dir, 'strict.journal');
 
 beforeAll(async () => {

@@ -1,13 +1,13 @@
 // import, trace verify and export as scripts use them: exact --json fields, stdout clean, bad
 // input a one-line error with exit code 2.
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { jsonLines, runCli } from '../test-support/run-cli.js';
+import { scratchDir } from '../../ingest/test-support/scratch.js';
 
 const VFIO = 'fixtures/traces/arm64-virt-smmuv3-vfio-612';
-const tmp = () => mkdtempSync(join(tmpdir(), 'ij-cli-'));
+const tmp = () => scratchDir('ij-cli-');
 
 describe('trace verify', () => {
   it('prints one JSON object with the documented fields', async () => {

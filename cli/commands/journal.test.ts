@@ -3,17 +3,17 @@
 // every event before it (the same events as the whole import's), and exits 1. Runs the built
 // CLI (npm ci builds it) for the import; the readers run in-process.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { rng } from '../../bench/synthetic.js';
 import { eventToJson } from '../../domain-events/index.js';
 import { JournalReader } from '../../replay/index.js';
 import { runCli } from '../test-support/run-cli.js';
+import { scratchDir } from '../../ingest/test-support/scratch.js';
 
 const TRACE = 'fixtures/traces/x86-q35-vtd-strict-612';
-const dir = mkdtempSync(join(tmpdir(), 'ij-killed-'));
+const dir = scratchDir('ij-killed-');
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** Starts the import and kills it once the journal holds at least `bytes`. */

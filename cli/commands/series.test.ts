@@ -1,10 +1,10 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { run } from '../main.js';
+import { scratchDir } from '../../ingest/test-support/scratch.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'series-cli-'));
+const dir = scratchDir('series-cli-');
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {

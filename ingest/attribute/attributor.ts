@@ -344,6 +344,7 @@ export class Attributor {
     const pfn = Number(r.iova >> 12n);
     const pages = pagesOf(r.size);
     if (p.holder) this.completions.unmapped(this.scene, p.holder, r.at.cpu, p.domain, p.conf, TEACHES_AT);
+    if (p.holder) this.maps.shapes.completed(this.scene, p.holder, r.at.line);
     this.scene.live.remove(p.domain.id, pfn, pages);
     this.reuse.unmapped(r.iova, p.domain.id, r.at.ts, p.conf, p.holder?.task ?? null);
     if (this.mirror.has(p.domain.id)) {

@@ -2,20 +2,20 @@
 // made as for a 6.1 trace, scored against those events. One import per capture, shared by the
 // checks; the heavy trace-cmd capture (2.56 M events) as its first 20,000 report lines beside its
 // guest files (its full figures: `trace verify --blind`, docs/attribution.md).
-import { cpSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readCapture } from '../capture.js';
 import { type ImportResult, importTrace } from '../importer.js';
 import { CAPTURES_ROOT as ROOT, bundledTraces, traceShows } from '../test-support/bundled-traces.js';
+import { scratchDir } from '../test-support/scratch.js';
 
 const HEAVY = 'x86-q35-vtd-tcg-612-lazy-heavy';
 const HEAVY_HEAD = 'fixtures/tracedat/x86-q35-vtd-tcg-612-lazy-heavy.report-head.txt.gz';
 
 /** the heavy capture's bounded prefix: its report head with the capture's guest files */
 function heavyPrefix(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'ij-heavy-head-'));
+  const dir = scratchDir('ij-heavy-head-');
   for (const d of ['guest', 'formats']) cpSync(join(ROOT, HEAVY, d), join(dir, d), { recursive: true });
   cpSync(HEAVY_HEAD, join(dir, 'report.txt.gz'));
   return dir;

@@ -19,7 +19,9 @@ import { type IovaReuse } from './evidence/iova-reuse.js';
 import { msiWindow } from './evidence/msi-window.js';
 import { phase, workerPhaseChange } from './evidence/phase.js';
 import { probe } from './evidence/probe.js';
+import { QuietDevices } from './evidence/quiet-device.js';
 import { recent } from './evidence/recent.js';
+import { RequestShapes } from './evidence/request-shape.js';
 import { type MapQuery, type MapWeigher, type Scene, type Settled } from './evidence/scene.js';
 import { type CallKind } from '../predict/predictor.js';
 import { type MapRecord, pagesOf, unmapExtent } from './window.js';
@@ -43,6 +45,7 @@ export interface MapPlacement extends Decision {
 export class MapLines {
   private readonly beforeIova: readonly MapWeigher[];
   private readonly objects = new DriverObjects();
+  readonly shapes = new RequestShapes();
 
   constructor(
     private readonly s: Scene,
@@ -51,7 +54,7 @@ export class MapLines {
     private readonly reuse: IovaReuse,
     private readonly allocator: AllocatorOracle,
   ) {
-    this.beforeIova = [phase, probe, pages, this.objects, doorbell, callerMap];
+    this.beforeIova = [phase, probe, pages, this.objects, doorbell, callerMap, new QuietDevices()];
   }
 
   /** Places the map line at window index i; null when no domain exists to take it. */
@@ -75,6 +78,9 @@ export class MapLines {
     const b = new Ballot(cands);
     s.tasks.weigh(task, b);
     for (const e of this.beforeIova) e.weigh(q, b);
+    // one allocation in several lines: the continuation lines and the one unmap that frees them
+    // all are the request (not the IOVA being placed); separate calls are unmapped one by one
+    if (gapNs !== null && unmapPages !== null && unmapPages > pagesOf(r.size)) this.shapes.listed(q);
     recent(q, b);
     const pre = b.decide('recent');
     freeIova.weigh(q, b);
@@ -95,6 +101,7 @@ export class MapLines {
     const q = { s: this.s, i, r, task, doorbell: p.doorbell };
     this.pages.placed(q, p.domain.id, p.conf, confident);
     this.objects.placed(q, p.domain.id, p.conf, confident);
+    this.shapes.placed(q, p.domain.id);
   }
 
   private stated(i: number, r: MapRecord): Settled | null {

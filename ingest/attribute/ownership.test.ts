@@ -4,14 +4,14 @@
 // detach_group, iommu.c: every domain switch is one attach_device_to_domain per device, 6.12 has
 // no detach_device_from_domain); the map/unmap lines follow the real capture
 // arm64-virt-smmuv3-vfio-612 (fgsp probe at IOVA 0, MSI cookie doorbell at 0x8000000).
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { type IommuEvent } from '../../domain-events/index.js';
 import { evolveBatch, initialState } from '../../reducers/index.js';
 import { importTrace } from '../importer.js';
 import { HEADER, line } from '../test-support/parse-text.js';
+import { scratchDir } from '../test-support/scratch.js';
 
 const A = '0000:00:08.0';
 const B = '0000:00:09.0';
@@ -24,7 +24,7 @@ const map = (iova: bigint, pa: bigint, size: bigint) => line('vfio_probe-203', 0
 const unmap = (iova: bigint, size: bigint) => line('vfio_probe-203', 0, at(), 'unmap', `IOMMU: iova=${hex(iova)} - ${hex(iova + size)} size=${size} unmapped_size=${size}`);
 
 function capture(lines: string[]): string {
-  const dir = mkdtempSync(join(tmpdir(), 'ij-vfio-'));
+  const dir = scratchDir('ij-vfio-');
   mkdirSync(join(dir, 'guest'));
   writeFileSync(join(dir, 'guest', 'uname.txt'), 'Linux (none) 6.12.117+deb12-arm64 #1 SMP Debian 6.12.117-1~deb12u1 (2026-11-14) aarch64 GNU/Linux\n');
   writeFileSync(join(dir, 'guest', 'cmdline.txt'), 'console=ttyAMA0 iommu.strict=1\n');

@@ -36,6 +36,10 @@ export interface EvidenceWeights {
   readonly newest: number;
   /** the domain with the most recent traffic */
   readonly recent: number;
+  /** a request's shape points at a virtio ring's driver or away from it (request-shape.ts; 1: off) */
+  readonly requestShape: number;
+  /** a map line and a domain whose devices took next to no interrupts (quiet-device.ts; 1: off) */
+  readonly quietDevice: number;
   /** a doorbell page and a DMA domain without a doorbell yet */
   readonly doorbell: number;
   /** 6.12+: a map without a DMA-API event and an UNMANAGED domain */
@@ -66,6 +70,8 @@ export const WEIGHTS: EvidenceWeights = {
   reuseTask: 1,
   newest: 27,
   recent: 4.5,
+  requestShape: 20,
+  quietDevice: 20,
   doorbell: 50,
   callerMap: 20,
   allocator: 20,

@@ -3,8 +3,7 @@
 // it, however late it starts; where the trace does not show a fact, the answer is "not shown",
 // never a wrong one. The truth comes from the capture's guest files, which the test reads and the
 // facts under test do not.
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readCapture } from '../capture.js';
@@ -12,6 +11,7 @@ import { bundledTraces, CAPTURES_ROOT as ROOT, traceRecords, traceShows, traceTe
 import { ArchEvidence } from './arch-evidence.js';
 import { ReuseTest } from './fq-reuse.js';
 import { observeTrace } from './observe.js';
+import { scratchDir } from '../test-support/scratch.js';
 
 const TRACES = bundledTraces();
 const HEAVY = 'fixtures/tracedat/x86-q35-vtd-tcg-612-lazy-heavy.report-head.txt.gz';
@@ -84,7 +84,7 @@ describe('a trace-cmd report recorded mid-run (lazy, 2 CPUs, 6.12)', () => {
 
 describe('a damaged trace', () => {
   it('shows what comes before the damage (the import then reads up to it and reports it)', async () => {
-    const cut = join(mkdtempSync(join(tmpdir(), 'ij-obs-')), 'cut.txt.gz');
+    const cut = join(scratchDir('ij-obs-'), 'cut.txt.gz');
     const gz = readFileSync(HEAVY);
     writeFileSync(cut, gz.subarray(0, gz.length >> 1));
     const o = await observeTrace(cut);

@@ -1,10 +1,10 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isInputError } from '../../domain-events/index.js';
 import { type CaptureGroup, parseIommuGroups } from '../capture.js';
 import { parseSysfsGroups, readSysfsGroups, SYSFS_GROUPS_COMMAND } from './sysfs-groups.js';
+import { scratchDir } from '../test-support/scratch.js';
 
 // what the sysfs listing can say: no driver, vendor or class (the capture's own file has them)
 const bare = (gs: CaptureGroup[]) => gs.map((g) => ({ ...g, devices: g.devices.map((d) => ({ name: d.name, driver: '', vendor: '', device: '', class: '' })) }));
@@ -65,7 +65,7 @@ describe('--groups: the sysfs listing of the traced machine', () => {
   });
 
   it('refuses, as bad input, a file that is not the listing (naming the command)', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'ij-groups-'));
+    const dir = scratchDir('ij-groups-');
     const bad = join(dir, 'g.txt');
     writeFileSync(bad, 'hello\n');
     const err = (() => {

@@ -1,8 +1,8 @@
-import { cpSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkFormats } from './formats.js';
+import { scratchDir } from '../test-support/scratch.js';
 
 describe('captured formats/', () => {
   it('every bundled capture has the print fmts the parser reads', () => {
@@ -13,7 +13,7 @@ describe('captured formats/', () => {
     }
   });
   it('a kernel that prints map differently is reported before any line is read', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'ij-fmt-'));
+    const dir = scratchDir('ij-fmt-');
     cpSync('fixtures/traces/x86-q35-vtd-strict/formats', join(dir, 'formats'), { recursive: true });
     writeFileSync(join(dir, 'formats', 'map.format'), 'name: map\nprint fmt: "IOMMU: iova=0x%016llx paddr=0x%016llx size=%zu gfp=%x", REC->iova\n');
     const r = checkFormats(dir);

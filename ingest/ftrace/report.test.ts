@@ -1,8 +1,7 @@
 // `trace-cmd report` text (trace-cmd 3.1.6 / libtraceevent 1.7), from the real report.txt of
 // fixtures/traces/x86-q35-vtd-tcg-612-dat: every line kind, and the same records as the tracefs
 // text of the same ring buffer.
-import { copyFileSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { describe, expect, it } from 'vitest';
@@ -12,6 +11,7 @@ import { type Located } from '../records.js';
 import { parseText } from '../test-support/parse-text.js';
 import { FormatSet } from './format-set.js';
 import { newHeader, parseTrace, type TraceHeader } from './parse.js';
+import { scratchDir } from '../test-support/scratch.js';
 
 const CAPTURE = 'fixtures/traces/x86-q35-vtd-tcg-612-dat';
 
@@ -143,7 +143,7 @@ describe('report.txt and trace.txt of the same ring buffer', () => {
     expect(report.header).toMatchObject({ source: 'trace-cmd-report', cpus: 2, assumedLayouts: [] });
   });
   it('a bare report (no formats beside it) decodes the raw lines with the layout of dma.h and says it assumed it', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'ij-report-'));
+    const dir = scratchDir('ij-report-');
     copyFileSync(join(CAPTURE, 'report.txt.gz'), join(dir, 'report.txt.gz'));
     const bare = await parseFile(join(dir, 'report.txt.gz'), null);
     const withFormats = await parseFile(join(CAPTURE, 'report.txt.gz'), CAPTURE);

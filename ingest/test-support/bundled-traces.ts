@@ -1,7 +1,6 @@
 // The bundled captures' trace files for tests that read each one (the trace, and the
 // trace-cmd report text where the capture has one), and a way to give one bare.
-import { existsSync, mkdtempSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { type CaptureInfo, readCapture } from '../capture.js';
@@ -9,6 +8,7 @@ import { Diagnostics } from '../diagnostics.js';
 import { newHeader } from '../ftrace/parse.js';
 import { recordSource } from '../record-source.js';
 import { type Located } from '../records.js';
+import { scratchDir } from './scratch.js';
 
 export const CAPTURES_ROOT = 'fixtures/traces';
 
@@ -49,7 +49,7 @@ export async function traceShows(file: string): Promise<{ dma: boolean; maps: bo
 
 /** The trace alone in a folder of its own, read as the importer reads a bare file. */
 export function bareCapture(trace: string): CaptureInfo {
-  const p = join(mkdtempSync(join(tmpdir(), 'ij-bare-')), basename(trace));
+  const p = join(scratchDir('ij-bare-'), basename(trace));
   symlinkSync(resolve(trace), p);
   return readCapture(p);
 }

@@ -1,14 +1,14 @@
 // Test helper: parse trace text held in memory, the way the importer streams a file.
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Diagnostics, formatProblem } from '../diagnostics.js';
 import { newHeader, parseTrace } from '../ftrace/parse.js';
 import { readLines } from '../lines.js';
 import { type Located } from '../records.js';
+import { scratchDir } from './scratch.js';
 
 export function writeTemp(name: string, content: string | Buffer): string {
-  const dir = mkdtempSync(join(tmpdir(), 'ij-test-'));
+  const dir = scratchDir('ij-test-');
   const p = join(dir, name);
   writeFileSync(p, content);
   return p;

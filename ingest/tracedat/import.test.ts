@@ -1,18 +1,18 @@
 // The journal from a trace.dat equals the journal from the tracefs text of the same ring buffer:
 // every event and field, the provenance (line numbers, file) aside, timestamps at the text's µs.
-import { cpSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { type IommuEvent } from '../../domain-events/index.js';
 import { importTrace } from '../importer.js';
 import { probeTrace } from '../probe.js';
+import { scratchDir } from '../test-support/scratch.js';
 
 const CAPTURE = 'fixtures/traces/x86-q35-vtd-tcg-612-dat';
 
 /** a capture folder holding one of the two traces, with the same formats/ and guest/ */
 function folderWith(trace: string): string {
-  const dir = mkdtempSync(join(tmpdir(), 'ij-dat-'));
+  const dir = scratchDir('ij-dat-');
   for (const f of ['formats', 'guest', trace]) cpSync(join(CAPTURE, f), join(dir, f), { recursive: true });
   return dir;
 }
@@ -41,7 +41,7 @@ describe('import of a trace.dat', () => {
     expect(p.header).toMatchObject({ source: 'trace.dat', fileVersion: 7, kernel: '6.12.117+deb12-amd64', machine: 'x86_64', cpus: 2, traceClock: 'global' });
   });
   it('is known by its magic bytes, whatever its name, gzip or not', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'ij-dat-'));
+    const dir = scratchDir('ij-dat-');
     cpSync('fixtures/tracedat/x86-q35-vtd-tcg-612-dat.v6.dat.gz', join(dir, 'capture.bin'));
     const p = await probeTrace(join(dir, 'capture.bin'));
     expect(p.header).toMatchObject({ source: 'trace.dat', fileVersion: 6 });

@@ -13,6 +13,8 @@ export const EVIDENCE_KINDS = {
   'device-page': 'the physical page is device memory (request headers, rings) other tasks mapped for this device',
   'driver-object': 'the physical page holds driver objects of this device: it was mapped at two IOVAs at once (a request header and its status byte)',
   completion: "where the task's mappings were unmapped (the CPU a device's interrupts run on)",
+  'quiet-device': "the domain's devices took next to no interrupts in the guest's /proc/interrupts (no DMA to complete)",
+  'request-shape': "the task's requests have a virtio ring's shape (a header and a status mapped apart from one page) or a dma_map_sg list's (one range in several lines)",
   task: 'what the task was shown to drive before (its accumulated evidence)',
   'free-iova': 'the IOVA range is live in the other candidate domains (a map needs it free)',
   'iova-reuse': 'the domain that unmapped this IOVA last (iova.c hands freed IOVAs out again first)',

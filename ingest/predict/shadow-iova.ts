@@ -260,8 +260,9 @@ export class ShadowIova {
    * An allocation the model did not choose, entered as found: a pfn a CPU's loaded magazine holds
    * leaves it as iova_magazine_pop takes it (the top entry into its slot); a pfn a prev or depot
    * magazine holds leaves it with the magazine's other entries kept in their order (the kernel
-   * handed the range out, so no magazine of its holds it, and one left here would come back a
-   * second time with the range's next free, as the heavy lazy capture's copies had IOVAs in up to
+   * handed the range out, so no magazine of its holds it: iova.c (6.1, 6.12) __iova_rcache_get
+   * pops the pfn it returns and alloc_iova takes a range from the rbtree, never from a magazine;
+   * and one left here would come back a second time with the range's next free, as the heavy lazy capture's copies had IOVAs in up to
    * five magazines at once; moving the top entry into its slot instead reorders the magazine the
    * later allocations pop: whole capture 68.9 % instead of 75.9 %); a range starting inside a
    * node the copy holds enters only what lies beyond that node; otherwise a new node, the

@@ -31,3 +31,15 @@ describe('the lazy mirror on an excerpt of the heavy capture', () => {
     expect(errors.map((f) => `${f.line}: ${f.check}: ${f.message}`)).toEqual([]);
   });
 });
+
+describe('where the model held the lazy allocations it entered as found', () => {
+  it('given the excerpt scored, then every map entered as found is counted once by where the most probable copy held its IOVA', async () => {
+    const r = await importTrace(EXCERPT, { output: null });
+    const sc = r.summary.score;
+    const entered = Object.entries(sc.misses).filter(([why]) => why.includes('entered as found')).reduce((n, [, c]) => n + c, 0);
+    expect(entered).toBeGreaterThan(0);
+    const held = Object.values(sc.foundIn).reduce((n, c) => n + c, 0);
+    expect(held).toBe(entered);
+    for (const k of Object.keys(sc.foundIn)) expect(['loaded', 'prev', 'depot', 'other-cpu', 'node', 'free']).toContain(k);
+  });
+});

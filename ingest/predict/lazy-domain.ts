@@ -22,7 +22,7 @@ import { type Profile } from '../../kernel/profile.js';
 import { commitSteps, type Copy, type LogStep } from './commit.js';
 import { dropPhantoms } from './phantoms.js';
 import { ShadowFq } from './shadow-fq.js';
-import { type ShadowDevice, ShadowIova } from './shadow-iova.js';
+import { type HeldIn, type ShadowDevice, ShadowIova } from './shadow-iova.js';
 import { retroFire } from './retro.js';
 import { RetroMemo } from './retro-memo.js';
 import { type TimerModel } from './timer-model.js';
@@ -94,6 +94,8 @@ export class LazyDomain {
   private beam: Beam;
   /** the last step taken in (the log may have been committed since) */
   private lastStep: { kind: 'free' | 'alloc'; cpu: number; ts: number } | null = null;
+  /** where the most probable copy held the last allocation entered as found (null: the last was not) */
+  lastFound: HeldIn | null = null;
   /** retro.ts's copies, kept from one allocation to the next */
   private readonly retroMemo = new RetroMemo();
 
@@ -130,6 +132,7 @@ export class LazyDomain {
    */
   resolve(device: ShadowDevice & { name: string }, pfn: number, sizes: readonly number[], masks: readonly number[], cpu: number, ts: number): LazyFit | null {
     this.lastStep = { kind: 'alloc', cpu, ts };
+    this.lastFound = null;
     this.beam.advance(ts, this.log.length, true);
     const top = this.beam.best;
     const fits: Fit[] = [];
@@ -157,6 +160,7 @@ export class LazyDomain {
       this.learnNotFired(same.map((f) => f.x), ts);
       this.beam.keep(same.map((f) => f.x));
     } else {
+      this.lastFound = top.iova.heldIn(pfn, sizes[0], cpu);
       top.iova.enter(pfn, sizes[0]);
       top.w = 1;
       this.beam.keep([top]);

@@ -14,6 +14,7 @@ import { type Profile } from '../../kernel/profile.js';
 import { dmaLimit, heldBy, LazyDomain, type LazyVia } from './lazy-domain.js';
 import { forceAlloc } from './force.js';
 import { dropPhantoms, FreeCpus } from './phantoms.js';
+import { type HeldIn } from './shadow-iova.js';
 import { TimerModel } from './timer-model.js';
 
 export interface MirrorDomain {
@@ -108,6 +109,11 @@ export class AllocatorMirror {
 
   isLazy(domain: number): boolean {
     return this.domains.get(domain)?.lazy != null;
+  }
+
+  /** where a lazy domain's most probable copy held the allocation it just entered as found (null: none entered) */
+  foundIn(domain: number): HeldIn | null {
+    return this.domains.get(domain)?.lazy?.lastFound ?? null;
   }
 
   has(domain: number): boolean {

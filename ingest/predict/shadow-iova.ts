@@ -48,6 +48,13 @@ export interface ShadowDevice {
   readonly pci32Workaround: boolean;
 }
 
+/**
+ * Where a what-if copy holds an IOVA the kernel handed out: the allocating CPU's loaded
+ * magazine (below its top: the top would have been the guess) or prev, a depot magazine, another
+ * CPU's loaded or prev, a node in use or on a flush queue, or nowhere (free in its rbtree).
+ */
+export type HeldIn = 'loaded' | 'prev' | 'depot' | 'other-cpu' | 'node' | 'free';
+
 export interface ShadowAlloc {
   /** pfn, 0 when the allocation failed */
   readonly pfn: number;
@@ -292,6 +299,28 @@ export class ShadowIova {
     this.nodes = this.nodes.set(pfn, hi, this.tx);
     this.cachedNode = pointer(p.cachedNode);
     this.cached32Node = pointer(p.cached32Node);
+  }
+
+  /**
+   * Where this copy holds pfn, read before an allocation the model did not choose is entered as
+   * found. The kernel handed it out from the top of `cpu`'s loaded magazine (after a swap with
+   * prev, or a depot magazine popped into loaded), else from the rbtree (iova.c (6.12)
+   * __iova_rcache_get, iova_magazine_pop; alloc_iova_fast): the answer says which part of the
+   * copy's rcache or tree disagreed with the kernel's.
+   */
+  heldIn(pfn: number, pages: number, cpu: number): HeldIn {
+    const rounded = pages < 2 ** (CLASSES - 1) ? roundupPowOfTwo(pages) : pages;
+    const order = orderBase2(rounded);
+    if (order < CLASSES && this.rcaches) {
+      for (let c = 0; c < this.width[order]; c++) {
+        const slot = order * this.stride + c;
+        if (magIndexOf(this.loaded[slot], pfn) >= 0) return c === cpu ? 'loaded' : 'other-cpu';
+        if (magIndexOf(this.prev[slot], pfn) >= 0) return c === cpu ? 'prev' : 'other-cpu';
+      }
+      for (const m of this.depot[order]) if (magIndexOf(m, pfn) >= 0) return 'depot';
+    }
+    const lo = this.nodes.floorKey(pfn);
+    return lo !== undefined && this.nodes.get(lo)! >= pfn ? 'node' : 'free';
   }
 
   /** whether dropPhantoms(pages, cpu) has anything to drop (it changes nothing when not) */

@@ -169,3 +169,19 @@ describe('an allocation entered as found in a what-if copy', () => {
     expect(new Set(given)).toEqual(new Set(pfns.filter((_, i) => i !== nth)));
   });
 });
+
+describe('where a what-if copy holds an IOVA the kernel handed out', () => {
+  it('given pfns freed on each CPU, one in prev, one in the depot, one allocated and one never, then each is found where the rcache put it', () => {
+    // given: CPU 0 frees 300 single pages it allocated (the first 127 end in prev, swapped out
+    // full; the next 127 in the depot, pushed there when both were full; the last 46 loaded),
+    // CPU 1 frees one more, one stays allocated
+    const iova = ShadowIova.of(fresh(linux612).iova.domains.get(D)!, linux612);
+    const pfns = Array.from({ length: 303 }, () => iova.allocIovaFast(1, 0xfffff, true, 0));
+    for (const p of pfns.slice(0, 300)) iova.freeIovaFast(p, 1, 0);
+    iova.freeIovaFast(pfns[300], 1, 1);
+    const never = Math.min(...pfns) - 1;
+    // when/then: asked from CPU 0's side
+    const where = (pfn: number) => iova.heldIn(pfn, 1, 0);
+    expect([where(pfns[5]), where(pfns[200]), where(pfns[290]), where(pfns[300]), where(pfns[301]), where(never)]).toEqual(['prev', 'depot', 'loaded', 'other-cpu', 'node', 'free']);
+  });
+});

@@ -39,7 +39,7 @@ export function replayStep(x: Copy, s: LogStep, limit: (mask: number) => bigint,
     return true;
   }
   if (s.device === null || s.mask === null) {
-    x.iova.enter(s.pfn, s.pages);
+    x.iova.enter(s.pfn, s.pages, s.device === null ? null : s.cpu);
     return true;
   }
   if (s.phantoms) x.iova.dropPhantoms(s.pages, s.cpu, live);
@@ -64,6 +64,6 @@ export function commitSteps(base: Copy, steps: readonly LogStep[], n: number, fi
     }
     const y = { iova: base.iova.fork(), fq: base.fq };
     if (replayStep(y, s, limit, live)) base.iova = y.iova;
-    else base.iova.enter(s.pfn, s.pages);
+    else base.iova.enter(s.pfn, s.pages, s.cpu);
   }
 }

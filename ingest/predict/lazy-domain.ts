@@ -161,7 +161,7 @@ export class LazyDomain {
       this.beam.keep(same.map((f) => f.x));
     } else {
       this.lastFound = top.iova.heldIn(pfn, sizes[0], cpu);
-      top.iova.enter(pfn, sizes[0]);
+      top.iova.enter(pfn, sizes[0], cpu);
       top.w = 1;
       this.beam.keep([top]);
     }

@@ -181,12 +181,12 @@ export class AllocatorMirror {
    * first that gives it). Returns what matched, or null when nothing did (the range is then
    * entered as found, with sizes[0]).
    */
-  resolve(domain: number, device: MirrorDevice, iova: bigint, sizes: readonly number[], masks: readonly number[], cpu: number, ts: number | null): Resolved | null {
+  resolve(domain: number, device: MirrorDevice, iova: bigint, sizes: readonly number[], masks: readonly number[], cpu: number, ts: number | null, sure = false): Resolved | null {
     const d = this.domains.get(domain);
     if (!d) return null;
     let got: (Omit<Resolved, 'via'> & { tried32: boolean; via?: LazyVia }) | null;
     if (d.lazy && ts !== null) {
-      got = d.lazy.resolve(this.shadowDevice(device), Number(iova / GRANULE), sizes, masks, cpu, ts);
+      got = d.lazy.resolve(this.shadowDevice(device), Number(iova / GRANULE), sizes, masks, cpu, ts, sure);
       if (got?.timer) this.timerDependent++;
     } else got = this.resolveNow(d, device, iova, sizes, masks, cpu, ts);
     if (this.profile.dma.pci32 === 'sticky-per-device' && iova > DMA_BIT_MASK_32 && (!got || got.tried32)) this.workaround.set(device.name, false);

@@ -83,7 +83,7 @@ export class Predictor {
    * the mirror in line with the trace. `allocatorOnly`: only the allocator's answer decided the
    * domain, so the guess cannot count.
    */
-  settle(g: Guess | null, domain: number, device: MirrorDevice, kind: CallKind, run: number, single: number, gapNs: number | null, iova: bigint, line: number, cpu: number, ts: number | null, allocatorOnly: boolean): number {
+  settle(g: Guess | null, domain: number, device: MirrorDevice, kind: CallKind, run: number, single: number, gapNs: number | null, iova: bigint, line: number, cpu: number, ts: number | null, allocatorOnly: boolean, sure = false): number {
     const key = maskKey(device, kind);
     const learned = this.masks.get(key) ?? 64;
     const first = g?.req.pages ?? run;
@@ -91,7 +91,7 @@ export class Predictor {
     // iommu_dma_map_sg): the allocation holds at least the line's own pages
     const sizes = [...new Set([first, run, single])].filter((n) => n >= single);
     const masks = learned === 64 ? [64, 32] : [learned, 64, 32];
-    const got = this.mirror.resolve(domain, device, iova, sizes, masks, cpu, ts);
+    const got = this.mirror.resolve(domain, device, iova, sizes, masks, cpu, ts, sure);
     if (got) this.masks.set(key, got.mask);
     if (got && run !== single) {
       const key = groupingKey(domain, gapNs);

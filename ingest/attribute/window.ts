@@ -97,8 +97,8 @@ export class Window {
 /**
  * The pages of the first unmap, within the window, that starts where the map line at i does: a
  * multi-run map unmapped as one range was one allocation (dma_map_sg), runs unmapped one by one
- * were separate calls, unless a map of that IOVA comes first. The lines are matched by their IOVAs
- * being equal; the value itself says nothing about the request.
+ * were separate calls. The lines are matched by their IOVAs being equal; the value itself says
+ * nothing about the request.
  */
 export function unmapExtent(w: Window, i: number): number | null {
   const r = w.at(i) as MapRecord;
@@ -106,9 +106,6 @@ export function unmapExtent(w: Window, i: number): number | null {
   for (let j = i + 1; j < lim; j++) {
     const x = w.at(j)!;
     if (x.kind === 'unmap' && x.iova === r.iova) return pagesOf(x.size);
-    // mapped again before any unmap: a domain cannot map a mapped IOVA (iommu_map fails), so the
-    // later map is another domain's, and an unmap after it may be either's
-    if (x.kind === 'map' && x.iova <= r.iova && r.iova < x.iova + x.size) return null;
   }
   return null;
 }

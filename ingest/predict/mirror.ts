@@ -12,7 +12,7 @@ import { freeIovaFast, initIovaDomain, IovaCtx, reserveIova } from '../../kernel
 import { KernelCtx } from '../../kernel/machine/ctx.js';
 import { type Profile } from '../../kernel/profile.js';
 import { dmaLimit, heldBy, LazyDomain, type LazyVia } from './lazy-domain.js';
-import { forceAlloc } from './force.js';
+import { forceAlloc, forceWhole, heldWhole } from './force.js';
 import { dropPhantoms, FreeCpus } from './phantoms.js';
 import { type HeldIn } from './shadow-iova.js';
 import { TimerModel } from './timer-model.js';
@@ -243,7 +243,21 @@ export class AllocatorMirror {
     if (!d) return;
     if (d.lazy && ts !== null) return d.lazy.adopt(Number(iova / GRANULE), pages, cpu, ts);
     const k = new KernelCtx(this.stateOf(d), this.profile, { ts, cpu, how: 'pre-trace' });
-    this.force(k, domain, Number(iova / GRANULE), pages, cpu);
+    forceWhole(k, domain, Number(iova / GRANULE), pages, cpu);
+    this.setState(d, k.state);
+    this.record(k.events);
+  }
+
+  /**
+   * The unmap of a range whose start the journal holds, but not as the one node the kernel freed
+   * (force.ts forceWhole): the rest of a list whose first lines came before the trace, entered
+   * line by line, or a start the model entered too short. It becomes that one node before its free.
+   */
+  private wholeAt(d: DomainMirror, pfn: number, pages: number, cpu: number, ts: number | null): void {
+    const s = this.stateOf(d).iova.domains.get(d.id)!;
+    if (heldWhole(s, pfn, pages) || s.nodes.get(pfn) === undefined) return;
+    const k = new KernelCtx(this.stateOf(d), this.profile, { ts, cpu });
+    forceWhole(k, d.id, pfn, pages, cpu);
     this.setState(d, k.state);
     this.record(k.events);
   }
@@ -258,6 +272,7 @@ export class AllocatorMirror {
     // back to an allocator that holds it (iova.c (6.1, 6.12) free_iova_fast caches the pfn and
     // the node stays: a node must be there)
     if (!heldBy(this.stateOf(d), domain, pfn)) this.adopt(domain, iova, pages, cpu, ts);
+    else if (!d.lazy) this.wholeAt(d, pfn, pages, cpu, ts);
     d.live.delete(pfn);
     d.frees.freed(cpu);
     if (d.lazy && ts !== null) return d.lazy.free(pfn, pages, cpu, ts);

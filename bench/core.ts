@@ -6,34 +6,54 @@ import { decodeBlock, encodeBlock, type IommuEvent } from '../domain-events/inde
 import { evolveBatch, initialState } from '../reducers/index.js';
 import { JournalWriter } from '../replay/index.js';
 import { baselineReplay } from './baseline.js';
-import { best, bestOf } from './timing.js';
+import { best, bestOf, spread } from './timing.js';
 import { syntheticJournal } from './synthetic.js';
+
+type Sample = { wallMs: number; cpuMs: number };
+
+/** rounds of replay and baseline, each one run of each */
+const ROUNDS = 9;
 
 export function coreBench(n: number): Record<string, number> {
   const events = syntheticJournal(n, 7);
   const batches: IommuEvent[][] = [];
   for (let i = 0; i < events.length; i += 4096) batches.push(events.slice(i, i + 4096));
 
-  // replay and baseline alternate, so that both see the same machine; each keeps its best
-  let replay = { wallMs: Infinity, cpuMs: Infinity };
-  let baseline = { wallMs: Infinity, cpuMs: Infinity };
-  const keep = (a: typeof replay, b: typeof replay) => ({ wallMs: Math.min(a.wallMs, b.wallMs), cpuMs: Math.min(a.cpuMs, b.cpuMs) });
-  for (let i = 0; i < 7; i++) {
-    replay = keep(
-      replay,
-      bestOf(1, () => {
-        let s = initialState();
-        for (const b of batches) s = evolveBatch(s, b);
-        return s.timeline.events;
-      }),
-    );
-    baseline = keep(
-      baseline,
-      bestOf(1, () => baselineReplay(events).events),
-    );
+  // replay and baseline take turns for ROUNDS rounds (the order swapped every round), so that
+  // both see the same machine; one untimed round of each first, so that neither is timed while
+  // V8 compiles it. The figures are the medians of the rounds, with the spread beside them: on a
+  // shared machine one sample (or the best one) says as much about the load as about the code.
+  const replayOnce = (): number => {
+    let s = initialState();
+    for (const b of batches) s = evolveBatch(s, b);
+    return s.timeline.events;
+  };
+  const baselineOnce = (): number => baselineReplay(events).events;
+  replayOnce();
+  baselineOnce();
+  const replay: Sample[] = [];
+  const baseline: Sample[] = [];
+  for (let i = 0; i < ROUNDS; i++) {
+    if (i % 2 === 0) {
+      replay.push(bestOf(1, replayOnce));
+      baseline.push(bestOf(1, baselineOnce));
+    } else {
+      baseline.push(bestOf(1, baselineOnce));
+      replay.push(bestOf(1, replayOnce));
+    }
   }
-  const replayMs = replay.wallMs;
-  const baselineMs = baseline.wallMs;
+  const rate = (ms: number): number => Math.round(n / (ms / 1000));
+  const wall = (xs: Sample[]): number[] => xs.map((x) => x.wallMs);
+  const cpu = (xs: Sample[]): number[] => xs.map((x) => x.cpuMs);
+  // each round's ratio is of two runs next to each other: the ratio's spread is the noise between them
+  const ratios = (r: number[], b: number[]): number[] => r.map((x, i) => x / b[i]);
+  const ratio = (x: number): number => Number(x.toFixed(3));
+  const replayWall = spread(wall(replay));
+  const baselineWall = spread(wall(baseline));
+  const replayCpu = spread(cpu(replay));
+  const baselineCpu = spread(cpu(baseline));
+  const vsWall = spread(ratios(wall(replay), wall(baseline)));
+  const vsCpu = spread(ratios(cpu(replay), cpu(baseline)));
 
   const encoded: Uint8Array[] = [];
   const encodeMs = best(3, () => {
@@ -57,13 +77,25 @@ export function coreBench(n: number): Record<string, number> {
 
   return {
     replayEvents: n,
-    replayEventsPerSec: Math.round(n / (replayMs / 1000)),
-    baselineEventsPerSec: Math.round(n / (baselineMs / 1000)),
-    replayVsBaseline: Number((replayMs / baselineMs).toFixed(3)),
+    replayRounds: ROUNDS,
+    // medians of the rounds; the slowest and fastest round beside each (Min/Max: of the rate)
+    replayEventsPerSec: rate(replayWall.median),
+    replayEventsPerSecMin: rate(replayWall.max),
+    replayEventsPerSecMax: rate(replayWall.min),
+    baselineEventsPerSec: rate(baselineWall.median),
+    baselineEventsPerSecMin: rate(baselineWall.max),
+    baselineEventsPerSecMax: rate(baselineWall.min),
+    replayVsBaseline: ratio(vsWall.median),
+    replayVsBaselineMin: ratio(vsWall.min),
+    replayVsBaselineMax: ratio(vsWall.max),
     // the same on the main thread's CPU time (what a busy machine's waits do not inflate)
-    replayCpuEventsPerSec: Math.round(n / (replay.cpuMs / 1000)),
-    baselineCpuEventsPerSec: Math.round(n / (baseline.cpuMs / 1000)),
-    replayVsBaselineCpu: Number((replay.cpuMs / baseline.cpuMs).toFixed(3)),
+    replayCpuEventsPerSec: rate(replayCpu.median),
+    replayCpuEventsPerSecMin: rate(replayCpu.max),
+    replayCpuEventsPerSecMax: rate(replayCpu.min),
+    baselineCpuEventsPerSec: rate(baselineCpu.median),
+    replayVsBaselineCpu: ratio(vsCpu.median),
+    replayVsBaselineCpuMin: ratio(vsCpu.min),
+    replayVsBaselineCpuMax: ratio(vsCpu.max),
     journalBytesPerEvent: Number((size / n).toFixed(2)),
     encodeEventsPerSec: Math.round(n / (encodeMs / 1000)),
     decodeEventsPerSec: Math.round(n / (decodeMs / 1000)),

@@ -38,3 +38,10 @@ export function percentile(samples: number[], p: number): number {
   const s = [...samples].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
 }
+
+/** Median, lowest and highest of a set of samples (the median of an even count: the mean of the middle two). */
+export function spread(samples: readonly number[]): { median: number; min: number; max: number } {
+  const s = [...samples].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return { median: s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2, min: s[0], max: s[s.length - 1] };
+}

@@ -11,20 +11,27 @@ import { callRange, type DmaApiState, type DmaEntry, entryKey, entryOfMap, entry
 /** How far below an address a containing entry is looked for (64 MiB, in 4 KiB keys). */
 const CONTAIN_WINDOW = 1 << 14;
 
+/**
+ * The entries at one key: the entry itself while it is the only one (most keys hold one entry:
+ * no array to allocate on a map, nor to read through on an unmap), else the list in map order.
+ */
+type AtKey = DmaEntry | DmaEntry[];
+
 export class DeviceEntries {
   /** live entries */
   count = 0;
   /** key -> the entries at that key, in the order they were mapped */
-  private readonly byKey = new Map<number, DmaEntry[]>();
+  private readonly byKey = new Map<number, AtKey>();
   /** the keys in order, once a question needed them */
   private order: PMap<number> | null = null;
   private readonly tx = new Tx();
 
   /** dma-debug's exact match: the first live entry with this DMA address */
   exact(addr: bigint): DmaEntry | undefined {
-    const list = this.byKey.get(entryKey(addr));
-    if (list === undefined) return undefined;
-    for (let i = 0; i < list.length; i++) if (list[i].dmaAddr === addr) return list[i];
+    const at = this.byKey.get(entryKey(addr));
+    if (at === undefined) return undefined;
+    if (!Array.isArray(at)) return at.dmaAddr === addr ? at : undefined;
+    for (let i = 0; i < at.length; i++) if (at[i].dmaAddr === addr) return at[i];
     return undefined;
   }
 
@@ -37,7 +44,7 @@ export class DeviceEntries {
       const want = e.sg.physAddrs;
       let hit: DmaEntry | undefined;
       this.ordered().forEach((k) => {
-        hit = this.byKey.get(k)!.find((x) => x.physAddrs !== null && samePhys(x, want));
+        hit = listOf(this.byKey.get(k)!).find((x) => x.physAddrs !== null && samePhys(x, want));
         return hit === undefined;
       });
       return hit;
@@ -51,7 +58,7 @@ export class DeviceEntries {
     let hit: DmaEntry | undefined;
     this.ordered().forEachDescending(k, (key) => {
       if (key < k - CONTAIN_WINDOW) return false;
-      for (const x of this.byKey.get(key)!) if (x.dmaAddr <= addr && addr < x.dmaAddr + (x.size === 0n ? 1n : x.size)) hit = x;
+      for (const x of listOf(this.byKey.get(key)!)) if (x.dmaAddr <= addr && addr < x.dmaAddr + (x.size === 0n ? 1n : x.size)) hit = x;
       return hit === undefined;
     });
     return hit;
@@ -60,27 +67,30 @@ export class DeviceEntries {
   /** the first entry in key order (the one dma-debug's leak report shows) */
   first(): DmaEntry | undefined {
     const k = this.ordered().minKey();
-    return k === undefined ? undefined : this.byKey.get(k)![0];
+    return k === undefined ? undefined : listOf(this.byKey.get(k)!)[0];
   }
 
   add(x: DmaEntry): void {
     const k = entryKey(x.dmaAddr);
-    const list = this.byKey.get(k);
-    if (list !== undefined) list.push(x);
-    else {
-      this.byKey.set(k, [x]);
+    const at = this.byKey.get(k);
+    if (at === undefined) {
+      this.byKey.set(k, x);
       if (this.order !== null) this.order = this.order.set(k, k, this.tx);
-    }
+    } else if (Array.isArray(at)) at.push(x);
+    else this.byKey.set(k, [at, x]);
     this.count++;
   }
 
   remove(x: DmaEntry): void {
     const k = entryKey(x.dmaAddr);
-    const list = this.byKey.get(k)!;
-    if (list.length === 1) {
+    const at = this.byKey.get(k)!;
+    if (at === x || (Array.isArray(at) && at.length === 1)) {
       this.byKey.delete(k);
       if (this.order !== null) this.order = this.order.delete(k, this.tx);
-    } else list.splice(list.indexOf(x), 1);
+    } else {
+      const list = at as DmaEntry[];
+      list.splice(list.indexOf(x), 1);
+    }
     this.count--;
   }
 
@@ -91,6 +101,11 @@ export class DeviceEntries {
     }
     return this.order;
   }
+}
+
+/** the entries at a key as a list (a one-entry list made for the rarer questions that walk keys) */
+function listOf(at: AtKey): readonly DmaEntry[] {
+  return Array.isArray(at) ? at : [at];
 }
 
 /** Per device, the live entries; applies DmaApiCalled as the dmaApi reducer does. */

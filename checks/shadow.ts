@@ -135,6 +135,11 @@ export class Scratch {
     return this.unmapVal as T;
   }
 
+  /** what `live` answered for the same event, domain and range, if it was the last question (else null) */
+  liveKnown(at: object, domain: number, a: number, b: number): Run[] | null {
+    return this.liveFor === at && this.liveDomain === domain && this.liveA === a && this.liveB === b ? this.liveVal : null;
+  }
+
   /** the runs of `domain` (its `runs`) overlapping pfns [a, b), for event `at` */
   live(at: object, domain: number, runs: PMap<Run>, a: number, b: number): Run[] {
     if (this.liveFor !== at || this.liveDomain !== domain || this.liveA !== a || this.liveB !== b) {

@@ -81,6 +81,14 @@ function handle(m: PipeMessage): void {
 async function main(): Promise<void> {
   try {
     writer = JournalWriter.create(setup.path, setup.writer);
+  } catch (err) {
+    return fail(err);
+  }
+  // the caller waits for the file only: the companion's modules (the fault checks, a second or
+  // more on a busy machine) load while it reads its input; the batches it sends wait in the port
+  // until the handler below is attached, and an error here reaches it at its next call
+  reply({ op: 'opened' });
+  try {
     if (setup.companion) {
       const mod = (await import(setup.companion.module)) as { createCompanion(data: unknown): PipeCompanion };
       companion = mod.createCompanion(setup.companion.data);
@@ -88,7 +96,6 @@ async function main(): Promise<void> {
   } catch (err) {
     return fail(err);
   }
-  reply({ op: 'opened' });
   parentPort!.on('message', (batch: PipeBatch) => {
     let last: PipeMessage['op'] | null = null;
     for (const m of batch.ops) {

@@ -117,4 +117,18 @@ describe('JournalPipe', () => {
     expect(n).toBeGreaterThanOrEqual(at - 1024);
     expect(n).toBeLessThanOrEqual(at);
   });
+  it('a companion whose module cannot load (it loads after the file is open) fails the caller at its next call, not at create', () => {
+    const path = join(dir, 'no-module.journal');
+    const broken: CheckpointCompanion = { feed: () => undefined, save: () => ({}), offThread: { module: new URL('./no-such-companion.js', import.meta.url).href, onResult: () => undefined } };
+    const rec = JournalRecorder.create(path, { checkpointEvery: 4096, threads: true, companion: broken });
+    // given the file opened, when the caller goes on and closes, then the module's error reaches it
+    let err: unknown;
+    try {
+      rec.append(syntheticJournal(100, 13, 2));
+      rec.close();
+    } catch (e) {
+      err = e;
+    }
+    expect((err as Error | undefined)?.message).toMatch(/no-such-companion/);
+  });
 });

@@ -11,9 +11,11 @@ export function liveRuns(s: ShadowState, domain: number, iova: bigint, size: big
 
 /** The live runs of `domain` overlapping pfns [a, b), in the state `s` (before or after event `at`). */
 export function runsOver(s: ShadowState, domain: number, a: number, b: number, at: object): Run[] {
+  // several checks ask about the same range of one event: the answer is looked up before the domain
+  const known = s.scratch.liveKnown(at, domain, a, b);
+  if (known !== null) return known;
   const pt = s.pageTables.domains.get(domain);
   if (pt === undefined || pt.runs.size === 0) return NONE;
-  // several checks ask about the same range of one event
   return s.scratch.live(at, domain, pt.runs, a, b);
 }
 

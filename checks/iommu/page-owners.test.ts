@@ -70,4 +70,35 @@ describe('PageOwners', () => {
       { seed: 5, numRuns: 60 },
     );
   });
+
+  it('keeps every owner while the table grows past its first size and blocks leave mid probe run', () => {
+    // given 3000 blocks (the table starts with room for 512) scattered past 2^32, then every
+    // other one removed and some mapped again
+    const o = new PageOwners();
+    const m = new Model();
+    let x = 12345;
+    const rand = (): number => (x = (Math.imul(x, 1103515245) + 12345) >>> 0) / 2 ** 32;
+    const pages = Array.from({ length: 3000 }, (_, k) => k * 16 * 104729 + Math.floor(rand() * 16) + (k % 3 === 0 ? 2 ** 36 : 0));
+    const check = (): void => {
+      for (const p of pages) for (let d = 1; d <= 3; d++) expect(o.other(p, d)).toBe(m.other(p, d));
+    };
+    pages.forEach((p, k) => {
+      o.add(p, 2, 1 + (k % 3), 1);
+      m.add(p, 2, 1 + (k % 3), 1);
+    });
+    check();
+    // when every other block is unmapped and a quarter mapped again in another domain
+    pages.forEach((p, k) => {
+      if (k % 2 === 0) {
+        o.add(p, 2, 1 + (k % 3), -1);
+        m.add(p, 2, 1 + (k % 3), -1);
+      }
+      if (k % 4 === 1) {
+        expect(o.addPages(p, 1, 3)).toBe(m.other(p, 3) === null ? -1 : p);
+        m.add(p, 1, 3, 1);
+      }
+    });
+    // then every page answers as the model does
+    check();
+  });
 });

@@ -1,15 +1,17 @@
 // Which domains map each physical page, and how many times: the reverse of the page tables,
 // kept for the pages of the runs iommu/phys-shared counts. Every mapped 4 KiB page has an entry,
 // and a map or unmap touches a run of consecutive pages, so pages are kept by blocks of 16 in an
-// open-addressing table of one typed array (no object per page; a run of pages is one or two
-// lookups): per block its number, how many of its pages are mapped, and per page the domain
-// mapping it and how many times. A page mapped in several domains keeps its domains in a Map, in
+// open-addressing table of typed arrays (no object per page; a run of pages is one or two
+// lookups): the block numbers in an array of their own (a probe reads 8 bytes a slot, not a
+// slot's 264: the pages are random, and a probe that walks the slots missed the cache at every
+// step), and per slot how many of its pages are mapped and per page the domain mapping it and
+// how many times. A page mapped in several domains keeps its domains in a Map, in
 // the order they came to map it (the first is the one a finding names).
 
 const BLOCK_SHIFT = 4;
 const BLOCK = 1 << BLOCK_SHIFT;
-/** per slot: block number, pages in use, then (domain, mappings) per page */
-const STRIDE = 2 + 2 * BLOCK;
+/** per slot in the data: pages in use, then (domain, mappings) per page (its block number is in keys) */
+const STRIDE = 1 + 2 * BLOCK;
 const FREE = -1;
 /** the domain of a page no domain maps */
 const NONE = -1;
@@ -18,45 +20,52 @@ const SHARED = -2;
 const INITIAL_SLOTS = 1 << 10;
 
 export class PageOwners {
-  private t = PageOwners.table(INITIAL_SLOTS);
+  /** per slot: its block number, FREE */
+  private keys = PageOwners.keyTable(INITIAL_SLOTS);
+  private t = new Float64Array(INITIAL_SLOTS * STRIDE);
   private mask = INITIAL_SLOTS - 1;
   private used = 0;
   private readonly multi = new Map<number, Map<number, number>>();
   /** the domain addPages found sharing its first shared page */
   sharedWith = -1;
 
-  private static table(slots: number): Float64Array {
-    const t = new Float64Array(slots * STRIDE);
-    for (let i = 0; i < t.length; i += STRIDE) t[i] = FREE;
-    return t;
+  private static keyTable(slots: number): Float64Array {
+    return new Float64Array(slots).fill(FREE);
   }
 
-  /** the offset of the block's slot, or of the free slot where it would go (linear probing, at most half full) */
+  /**
+   * The data offset of the block's slot, or of the free slot where it would go (linear probing,
+   * at most half full); the slot is offset / STRIDE, its block number keys[slot].
+   */
   private slot(block: number): number {
     // block numbers reach past 2^32: mix both halves (the high one by an exact multiplication by 2^-32)
     const h = Math.imul((block >>> 0) ^ Math.imul((block * 2.3283064365386963e-10) | 0, 0x85ebca6b), 0x9e3779b1);
-    const t = this.t;
+    const keys = this.keys;
     const mask = this.mask;
     let i = (h ^ (h >>> 15)) & mask;
     for (;;) {
-      const k = t[i * STRIDE];
+      const k = keys[i];
       if (k === block || k === FREE) return i * STRIDE;
       i = (i + 1) & mask;
     }
   }
 
+  private isFree(s: number): boolean {
+    return this.keys[s / STRIDE] === FREE;
+  }
+
   /** the slot offset of the block, made if missing */
   private blockSlot(block: number): number {
     let s = this.slot(block);
-    if (this.t[s] !== FREE) return s;
+    if (!this.isFree(s)) return s;
     if ((this.used + 1) * 2 > this.mask) {
       this.grow();
       s = this.slot(block);
     }
     const t = this.t;
-    t[s] = block;
-    t[s + 1] = 0;
-    for (let j = s + 2; j < s + STRIDE; j += 2) {
+    this.keys[s / STRIDE] = block;
+    t[s] = 0;
+    for (let j = s + 1; j < s + STRIDE; j += 2) {
       t[j] = NONE;
       t[j + 1] = 0;
     }
@@ -67,8 +76,8 @@ export class PageOwners {
   /** the first domain other than `domain` that maps the page, or null */
   other(ppfn: number, domain: number): number | null {
     const s = this.slot(Math.floor(ppfn / BLOCK));
-    if (this.t[s] === FREE) return null;
-    return this.otherAt(s + 2 + 2 * (ppfn % BLOCK), ppfn, domain);
+    if (this.isFree(s)) return null;
+    return this.otherAt(s + 1 + 2 * (ppfn % BLOCK), ppfn, domain);
   }
 
   private otherAt(j: number, ppfn: number, domain: number): number | null {
@@ -92,13 +101,13 @@ export class PageOwners {
       const stop = Math.min(end, (block + 1) * BLOCK);
       const t = this.t;
       for (; p < stop; p++) {
-        const j = s + 2 + 2 * (p - block * BLOCK);
+        const j = s + 1 + 2 * (p - block * BLOCK);
         const owner = t[j];
         if (owner === domain) t[j + 1]++;
         else if (owner === NONE) {
           t[j] = domain;
           t[j + 1] = 1;
-          t[s + 1]++;
+          t[s]++;
         } else {
           if (hit < 0) {
             hit = p;
@@ -118,15 +127,27 @@ export class PageOwners {
       const block = Math.floor(p / BLOCK);
       const stop = Math.min(end, (block + 1) * BLOCK);
       let s = this.slot(block);
-      if (this.t[s] === FREE) {
+      if (this.isFree(s)) {
         if (by <= 0) {
           p = stop;
           continue;
         }
         s = this.blockSlot(block);
       }
-      for (; p < stop; p++) this.addAt(s, s + 2 + 2 * (p - block * BLOCK), p, domain, by);
-      if (this.t[s + 1] === 0) this.remove(s);
+      const t = this.t;
+      for (; p < stop; p++) {
+        const j = s + 1 + 2 * (p - block * BLOCK);
+        // the common case in line: the page's one owner gains or keeps some mappings
+        if (t[j] === domain) {
+          const c = t[j + 1] + by;
+          if (c > 0) {
+            t[j + 1] = c;
+            continue;
+          }
+        }
+        this.addAt(s, j, p, domain, by);
+      }
+      if (this.t[s] === 0) this.remove(s);
     }
   }
 
@@ -138,7 +159,7 @@ export class PageOwners {
       if (by > 0) {
         t[j] = domain;
         t[j + 1] = by;
-        t[s + 1]++;
+        t[s]++;
       }
       return;
     }
@@ -157,7 +178,7 @@ export class PageOwners {
         this.multi.delete(ppfn);
         t[j] = NONE;
         t[j + 1] = 0;
-        t[s + 1]--;
+        t[s]--;
       }
       return;
     }
@@ -167,7 +188,7 @@ export class PageOwners {
       else {
         t[j] = NONE;
         t[j + 1] = 0;
-        t[s + 1]--;
+        t[s]--;
       }
       return;
     }
@@ -185,30 +206,36 @@ export class PageOwners {
   /** frees the block slot at offset s and moves later blocks of its probe run back (no tombstones) */
   private remove(s: number): void {
     const t = this.t;
+    const keys = this.keys;
     const mask = this.mask;
-    t[s] = FREE;
-    this.used--;
     let i = s / STRIDE;
+    keys[i] = FREE;
+    this.used--;
     for (;;) {
       i = (i + 1) & mask;
-      const at = i * STRIDE;
-      const k = t[at];
+      const k = keys[i];
       if (k === FREE) return;
-      t[at] = FREE;
+      keys[i] = FREE;
+      const at = i * STRIDE;
       const to = this.slot(k);
       if (to !== at) t.copyWithin(to, at, at + STRIDE);
-      t[to] = k;
+      keys[to / STRIDE] = k;
     }
   }
 
   private grow(): void {
     const old = this.t;
+    const oldKeys = this.keys;
     const slots = (this.mask + 1) * 2;
-    this.t = PageOwners.table(slots);
+    this.keys = PageOwners.keyTable(slots);
+    this.t = new Float64Array(slots * STRIDE);
     this.mask = slots - 1;
-    for (let at = 0; at < old.length; at += STRIDE) {
-      if (old[at] === FREE) continue;
-      this.t.set(old.subarray(at, at + STRIDE), this.slot(old[at]));
+    for (let i = 0; i < oldKeys.length; i++) {
+      const k = oldKeys[i];
+      if (k === FREE) continue;
+      const to = this.slot(k);
+      this.keys[to / STRIDE] = k;
+      this.t.set(old.subarray(i * STRIDE, (i + 1) * STRIDE), to);
     }
   }
 
@@ -232,8 +259,8 @@ export class PageOwners {
       i += 2 + 2 * n;
       const block = Math.floor(ppfn / BLOCK);
       const s = this.blockSlot(block);
-      const j = s + 2 + 2 * (ppfn - block * BLOCK);
-      if (this.t[j] === NONE) this.t[s + 1]++;
+      const j = s + 1 + 2 * (ppfn - block * BLOCK);
+      if (this.t[j] === NONE) this.t[s]++;
       this.t[j] = SHARED;
       this.t[j + 1] = 0;
       this.multi.set(ppfn, m);
@@ -241,7 +268,8 @@ export class PageOwners {
   }
 
   clear(): void {
-    this.t = PageOwners.table(INITIAL_SLOTS);
+    this.keys = PageOwners.keyTable(INITIAL_SLOTS);
+    this.t = new Float64Array(INITIAL_SLOTS * STRIDE);
     this.mask = INITIAL_SLOTS - 1;
     this.used = 0;
     this.multi.clear();

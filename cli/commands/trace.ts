@@ -74,6 +74,8 @@ export function registerTrace(program: Command): void {
             attributedBy: a.byHow,
             firstMispredictions: sc.first.slice(0, n),
             mispredictedBecause: sc.misses,
+            // lazy maps entered as found, by where the model's most probable copy held the IOVA (docs/attribution.md)
+            enteredAsFoundHeldIn: sc.foundIn,
             mapsCallerChosen: sc.callerChosenMaps,
             // facts nothing stated (docs/bare-traces.md)
             assumed: s.assumed,

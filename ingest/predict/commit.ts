@@ -24,6 +24,8 @@ export type LogStep =
       readonly mask: number | null;
       /** the allocating CPU's phantom cache entries were dropped first (phantoms.ts) */
       readonly phantoms: boolean;
+      /** entered as found in a domain the evidence was sure of: the magazines are reconciled with it (shadow-iova.ts enter) */
+      readonly reconcile?: boolean;
     };
 
 /** the allocator and flush queue of one hypothesis */
@@ -39,7 +41,7 @@ export function replayStep(x: Copy, s: LogStep, limit: (mask: number) => bigint,
     return true;
   }
   if (s.device === null || s.mask === null) {
-    x.iova.enter(s.pfn, s.pages);
+    x.iova.enter(s.pfn, s.pages, s.reconcile ? s.cpu : null);
     return true;
   }
   if (s.phantoms) x.iova.dropPhantoms(s.pages, s.cpu, live);
@@ -64,6 +66,6 @@ export function commitSteps(base: Copy, steps: readonly LogStep[], n: number, fi
     }
     const y = { iova: base.iova.fork(), fq: base.fq };
     if (replayStep(y, s, limit, live)) base.iova = y.iova;
-    else base.iova.enter(s.pfn, s.pages);
+    else base.iova.enter(s.pfn, s.pages, s.reconcile ? s.cpu : null);
   }
 }

@@ -44,6 +44,34 @@ export function forceAlloc(k: KernelCtx, domain: number, pfn: number, pages: num
   if (hi + 1 < pfn + pages) forceAlloc(k, domain, hi + 1, pfn + pages - hi - 1, cpu);
 }
 
+/** Whether one node holds all of [pfn, pfn + pages), starting at pfn: the allocation an unmap of that range frees. */
+export function heldWhole(d: IovaDomainState, pfn: number, pages: number): boolean {
+  const hi = d.nodes.get(pfn);
+  return hi !== undefined && hi >= pfn + pages - 1;
+}
+
+/**
+ * Enters [pfn, pfn + pages) as one allocation, the one an unmap of that range frees: dma-iommu.c
+ * (6.1, 6.12) __iommu_dma_unmap frees one IOVA allocation per unmap (iommu_dma_free_iova of the
+ * whole iova_align(size) at dma_addr), so nodes that start inside the range are that allocation
+ * seen in parts. They are what a trace that starts in the middle of a dma_map_sg list leaves: its
+ * first lines came before the trace, and each later line was entered as found on its own. They
+ * leave their magazine, if cached, and the tree; a node holding the start from below is another
+ * allocation and stays (forceAlloc enters the range beyond it).
+ */
+export function forceWhole(k: KernelCtx, domain: number, pfn: number, pages: number, cpu: number): void {
+  const meta: Meta = { ...k.meta, cpu, how: 'forced' };
+  for (;;) {
+    const d = k.state.iova.domains.get(domain)!;
+    const lo = d.nodes.higherKey(pfn - 1);
+    if (lo === undefined || lo >= pfn + pages) break;
+    const hi = d.nodes.get(lo)!;
+    claimCached(k, domain, d, lo, hi, meta);
+    k.withIova(domain, (x) => removeIova(x, { pfnLo: lo, pfnHi: hi }, 'free_iova', cpu));
+  }
+  forceAlloc(k, domain, pfn, pages, cpu);
+}
+
 /** The node [lo, hi] leaves the magazine that holds it, if one does (it stays a node: allocated); whether one did. */
 function claimCached(k: KernelCtx, domain: number, d: IovaDomainState, lo: number, hi: number, meta: Meta): boolean {
   const order = orderBase2(hi - lo + 1);

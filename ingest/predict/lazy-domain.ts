@@ -22,7 +22,7 @@ import { type Profile } from '../../kernel/profile.js';
 import { commitSteps, type Copy, type LogStep } from './commit.js';
 import { dropPhantoms } from './phantoms.js';
 import { ShadowFq } from './shadow-fq.js';
-import { type ShadowDevice, ShadowIova } from './shadow-iova.js';
+import { type HeldIn, type ShadowDevice, ShadowIova } from './shadow-iova.js';
 import { retroFire } from './retro.js';
 import { RetroMemo } from './retro-memo.js';
 import { type TimerModel } from './timer-model.js';
@@ -94,6 +94,8 @@ export class LazyDomain {
   private beam: Beam;
   /** the last step taken in (the log may have been committed since) */
   private lastStep: { kind: 'free' | 'alloc'; cpu: number; ts: number } | null = null;
+  /** where the most probable copy held the last allocation entered as found (null: the last was not) */
+  lastFound: HeldIn | null = null;
   /** retro.ts's copies, kept from one allocation to the next */
   private readonly retroMemo = new RetroMemo();
 
@@ -126,10 +128,12 @@ export class LazyDomain {
   /**
    * The allocation the trace shows at `pfn`: the worlds that give it with one of the sizes and
    * masks (tried in order) stay, the others go. None: the most probable takes it in as found
-   * (null returned).
+   * (null returned), its magazines reconciled with it when `sure` (the line's domain is not in
+   * doubt: a copy's magazines moved on a line of another domain would be put wrong).
    */
-  resolve(device: ShadowDevice & { name: string }, pfn: number, sizes: readonly number[], masks: readonly number[], cpu: number, ts: number): LazyFit | null {
+  resolve(device: ShadowDevice & { name: string }, pfn: number, sizes: readonly number[], masks: readonly number[], cpu: number, ts: number, sure = false): LazyFit | null {
     this.lastStep = { kind: 'alloc', cpu, ts };
+    this.lastFound = null;
     this.beam.advance(ts, this.log.length, true);
     const top = this.beam.best;
     const fits: Fit[] = [];
@@ -157,11 +161,12 @@ export class LazyDomain {
       this.learnNotFired(same.map((f) => f.x), ts);
       this.beam.keep(same.map((f) => f.x));
     } else {
-      top.iova.enter(pfn, sizes[0]);
+      this.lastFound = top.iova.heldIn(pfn, sizes[0], cpu);
+      top.iova.enter(pfn, sizes[0], sure ? cpu : null);
       top.w = 1;
       this.beam.keep([top]);
     }
-    this.logAlloc(device, pfn, pick?.pages ?? sizes[0], pick ? pick.mask : null, cpu, ts, phantoms && pick !== undefined);
+    this.logAlloc(device, pfn, pick?.pages ?? sizes[0], pick ? pick.mask : null, cpu, ts, phantoms && pick !== undefined, sure && !pick);
     return pick ? { pages: pick.pages, mask: pick.mask, tried32: pick.tried32, timer: !fits.some((f) => f.x === top), via: kept ? 'kept' : phantoms ? 'phantoms' : 'retro' } : null;
   }
 
@@ -220,7 +225,7 @@ export class LazyDomain {
   }
 
   /** The allocation taken into the journal now (decided on the journal's state), and logged for the commit. */
-  private logAlloc(device: (ShadowDevice & { name: string }) | null, pfn: number, pages: number, mask: number | null, cpu: number, ts: number, phantoms = false): void {
+  private logAlloc(device: (ShadowDevice & { name: string }) | null, pfn: number, pages: number, mask: number | null, cpu: number, ts: number, phantoms = false, reconcile = false): void {
     // the trace shows the range allocated again: the firing that freed it happened, so the steps
     // up to the most probable world's last firing are committed now (the timer model learns the
     // firing at once; the other worlds go on, each with its own state; retro.ts only places
@@ -242,7 +247,7 @@ export class LazyDomain {
       }
       this.k.force(k, this.id, pfn, pages, cpu);
     });
-    this.log.push({ kind: 'alloc', pfn, pages, ts, cpu, device, mask, phantoms });
+    this.log.push({ kind: 'alloc', pfn, pages, ts, cpu, device, mask, phantoms, reconcile });
     this.commitAgreed();
   }
 

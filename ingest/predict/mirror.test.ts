@@ -13,6 +13,7 @@ import { ARM_SMMU_V3 } from '../../kernel/machine/platform.js';
 import { type Profile } from '../../kernel/profile.js';
 import { Prng } from '../../kernel/workload/prng.js';
 import { AllocatorMirror, isPciName, type MirrorDevice } from './mirror.js';
+import { evolveBatch, initialState } from '../../reducers/index.js';
 
 type Step = { op: 'map'; dev: string; pages: number; cpu: number; ts: number; key: string } | { op: 'unmap'; key: string; cpu: number; ts: number };
 
@@ -253,5 +254,40 @@ describe('an IOVA the kernel never cached in a CPU\'s magazine (a line of anothe
     m.settleAll(30_000_000);
     m.resolve(1, dev, 0xffffe000n, [1], [64], 1, 40_000_000);
     expect(m.predict(1, dev, 1, 64, 1, 40_001_000).iova).toBe(0xffffd000n);
+  });
+});
+
+describe('an unmap of a dma_map_sg list whose first lines came before the trace (a trace that starts mid-list)', () => {
+  const dev: MirrorDevice = { name: '0000:00:05.0', pci: true };
+
+  /** the journal's allocator, replayed from every allocator event the mirror recorded */
+  function nodesIn(events: Parameters<typeof evolveBatch>[1], lo: number, hi: number): [number, number][] {
+    const nodes = evolveBatch(initialState(), events).iova.domains.get(1)!.nodes;
+    const out: [number, number][] = [];
+    for (let k = nodes.higherKey(lo - 1); k !== undefined && k <= hi; k = nodes.higherKey(k)) out.push([k, nodes.get(k)!]);
+    return out;
+  }
+
+  it('given the list\'s last 11 single-page lines taken in one by one, when one unmap frees its 32 pages, then the journal holds one allocation there, as the kernel did (dma-iommu.c __iommu_dma_unmap frees one)', () => {
+    // given: the kernel allocated 0xfffe0000 for 32 pages before the trace began; the trace shows the last 11 lines
+    const m = new AllocatorMirror(linux612, 1);
+    m.addDomain(1, { lazy: false, reserved: [] });
+    for (let p = 0xffff5; p <= 0xfffff; p++) m.resolve(1, dev, BigInt(p) * 4096n, [1], [64], 0, 1000 + p);
+    // when the list is unmapped as one range
+    m.free(1, 0xfffe0000n, 32, 0, 2_000_000);
+    // then one node holds it (cached for the next 32-page allocation), none of the line-by-line ones stays
+    const events = m.drain();
+    expect(nodesIn(events, 0xfffe0, 0xfffff)).toEqual([[0xfffe0, 0xfffff]]);
+    expect(m.predict(1, dev, 32, 64, 0, 2_000_100).iova).toBe(0xfffe0000n);
+  });
+
+  it('given the list\'s first line entered as found one page long and the next lines after it, when the unmap frees the whole list, then one node holds it', () => {
+    const m = new AllocatorMirror(linux612, 1);
+    m.addDomain(1, { lazy: false, reserved: [] });
+    // a start the mirror could not resolve (a wrong size), entered with the line's own size
+    m.resolve(1, dev, 0x80000000n, [1], [32], 0, 1000);
+    m.resolve(1, dev, 0x80001000n, [3], [32], 0, 1001);
+    m.free(1, 0x80000000n, 4, 0, 2000);
+    expect(nodesIn(m.drain(), 0x80000, 0x80003)).toEqual([[0x80000, 0x80003]]);
   });
 });

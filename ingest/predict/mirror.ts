@@ -12,8 +12,9 @@ import { freeIovaFast, initIovaDomain, IovaCtx, reserveIova } from '../../kernel
 import { KernelCtx } from '../../kernel/machine/ctx.js';
 import { type Profile } from '../../kernel/profile.js';
 import { dmaLimit, heldBy, LazyDomain, type LazyVia } from './lazy-domain.js';
-import { forceAlloc } from './force.js';
+import { forceAlloc, forceWhole, heldWhole } from './force.js';
 import { dropPhantoms, FreeCpus } from './phantoms.js';
+import { type HeldIn } from './shadow-iova.js';
 import { TimerModel } from './timer-model.js';
 
 export interface MirrorDomain {
@@ -110,6 +111,11 @@ export class AllocatorMirror {
     return this.domains.get(domain)?.lazy != null;
   }
 
+  /** where a lazy domain's most probable copy held the allocation it just entered as found (null: none entered) */
+  foundIn(domain: number): HeldIn | null {
+    return this.domains.get(domain)?.lazy?.lastFound ?? null;
+  }
+
   has(domain: number): boolean {
     return this.domains.has(domain);
   }
@@ -175,12 +181,12 @@ export class AllocatorMirror {
    * first that gives it). Returns what matched, or null when nothing did (the range is then
    * entered as found, with sizes[0]).
    */
-  resolve(domain: number, device: MirrorDevice, iova: bigint, sizes: readonly number[], masks: readonly number[], cpu: number, ts: number | null): Resolved | null {
+  resolve(domain: number, device: MirrorDevice, iova: bigint, sizes: readonly number[], masks: readonly number[], cpu: number, ts: number | null, sure = false): Resolved | null {
     const d = this.domains.get(domain);
     if (!d) return null;
     let got: (Omit<Resolved, 'via'> & { tried32: boolean; via?: LazyVia }) | null;
     if (d.lazy && ts !== null) {
-      got = d.lazy.resolve(this.shadowDevice(device), Number(iova / GRANULE), sizes, masks, cpu, ts);
+      got = d.lazy.resolve(this.shadowDevice(device), Number(iova / GRANULE), sizes, masks, cpu, ts, sure);
       if (got?.timer) this.timerDependent++;
     } else got = this.resolveNow(d, device, iova, sizes, masks, cpu, ts);
     if (this.profile.dma.pci32 === 'sticky-per-device' && iova > DMA_BIT_MASK_32 && (!got || got.tried32)) this.workaround.set(device.name, false);
@@ -237,7 +243,21 @@ export class AllocatorMirror {
     if (!d) return;
     if (d.lazy && ts !== null) return d.lazy.adopt(Number(iova / GRANULE), pages, cpu, ts);
     const k = new KernelCtx(this.stateOf(d), this.profile, { ts, cpu, how: 'pre-trace' });
-    this.force(k, domain, Number(iova / GRANULE), pages, cpu);
+    forceWhole(k, domain, Number(iova / GRANULE), pages, cpu);
+    this.setState(d, k.state);
+    this.record(k.events);
+  }
+
+  /**
+   * The unmap of a range whose start the journal holds, but not as the one node the kernel freed
+   * (force.ts forceWhole): the rest of a list whose first lines came before the trace, entered
+   * line by line, or a start the model entered too short. It becomes that one node before its free.
+   */
+  private wholeAt(d: DomainMirror, pfn: number, pages: number, cpu: number, ts: number | null): void {
+    const s = this.stateOf(d).iova.domains.get(d.id)!;
+    if (heldWhole(s, pfn, pages) || s.nodes.get(pfn) === undefined) return;
+    const k = new KernelCtx(this.stateOf(d), this.profile, { ts, cpu });
+    forceWhole(k, d.id, pfn, pages, cpu);
     this.setState(d, k.state);
     this.record(k.events);
   }
@@ -252,6 +272,7 @@ export class AllocatorMirror {
     // back to an allocator that holds it (iova.c (6.1, 6.12) free_iova_fast caches the pfn and
     // the node stays: a node must be there)
     if (!heldBy(this.stateOf(d), domain, pfn)) this.adopt(domain, iova, pages, cpu, ts);
+    else if (!d.lazy) this.wholeAt(d, pfn, pages, cpu, ts);
     d.live.delete(pfn);
     d.frees.freed(cpu);
     if (d.lazy && ts !== null) return d.lazy.free(pfn, pages, cpu, ts);

@@ -83,7 +83,7 @@ export class Predictor {
    * the mirror in line with the trace. `allocatorOnly`: only the allocator's answer decided the
    * domain, so the guess cannot count.
    */
-  settle(g: Guess | null, domain: number, device: MirrorDevice, kind: CallKind, run: number, single: number, gapNs: number | null, iova: bigint, line: number, cpu: number, ts: number | null, allocatorOnly: boolean): number {
+  settle(g: Guess | null, domain: number, device: MirrorDevice, kind: CallKind, run: number, single: number, gapNs: number | null, iova: bigint, line: number, cpu: number, ts: number | null, allocatorOnly: boolean, sure = false): number {
     const key = maskKey(device, kind);
     const learned = this.masks.get(key) ?? 64;
     const first = g?.req.pages ?? run;
@@ -91,7 +91,7 @@ export class Predictor {
     // iommu_dma_map_sg): the allocation holds at least the line's own pages
     const sizes = [...new Set([first, run, single])].filter((n) => n >= single);
     const masks = learned === 64 ? [64, 32] : [learned, 64, 32];
-    const got = this.mirror.resolve(domain, device, iova, sizes, masks, cpu, ts);
+    const got = this.mirror.resolve(domain, device, iova, sizes, masks, cpu, ts, sure);
     if (got) this.masks.set(key, got.mask);
     if (got && run !== single) {
       const key = groupingKey(domain, gapNs);
@@ -109,7 +109,10 @@ export class Predictor {
       this.agreement.set(domain, (this.agreement.get(domain) ?? 0) * (1 - AGREEMENT_RATE) + (g.iova === iova ? AGREEMENT_RATE : 0));
       this.priorLeft.set(domain, (this.priorLeft.get(domain) ?? 1) * (1 - AGREEMENT_RATE));
     }
-    this.score.guessed(line, iova, g.iova, hit, hit ? '' : this.why(g, domain, got, allocatorOnly));
+    const why = hit ? '' : this.why(g, domain, got, allocatorOnly);
+    this.score.guessed(line, iova, g.iova, hit, why);
+    const found = why === ENTERED_AS_FOUND ? this.mirror.foundIn(domain) : null;
+    if (found !== null) this.score.enteredAsFound(found);
     return allocated;
   }
 
@@ -120,7 +123,7 @@ export class Predictor {
     if (got && got.mask !== g.mask) return `the allocation followed a ${got.mask}-bit DMA mask, ${g.mask} bits were learned`;
     if (got && got.pages !== g.req.pages) return `the allocation was ${got.pages} pages, the request read ${g.req.pages}`;
     if (!this.mirror.isLazy(domain)) return 'the model chose another IOVA';
-    if (!got) return "lazy: no timer firing the model can place, nor the CPU's rcache without phantoms, gives the kernel's IOVA (entered as found)";
+    if (!got) return ENTERED_AS_FOUND;
     if (got.via === 'retro') return 'lazy: the flush-queue timer fired where no kept hypothesis had it (placed after the fact)';
     if (got.via === 'phantoms') return "lazy: the allocating CPU's rcache held IOVAs the kernel's did not (phantoms)";
     if (got.timer) return "lazy: a less probable hypothesis of the flush-queue timer's firing gave it";
@@ -146,6 +149,9 @@ function groupingKey(domain: number, gapNs: number | null): string {
   const g = gapNs ?? 0;
   return `${domain}/${g <= 1000 ? 0 : g <= 2000 ? 1 : g <= 5000 ? 2 : 3}`;
 }
+
+/** the miss reason of a lazy allocation no hypothesis gave: the mirror entered it as found */
+const ENTERED_AS_FOUND = "lazy: no timer firing the model can place, nor the CPU's rcache without phantoms, gives the kernel's IOVA (entered as found)";
 
 /** weight of the newest allocation in a domain's agreement (about the last 50 count) */
 const AGREEMENT_RATE = 0.02;

@@ -23,6 +23,8 @@ export class PredictionScore {
   /** why the guesses missed, counted */
   readonly misses: Record<string, number> = {};
   readonly first: Misprediction[] = [];
+  /** lazy maps entered as found: where the most probable what-if copy held the kernel's IOVA (shadow-iova.ts HeldIn) */
+  readonly foundIn: Record<string, number> = {};
 
   guessed(line: number, actual: bigint, predicted: bigint | null, hit: boolean, why: string): void {
     this.maps++;
@@ -32,6 +34,10 @@ export class PredictionScore {
     }
     this.misses[why] = (this.misses[why] ?? 0) + 1;
     if (this.first.length < KEEP) this.first.push({ line, expected: hex(actual), predicted: predicted === null ? null : hex(predicted), why });
+  }
+
+  enteredAsFound(heldIn: string): void {
+    this.foundIn[heldIn] = (this.foundIn[heldIn] ?? 0) + 1;
   }
 
   callerChosen(): void {

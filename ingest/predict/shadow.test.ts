@@ -169,3 +169,56 @@ describe('an allocation entered as found in a what-if copy', () => {
     expect(new Set(given)).toEqual(new Set(pfns.filter((_, i) => i !== nth)));
   });
 });
+
+describe('where a what-if copy holds an IOVA the kernel handed out', () => {
+  it('given pfns freed on each CPU, one in prev, one in the depot, one allocated and one never, then each is found where the rcache put it', () => {
+    // given: CPU 0 frees 300 single pages it allocated (the first 127 end in prev, swapped out
+    // full; the next 127 in the depot, pushed there when both were full; the last 46 loaded),
+    // CPU 1 frees one more, one stays allocated
+    const iova = ShadowIova.of(fresh(linux612).iova.domains.get(D)!, linux612);
+    const pfns = Array.from({ length: 303 }, () => iova.allocIovaFast(1, 0xfffff, true, 0));
+    for (const p of pfns.slice(0, 300)) iova.freeIovaFast(p, 1, 0);
+    iova.freeIovaFast(pfns[300], 1, 1);
+    const never = Math.min(...pfns) - 1;
+    // when/then: asked from CPU 0's side
+    const where = (pfn: number) => iova.heldIn(pfn, 1, 0);
+    expect([where(pfns[5]), where(pfns[200]), where(pfns[290]), where(pfns[300]), where(pfns[301]), where(never)]).toEqual(['prev', 'depot', 'loaded', 'other-cpu', 'node', 'free']);
+  });
+});
+
+describe('an allocation entered as found from the top of a magazine the kernel could have popped', () => {
+  it("given it on top of the CPU's prev while loaded holds others, when entered as found, then prev's rest is handed out first, the old loaded after", () => {
+    // given: CPU 0 frees 130 pages: 127 fill a magazine that is swapped to prev, 3 are loaded
+    const iova = ShadowIova.of(fresh(linux612).iova.domains.get(D)!, linux612);
+    const pfns = Array.from({ length: 130 }, () => iova.allocIovaFast(1, 0xfffff, true, 0));
+    for (const p of pfns) iova.freeIovaFast(p, 1, 0);
+    expect(iova.heldIn(pfns[126], 1, 0)).toBe('prev');
+    // when: the kernel hands out prev's top on CPU 0 (its loaded was empty: it swapped prev in)
+    iova.enter(pfns[126], 1, 0);
+    // then: the next pops are prev's next entries, top first, then the three once loaded
+    const next = Array.from({ length: 129 }, () => iova.allocIovaFast(1, 0xfffff, false, 0));
+    expect(next.slice(0, 3)).toEqual([pfns[125], pfns[124], pfns[123]]);
+    expect(next.slice(126)).toEqual([pfns[129], pfns[128], pfns[127]]);
+  });
+
+  it("given it on top of the other CPU's loaded, when entered as found on this CPU, then that magazine's rest is this CPU's and this CPU's goes there", () => {
+    // given: CPU 1 freed 4 pages, CPU 0 freed 2
+    const iova = ShadowIova.of(fresh(linux612).iova.domains.get(D)!, linux612);
+    const pfns = Array.from({ length: 6 }, () => iova.allocIovaFast(1, 0xfffff, true, 0));
+    for (const p of pfns.slice(0, 4)) iova.freeIovaFast(p, 1, 1);
+    for (const p of pfns.slice(4)) iova.freeIovaFast(p, 1, 0);
+    // when: CPU 0 is seen to take CPU 1's top
+    iova.enter(pfns[3], 1, 0);
+    // then: CPU 0 pops CPU 1's batch in its order, CPU 1 pops what CPU 0 had
+    expect([0, 0, 0].map(() => iova.allocIovaFast(1, 0xfffff, false, 0))).toEqual([pfns[2], pfns[1], pfns[0]]);
+    expect([0, 0].map(() => iova.allocIovaFast(1, 0xfffff, false, 1))).toEqual([pfns[5], pfns[4]]);
+  });
+
+  it('given a pfn deep in the loaded magazine, when entered as found, then it leaves as a pop takes it and the top stays', () => {
+    const iova = ShadowIova.of(fresh(linux612).iova.domains.get(D)!, linux612);
+    const pfns = Array.from({ length: 4 }, () => iova.allocIovaFast(1, 0xfffff, true, 0));
+    for (const p of pfns) iova.freeIovaFast(p, 1, 0);
+    iova.enter(pfns[1], 1, 0);
+    expect([0, 0, 0].map(() => iova.allocIovaFast(1, 0xfffff, false, 0))).toEqual([pfns[2], pfns[3], pfns[0]]);
+  });
+});

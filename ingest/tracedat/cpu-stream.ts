@@ -30,7 +30,7 @@ export class CpuStream {
   /** events the kernel lost before the current event: 0 none, -1 an unknown number */
   missed = 0;
   done = false;
-  /** bytes of the file consumed */
+  /** bytes of the file consumed, of `size` */
   consumed = 0;
 
   page: Uint8Array = new Uint8Array(0);
@@ -45,6 +45,8 @@ export class CpuStream {
   private blockFileOffset = 0;
   private filePos: number;
   private readonly fileEnd: number;
+  /** the CPU's data in the file (what `consumed` reaches at its end) */
+  readonly size: number;
   private chunksLeft = -1;
   private pos = 0;
   private end = 0;
@@ -59,6 +61,7 @@ export class CpuStream {
     this.filePos = cpu.offset;
     // a compressed CPU's size does not count the chunk-count word before its chunks
     this.fileEnd = cpu.offset + cpu.size + (layout.codec ? 4 : 0);
+    this.size = this.fileEnd - cpu.offset;
   }
 
   private damage(at: number, expected: string, found?: string): TraceDatError {

@@ -70,6 +70,16 @@ describe('trace.dat (trace-cmd 3.1.6, file version 7, zstd) of x86-q35-vtd-tcg-6
     expect(v6.header).toMatchObject({ fileVersion: 6, kernel: '6.12.117+deb12-amd64', cpus: 2, traceClock: 'global' });
     expect(v6.records).toEqual(v7.records);
   });
+  it('reports progress over the CPU data, not the whole file: it ends at 100 % (kallsyms and formats are most of this file)', async () => {
+    for (const file of [`${DAT}/trace.dat`, 'fixtures/tracedat/x86-q35-vtd-tcg-612-dat.v6.dat.gz']) {
+      const calls: [number, number][] = [];
+      for await (const b of readTraceDat(file, new Diagnostics(), newHeader(), { onProgress: (done, total) => calls.push([done, total]) })) void b;
+      const [done, total] = calls[calls.length - 1];
+      expect(calls.length).toBeGreaterThan(2);
+      expect(done).toBe(total);
+      expect(calls.every(([d, t], i) => t === total && d <= t && (i === 0 || d >= calls[i - 1][0]))).toBe(true);
+    }
+  });
 });
 
 describe('trace.dat of the heavy capture (trace-cmd record, 2.56 M events, v7 zstd)', () => {

@@ -84,7 +84,11 @@ interface EventDecoder {
 }
 
 export interface TraceDatReadOptions {
-  /** called after each batch with the bytes of the file read so far and its size */
+  /**
+   * called after each batch with the bytes of CPU data read so far and their total: the
+   * ring-buffer pages are where the time goes (a file's kallsyms and formats are a large part of a
+   * short capture's bytes and read at once)
+   */
   readonly onProgress?: (bytes: number, total: number) => void;
 }
 
@@ -120,7 +124,8 @@ function* records(file: DatFile, layout: TraceDatLayout, path: string, diag: Dia
   // (a stream damaged before its first record fails here, before any record: nothing to keep)
   let n = 0;
   let out: Located[] = [];
-  const progress = () => opts.onProgress?.(streams.reduce((a, s) => a + s.consumed, 0), file.size);
+  const dataBytes = streams.reduce((a, s) => a + s.size, 0);
+  const progress = () => opts.onProgress?.(streams.reduce((a, s) => a + s.consumed, 0), dataBytes);
   for (let s = heap.top(); s; s = heap.top()) {
     const ts = s.ts + tsOffset;
     const cpu = s.cpu.cpu;
